@@ -1,0 +1,187 @@
+"""`placebot`: serve, demo, migrate, import training, export placements."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from aiohttp import web
+from tqdm import tqdm
+
+from adapters.server import ConfigurationError, build_app
+from bot import demo, training
+from bot.clock import Clock
+from bot.context import Context
+from bot.errors import UserError
+from bot.register_records import count_placements, csv_lines, iter_placements, placement_record
+from bot.training_events import read_csv, read_ics
+from config.settings import Settings
+from storage.engine import make_engine, make_sessionmaker
+from storage.migrate import pending_message, upgrade
+
+log = logging.getLogger("placebot")
+
+
+class CommandFailed(Exception):
+    """A CLI verb could not do its job; the message says why and what to do."""
+
+
+async def _serve(settings: Settings, banner: str) -> None:
+    engine = make_engine(settings.database_url)
+    problem = await pending_message(engine)
+    if problem:
+        await engine.dispose()
+        raise CommandFailed(problem)
+    runner = web.AppRunner(build_app(settings, engine))
+    await runner.setup()
+    await web.TCPSite(runner, settings.host, settings.port).start()
+    print(banner.format(url=f"http://{settings.host}:{settings.port}/"), flush=True)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+
+
+async def migrate(settings: Settings) -> None:
+    engine = make_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+    print("Database is at the latest migration.")
+
+
+async def run_demo(settings: Settings) -> None:
+    settings = settings.model_copy(update={"placebot_local_chat": True})
+    engine = make_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        clock = Clock(zone=settings.timezone)
+        async with make_sessionmaker(engine).begin() as session:
+            loaded = await demo.load(session, clock, settings)
+    finally:
+        await engine.dispose()
+    print("Demo data loaded." if loaded else "Demo data already present.")
+    await _serve(settings, "PlaceBot demo is running: open {url} (Ctrl+C stops it)")
+
+
+def read_file(path: Path) -> bytes:
+    if not path.is_file():
+        raise CommandFailed(f"No file at {path}.")
+    return path.read_bytes()
+
+
+async def import_training(settings: Settings, path: Path, payload: bytes) -> None:
+    try:
+        if path.suffix.lower() in (".ics", ".ical", ".ifb") or payload.lstrip().startswith(
+            b"BEGIN:"
+        ):
+            events = read_ics(payload, settings.timezone)
+        else:
+            events = read_csv(payload.decode("utf-8-sig"), settings.timezone)
+    except UserError as error:
+        raise CommandFailed(error.message) from None
+    engine = make_engine(settings.database_url)
+    try:
+        if problem := await pending_message(engine):
+            raise CommandFailed(problem)
+        async with make_sessionmaker(engine).begin() as session:
+            ctx = Context(session, None, Clock(zone=settings.timezone), settings, "cli")
+            result = training.ImportResult()
+            for start in tqdm(
+                range(0, len(events), 200), desc="Importing", unit="batch", disable=None
+            ):
+                part = await training.upsert(ctx, events[start : start + 200])
+                result.created += part.created
+                result.updated += part.updated
+                result.unchanged += part.unchanged
+    finally:
+        await engine.dispose()
+    print(
+        f"Imported {len(events)} events from {path.name}: {result.created} new, "
+        f"{result.updated} updated, {result.unchanged} unchanged."
+    )
+
+
+async def export_placements(settings: Settings, out: TextIO) -> int:
+    engine = make_engine(settings.database_url)
+    rows = 0
+    try:
+        if problem := await pending_message(engine):
+            raise CommandFailed(problem)
+        async with make_sessionmaker(engine)() as session:
+            total = await count_placements(session)
+            with tqdm(
+                total=total, desc="Exporting", unit="offer", disable=None, file=sys.stderr
+            ) as bar:
+                for line in csv_lines([], header=True):
+                    out.write(line)
+                async for offer in iter_placements(session):
+                    for line in csv_lines([placement_record(offer)], header=False):
+                        out.write(line)
+                    rows += 1
+                    bar.update()
+    finally:
+        await engine.dispose()
+    return rows
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="placebot", description=__doc__)
+    verbs = parser.add_subparsers(dest="verb", required=True)
+    verbs.add_parser("serve", help="run the web server (adapters and API)")
+    verbs.add_parser("demo", help="SQLite, demo data and the local chat, in one process")
+    verbs.add_parser("migrate", help="upgrade the database to the latest migration")
+    importing = verbs.add_parser("import", help="import data").add_subparsers(
+        dest="what", required=True
+    )
+    importing.add_parser("training", help="educator training from iCalendar or CSV").add_argument(
+        "file", type=Path
+    )
+    exporting = verbs.add_parser("export", help="export data").add_subparsers(
+        dest="what", required=True
+    )
+    placements = exporting.add_parser("placements", help="the register as RFC 4180 CSV")
+    placements.add_argument(
+        "-o", "--output", type=Path, help="write here instead of standard output"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    args = _parser().parse_args(argv)
+    settings = Settings()
+    try:
+        match args.verb:
+            case "serve":
+                asyncio.run(_serve(settings, "PlaceBot is running on {url}"))
+            case "demo":
+                asyncio.run(run_demo(settings))
+            case "migrate":
+                asyncio.run(migrate(settings))
+            case "import":
+                asyncio.run(import_training(settings, args.file, read_file(args.file)))
+            case "export" if args.output:
+                with args.output.open("w", newline="", encoding="utf-8") as out:
+                    rows = asyncio.run(export_placements(settings, out))
+                print(f"Exported {rows} placements to {args.output}.", file=sys.stderr)
+            case "export":
+                asyncio.run(export_placements(settings, sys.stdout))
+    except (CommandFailed, ConfigurationError) as error:
+        print(f"placebot: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

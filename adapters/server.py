@@ -1,0 +1,57 @@
+"""The composition root: one aiohttp application, with each edge mounted when it is configured."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters import health
+from adapters.localchat import routes as localchat
+from bot.clock import Clock
+from bot.core import PlaceBot
+from config.settings import Settings
+from storage.engine import make_engine, make_sessionmaker
+
+log = logging.getLogger(__name__)
+
+
+class ConfigurationError(Exception):
+    """Settings that cannot start the server; the message names what to set."""
+
+
+def check_settings(settings: Settings) -> None:
+    """A half-configured adapter is a start-up error that names the missing variable."""
+    pairs = (
+        ("SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN"),
+        ("MICROSOFT_APP_ID", "MICROSOFT_APP_PASSWORD"),
+    )
+    for first, second in pairs:
+        have_first = bool(getattr(settings, first.lower()))
+        have_second = bool(getattr(settings, second.lower()))
+        if have_first != have_second:
+            missing = second if have_first else first
+            present = first if have_first else second
+            raise ConfigurationError(
+                f"{present} is set but {missing} is not: set both, or neither."
+            )
+
+
+def build_app(
+    settings: Settings, engine: AsyncEngine | None = None, clock: Clock | None = None
+) -> web.Application:
+    check_settings(settings)
+    engine = engine or make_engine(settings.database_url)
+    bot = PlaceBot(make_sessionmaker(engine), settings, clock)
+    app = web.Application(client_max_size=localchat.MAX_BODY)
+    health.mount(app, engine)
+    if settings.placebot_local_chat:
+        localchat.mount(app, bot)
+        log.info("local chat page mounted at /")
+
+    async def dispose(_app: web.Application) -> None:
+        await engine.dispose()
+
+    app.on_cleanup.append(dispose)
+    return app

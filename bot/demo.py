@@ -1,0 +1,149 @@
+"""Load the demo once: organisations, people, blocks, targets and re-dated educator training."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import professions, training
+from bot.clock import Clock
+from bot.context import Context
+from bot.refs import next_ref
+from bot.training_events import TrainingData, read_csv
+from config import demo
+from config.settings import Settings
+from storage.tables import (
+    Identity,
+    Organisation,
+    Person,
+    PlacementBlock,
+    RoleGrant,
+    Site,
+    Target,
+    Team,
+)
+
+
+def academic_year(day: date) -> str:
+    """UK academic years start in September: 2026/27 runs Sep 2026 to Aug 2027."""
+    first = day.year if day.month >= 9 else day.year - 1
+    return f"{first}/{(first + 1) % 100:02d}"
+
+
+def next_monday(day: date, weeks: int) -> date:
+    return day + timedelta(days=(7 - day.weekday()) % 7 or 7) + timedelta(weeks=weeks)
+
+
+def redated_training(today: date, settings: Settings) -> list[TrainingData]:
+    """The real 2020-21 educator events, moved by whole weeks so each series starts next week.
+
+    Whole weeks keep each session's weekday and time; the UID keeps the original date, so the
+    demo loaded on another day still names the same events.
+    """
+    events = read_csv(demo.EDUCATOR_EVENTS_CSV.read_text(), settings.timezone)
+    moved: list[TrainingData] = []
+    for series in {event.title for event in events}:
+        members = sorted((e for e in events if e.title == series), key=lambda e: e.starts_at)
+        first = members[0].starts_at.date()
+        shift = timedelta(weeks=((today - first).days // 7) + 1)
+        for event in members:
+            link = demo.BOOKING_LINKS.get(event.organiser)
+            moved.append(
+                TrainingData(
+                    uid=f"demo-{event.uid}",
+                    title=event.title.replace("COVID-19 Special: ", ""),
+                    organiser=event.organiser,
+                    professions=event.professions,
+                    starts_at=_shift(event.starts_at, shift),
+                    ends_at=_shift(event.ends_at, shift),
+                    mode=event.mode,
+                    booking=link,
+                    booking_note=event.booking_note if link is None else None,
+                )
+            )
+    return moved
+
+
+def _shift(instant: datetime, by: timedelta) -> datetime:
+    # Wall-clock arithmetic in the local zone keeps 15:00 at 15:00 across the clock change.
+    return (instant.replace(tzinfo=None) + by).replace(tzinfo=instant.tzinfo)
+
+
+async def load(session: AsyncSession, clock: Clock, settings: Settings) -> bool:
+    """Load the demo unless it is there already. True when it loaded."""
+    present = await session.scalar(select(Identity).where(Identity.platform == "local").limit(1))
+    if present is not None:
+        return False
+    now, today = clock.now(), clock.today()
+    organisations: dict[str, Organisation] = {}
+    teams: dict[str, Team] = {}
+    for spec in demo.ORGANISATIONS:
+        organisation = Organisation(
+            kind=spec.kind,
+            name=spec.name,
+            ukprn=spec.ukprn,
+            ods_code=spec.ods_code,
+            provider_type=spec.provider_type,
+            created_at=now,
+        )
+        session.add(organisation)
+        await session.flush()
+        organisations[spec.key] = organisation
+        sites = {}
+        for name, code in spec.sites:
+            sites[name] = Site(organisation_id=organisation.id, name=name, ods_code=code)
+            session.add(sites[name])
+        await session.flush()
+        for team in spec.teams:
+            teams[team.name] = Team(
+                organisation_id=organisation.id,
+                site_id=sites[team.site].id,
+                name=team.name,
+                professions=professions.join_codes(team.professions),
+            )
+            session.add(teams[team.name])
+    await session.flush()
+    for spec in demo.PEOPLE:
+        organisation = organisations.get(spec.organisation or "")
+        person = Person(
+            display_name=spec.display_name,
+            organisation_id=organisation.id if organisation else None,
+            team_id=teams[spec.team].id if spec.team else None,
+            professions=professions.join_codes(spec.professions),
+            preferred_channel="local",
+            created_at=now,
+            roles=[
+                RoleGrant(role=role, organisation_id=organisation.id if organisation else None)
+                for role in spec.roles
+            ],
+        )
+        session.add(person)
+        await session.flush()
+        session.add(Identity(person_id=person.id, platform="local", external_id=spec.key))
+    for block in demo.BLOCKS:
+        start = next_monday(today, block.starts_in_weeks)
+        end = start + timedelta(weeks=block.length_weeks) - timedelta(days=3)
+        session.add(
+            PlacementBlock(
+                ref=await next_ref(session, f"BL-{start.year}"),
+                hei_id=organisations[block.hei].id,
+                profession=block.profession,
+                cohort=block.cohort,
+                start_date=start,
+                end_date=end,
+                students=block.students,
+                offers_close=start - timedelta(weeks=block.close_weeks_before),
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    for code, extra in demo.TARGETS.items():
+        session.add(
+            Target(profession=code, academic_year=academic_year(today), extra_placements=extra)
+        )
+    await session.flush()
+    ctx = Context(session, None, clock, settings, "system")
+    await training.upsert(ctx, redated_training(today, settings))
+    return True

@@ -1,0 +1,69 @@
+"""People and their identities: anyone who speaks to the bot is met, recorded and remembered."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.messages import Actor
+from storage.tables import Identity, Person, RoleGrant
+
+ROLES = ("clinician", "coordinator", "hei_lead", "faculty_lead")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def clean_name(name: str) -> str:
+    """A display name as given (any script, emoji included), minus control characters."""
+    return _CONTROL.sub("", name).strip()[:200] or "New colleague"
+
+
+async def find_person(session: AsyncSession, actor: Actor) -> Person | None:
+    statement = (
+        select(Person)
+        .join(Identity, Identity.person_id == Person.id)
+        .where(
+            Identity.platform == actor.platform,
+            Identity.tenant == actor.tenant,
+            Identity.external_id == actor.external_id,
+        )
+    )
+    return (await session.execute(statement)).unique().scalar_one_or_none()
+
+
+async def meet(session: AsyncSession, actor: Actor, clock: Clock) -> Person:
+    """The person behind `actor`; someone new becomes a clinician with no set-up asked of them."""
+    person = await find_person(session, actor)
+    if person is not None:
+        return person
+    person = Person(
+        display_name=clean_name(actor.display_name),
+        email=actor.email,
+        created_at=clock.now(),
+        roles=[RoleGrant(role="clinician")],
+    )
+    session.add(person)
+    await session.flush()
+    session.add(
+        Identity(
+            person_id=person.id,
+            platform=actor.platform,
+            tenant=actor.tenant,
+            external_id=actor.external_id,
+        )
+    )
+    await session.flush()
+    return person
+
+
+def roles_of(person: Person) -> set[str]:
+    return {grant.role for grant in person.roles}
+
+
+def has_role(person: Person, role: str, organisation_id: int | None = None) -> bool:
+    return any(
+        grant.role == role and (organisation_id is None or grant.organisation_id == organisation_id)
+        for grant in person.roles
+    )

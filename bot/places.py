@@ -1,0 +1,50 @@
+"""Match a place typed as free text to a known team or site, when one is named in it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.tables import Person, Site, Team
+
+
+@dataclass(frozen=True)
+class Place:
+    text: str
+    team: Team | None
+    site: Site | None
+
+    @property
+    def provider_id(self) -> int | None:
+        if self.team is not None:
+            return self.team.organisation_id
+        return self.site.organisation_id if self.site is not None else None
+
+
+def _mentions(text: str, name: str | None) -> bool:
+    return (
+        bool(name) and re.search(rf"(?<!\w){re.escape(name or '')}(?!\w)", text, re.I) is not None
+    )
+
+
+async def match_place(session: AsyncSession, text: str, person: Person) -> Place:
+    """The team and site a place names; the person's own team when they typed no place."""
+    if not text:
+        team = person.team
+        return Place(team.name if team else "", team, team.site if team else None)
+    teams = (await session.execute(select(Team))).unique().scalars().all()
+    sites = (await session.execute(select(Site))).unique().scalars().all()
+    named_sites = [s for s in sites if _mentions(text, s.name) or _mentions(text, s.ods_code)]
+    named_teams = [t for t in teams if _mentions(text, t.name)]
+    site = named_sites[0] if len(named_sites) == 1 else None
+    if site is not None:
+        named_teams = [t for t in named_teams if t.site_id in (None, site.id)]
+    team = named_teams[0] if len(named_teams) == 1 else None
+    if team is None and person.team is not None and _mentions(text, person.team.name):
+        team = person.team
+    if site is None and team is not None:
+        site = team.site
+    return Place(text, team, site)

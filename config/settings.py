@@ -1,0 +1,41 @@
+"""Settings from the environment and `.env`, so one image runs anywhere by configuration alone."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///placebot.db"
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set; field names are the environment variables."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str = DEFAULT_DATABASE_URL
+    host: str = "127.0.0.1"
+    port: int = Field(default=3978, ge=1, le=65535)
+    placebot_timezone: str = "Europe/London"
+    placebot_local_chat: bool = False
+    # Offers become visible to every HEI at once, this many hours after they are posted.
+    placebot_release_delay_hours: int = Field(default=0, ge=0, le=24 * 14)
+
+    slack_signing_secret: str | None = None
+    slack_bot_token: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str = "https://slack.com/api/"
+
+    microsoft_app_id: str | None = None
+    microsoft_app_password: str | None = None
+    microsoft_app_tenant_id: str | None = None
+    microsoft_app_type: str = "MultiTenant"
+
+    smtp_url: str | None = None
+
+    @cached_property
+    def timezone(self) -> ZoneInfo:
+        return ZoneInfo(self.placebot_timezone)

@@ -1,0 +1,384 @@
+"""The placement register's tables: the whole domain of DESIGN.md, as SQLAlchemy 2 typed models."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from storage.types import UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+OFFER_STATUSES = (
+    "offered",
+    "requested",
+    "confirmed",
+    "completed",
+    "withdrawn",
+    "declined",
+    "expired",
+)
+LIVE_OFFER_STATUSES = ("offered", "requested", "confirmed")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+    }
+
+
+class Organisation(Base):
+    """An HEI (keyed by UKPRN) or a placement provider (keyed by ODS code)."""
+
+    __tablename__ = "organisations"
+    __table_args__ = (CheckConstraint("kind IN ('hei', 'provider')", name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    ukprn: Mapped[str | None] = mapped_column(String(8), unique=True)
+    ods_code: Mapped[str | None] = mapped_column(String(10), unique=True)
+    provider_type: Mapped[str | None] = mapped_column(String(32))
+    professions: Mapped[str] = mapped_column(String(200), default="")  # HEI: codes it trains
+    created_at: Mapped[datetime]
+
+
+class Site(Base):
+    __tablename__ = "sites"
+    __table_args__ = (UniqueConstraint("organisation_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    ods_code: Mapped[str | None] = mapped_column(String(10), unique=True)
+
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+
+class Team(Base):
+    __tablename__ = "teams"
+    __table_args__ = (UniqueConstraint("organisation_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    professions: Mapped[str] = mapped_column(String(200), default="")
+
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+    site: Mapped[Site | None] = relationship(lazy="joined")
+
+
+class Person(Base):
+    """Someone the bot has met. Work contact details only: never students or patients."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    professions: Mapped[str] = mapped_column(String(200), default="")
+    # Notification preferences, used by nudges and digests.
+    preferred_channel: Mapped[str | None] = mapped_column(String(16))
+    working_days: Mapped[str] = mapped_column(String(7), default="12345")  # ISO weekdays
+    work_starts: Mapped[time] = mapped_column(Time, default=time(9, 0))
+    work_ends: Mapped[time] = mapped_column(Time, default=time(17, 0))
+    snoozed_until: Mapped[date | None] = mapped_column(Date)
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    ignored_nudges: Mapped[int] = mapped_column(Integer, default=0)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+
+    organisation: Mapped[Organisation | None] = relationship(lazy="joined")
+    team: Mapped[Team | None] = relationship(lazy="joined")
+    roles: Mapped[list[RoleGrant]] = relationship(lazy="selectin", cascade="all, delete-orphan")
+
+
+class RoleGrant(Base):
+    """A role a person holds, scoped to an organisation where the role needs one."""
+
+    __tablename__ = "role_grants"
+    __table_args__ = (
+        UniqueConstraint("person_id", "role", "organisation_id"),
+        CheckConstraint(
+            "role IN ('clinician', 'coordinator', 'hei_lead', 'faculty_lead')", name="role"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    role: Mapped[str] = mapped_column(String(16))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+
+
+class Identity(Base):
+    """How a person is known on one platform: Slack team+user, Teams tenant+AAD id, email, local."""
+
+    __tablename__ = "identities"
+    __table_args__ = (UniqueConstraint("platform", "tenant", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    tenant: Mapped[str] = mapped_column(String(64), default="")
+    external_id: Mapped[str] = mapped_column(String(320))
+
+
+class PlacementBlock(Base):
+    """An HEI's window for one profession and cohort, with the students who need placing."""
+
+    __tablename__ = "placement_blocks"
+    __table_args__ = (
+        CheckConstraint("end_date >= start_date", name="dates"),
+        CheckConstraint("students > 0", name="students"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(20), unique=True)
+    hei_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    profession: Mapped[str] = mapped_column(String(8), index=True)
+    cohort: Mapped[str] = mapped_column(String(200))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    students: Mapped[int] = mapped_column(Integer)
+    offers_close: Mapped[date] = mapped_column(Date)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    hei: Mapped[Organisation] = relationship(lazy="joined")
+
+
+class CapacityAnswer(Base):
+    """A team's answer to a block. "No capacity" is kept: missing data must not look like zero."""
+
+    __tablename__ = "capacity_answers"
+    __table_args__ = (
+        UniqueConstraint("block_id", "respondent_key"),
+        CheckConstraint("answer IN ('offering', 'maybe', 'no_capacity')", name="answer"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    block_id: Mapped[int] = mapped_column(ForeignKey("placement_blocks.id"))
+    # "team:12" when the person has a team, else "person:7": one answer per team per block.
+    respondent_key: Mapped[str] = mapped_column(String(32))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    answer: Mapped[str] = mapped_column(String(16))
+    ask_again_on: Mapped[date | None] = mapped_column(Date)
+    answered_at: Mapped[datetime]
+
+
+class PlacementOffer(Base):
+    """One placement a team offers. The register's central record; HEIs pull it via the API."""
+
+    __tablename__ = "placement_offers"
+    __table_args__ = (
+        CheckConstraint("end_date >= start_date", name="dates"),
+        CheckConstraint("capacity > 0", name="capacity"),
+        CheckConstraint(
+            "status IN (" + ", ".join(f"'{s}'" for s in OFFER_STATUSES) + ")", name="status"
+        ),
+        Index("ix_placement_offers_updated", "updated_at", "id"),
+        Index("ix_placement_offers_profession_start", "profession", "start_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(20), unique=True)
+    profession: Mapped[str] = mapped_column(String(8))
+    provider_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
+    place_text: Mapped[str] = mapped_column(String(300))  # as the clinician typed it
+    setting: Mapped[str | None] = mapped_column(String(32))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    capacity: Mapped[int] = mapped_column(Integer)
+    supervision_model: Mapped[str | None] = mapped_column(String(16))
+    student_level: Mapped[str | None] = mapped_column(String(16))
+    educator: Mapped[str | None] = mapped_column(String(200))
+    block_id: Mapped[int | None] = mapped_column(ForeignKey("placement_blocks.id"), index=True)
+    release_at: Mapped[datetime]
+    notes: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="offered")
+    status_reason: Mapped[str | None] = mapped_column(String(500))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    updated_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    provider: Mapped[Organisation | None] = relationship(lazy="joined")
+    site: Mapped[Site | None] = relationship(lazy="joined")
+    team: Mapped[Team | None] = relationship(lazy="joined")
+    block: Mapped[PlacementBlock | None] = relationship(lazy="joined")
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class PlacementRequest(Base):
+    """An HEI's request for places on an offer; the provider confirms or declines it."""
+
+    __tablename__ = "placement_requests"
+    __table_args__ = (
+        CheckConstraint("students > 0", name="students"),
+        CheckConstraint(
+            "status IN ('held', 'pending', 'confirmed', 'declined', 'cancelled')", name="status"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("placement_offers.id"), index=True)
+    hei_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    students: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+
+    hei: Mapped[Organisation] = relationship(lazy="joined")
+
+
+class TrainingEvent(Base):
+    """Educator training; `uid` is the iCalendar UID so re-imports update instead of duplicating."""
+
+    __tablename__ = "training_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(255), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    organiser: Mapped[str] = mapped_column(String(200))
+    organiser_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    professions: Mapped[str] = mapped_column(String(200), default="")  # "" means every profession
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    ends_at: Mapped[datetime]
+    mode: Mapped[str] = mapped_column(String(100), default="online")
+    location: Mapped[str | None] = mapped_column(String(300))
+    booking: Mapped[str | None] = mapped_column(String(500))  # URL or mailto:
+    booking_note: Mapped[str | None] = mapped_column(String(300))
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    resources: Mapped[str | None] = mapped_column(Text)  # links, one per line
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Target(Base):
+    """Planned extra placements per profession and academic year (e.g. +39 PT in 2026/27)."""
+
+    __tablename__ = "targets"
+    __table_args__ = (UniqueConstraint("profession", "academic_year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    profession: Mapped[str] = mapped_column(String(8))
+    academic_year: Mapped[str] = mapped_column(String(7))  # "2026/27"
+    extra_placements: Mapped[int] = mapped_column(Integer)
+
+
+class AuditEvent(Base):
+    """Who did what to which record, when, through which edge, before and after."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_entity", "entity", "entity_ref"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    edge: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(40))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_ref: Mapped[str] = mapped_column(String(255))
+    before: Mapped[dict[str, Any] | None]
+    after: Mapped[dict[str, Any] | None]
+
+
+class Delivery(Base):
+    """The outbox: one message to one person; the unique dedupe key makes re-runs no-ops."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (Index("ix_deliveries_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    channel: Mapped[str] = mapped_column(String(16))
+    message: Mapped[dict[str, Any]]
+    dedupe_key: Mapped[str] = mapped_column(String(255), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+
+class ApiToken(Base):
+    """An HEI's bearer token. Only its hash is stored; the token is shown once."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hei_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    label: Mapped[str] = mapped_column(String(200))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+
+
+class ConversationReference(Base):
+    """Where to reach a person proactively (Teams conversation reference, Slack DM channel)."""
+
+    __tablename__ = "conversation_references"
+    __table_args__ = (UniqueConstraint("person_id", "platform", "tenant"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    platform: Mapped[str] = mapped_column(String(16))
+    tenant: Mapped[str] = mapped_column(String(64), default="")
+    reference: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime]
+
+
+class InboundReceipt(Base):
+    """Keys of platform deliveries already handled, so retries never act twice."""
+
+    __tablename__ = "inbound_receipts"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(index=True)
+    reply: Mapped[dict[str, Any] | None]
+
+
+class RefCounter(Base):
+    """Per-prefix counters behind public references such as PL-2027-0042."""
+
+    __tablename__ = "ref_counters"
+
+    prefix: Mapped[str] = mapped_column(String(20), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
