@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TextIO
 
 from aiohttp import web
+from pydantic import ValidationError
 from tqdm import tqdm
 
 from adapters.server import ConfigurationError, build_app
@@ -158,7 +159,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     args = _parser().parse_args(argv)
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        for problem in error.errors():
+            name = str(problem["loc"][0]).upper() if problem["loc"] else "settings"
+            print(f"placebot: {name}: {problem['msg']}", file=sys.stderr)
+        return 2
     try:
         match args.verb:
             case "serve":

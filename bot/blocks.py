@@ -72,7 +72,7 @@ async def _answers_by_block(ctx: Context, block_ids: list[int]) -> dict[int, str
             CapacityAnswer.respondent_key == _respondent_key(ctx.person),
         )
     )
-    return dict(rows.tuples().all())
+    return {block_id: answer for block_id, answer in rows.all()}
 
 
 async def get_block(ctx: Context, ref: str) -> PlacementBlock:

@@ -131,8 +131,9 @@ def parse_range(start_text: str, end_text: str | None, weeks: int | None, today:
     if _has_year(end_text, today) and not _has_year(start_text, today):
         end = parse_date(end_text, today)
         start = parse_date(start_text, today, year_hint=end.year)
-        if start > end:
-            start = parse_date(start_text, today, year_hint=end.year - 1)
+        if start > end:  # "1 Dec - 12 Jan 2027" crosses the new year, unless that is past
+            earlier = parse_date(start_text, today, year_hint=end.year - 1)
+            start = earlier if earlier >= today else start
         return DateRange(start, end)
     start = parse_date(start_text, today)
     end = parse_date(end_text, start, year_hint=None)

@@ -39,7 +39,7 @@ async def people(request: web.Request) -> web.Response:
             .where(Identity.platform == "local")
             .order_by(Person.id)
         )
-        found = [{"user": user, "name": name} for user, name in rows.tuples()]
+        found = [{"user": user, "name": name} for user, name in rows.all()]
     return web.json_response({"people": found})
 
 
