@@ -6,6 +6,7 @@ import logging
 import re
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from bot import nudge_commands, offers, people, placement_commands, training_commands
 from bot.clock import Clock
@@ -74,6 +75,10 @@ class PlaceBot:
             return await self._stale(command, stale)
         except UserError as problem:
             return error_reply(problem)
+        except StaleDataError:
+            return error_reply(
+                UserError("Someone changed that record at the same moment. Please try again.")
+            )
         except Exception:
             log.exception(
                 "command failed: %r", command.text[:200] or command.action or command.form_id
