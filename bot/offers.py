@@ -18,7 +18,7 @@ from bot.errors import FieldErrors, NotFound, StaleVersion, UserError
 from bot.offer_parsing import OfferDraft
 from bot.offer_rules import problems
 from bot.permissions import require_manage_offer
-from bot.places import match_place
+from bot.places import Place, match_place
 from bot.refs import next_ref
 from bot.vocabulary import level_code, model_code, setting_code
 from storage.tables import (
@@ -69,36 +69,39 @@ def check(draft: OfferDraft, today: date, *, allow_past_start: bool = False) -> 
     return CheckedOffer(draft, draft.start, draft.end, draft.capacity)
 
 
+async def _fill(ctx: Context, offer: PlacementOffer, checked: CheckedOffer, place: Place) -> None:
+    """Copy a checked offer's fields onto the record: one place for create and edit alike."""
+    draft = checked.draft
+    block = await _block_by_ref(ctx, draft.block_ref)
+    offer.profession = draft.profession
+    offer.team_id = place.team.id if place.team else None
+    offer.site_id = place.site.id if place.site else None
+    offer.provider_id = place.provider_id or offer.provider_id
+    offer.place_text = place.text
+    offer.start_date, offer.end_date = checked.start, checked.end
+    offer.capacity = checked.capacity
+    offer.supervision_model, offer.student_level = draft.supervision_model, draft.student_level
+    offer.setting, offer.educator = draft.setting, draft.educator or None
+    offer.block_id = block.id if block else None
+    offer.notes = draft.notes or None
+
+
 async def create_offer(ctx: Context, draft: OfferDraft) -> PlacementOffer:
     person = ctx.require_person()
     place = await match_place(ctx.session, draft.place.strip(), person)
     checked = check(replace(draft, place=place.text), ctx.clock.today())
-    draft = checked.draft
-    block = await _block_by_ref(ctx, draft.block_ref)
     now = ctx.clock.now()
     offer = PlacementOffer(
         ref=await next_ref(ctx.session, f"PL-{checked.start.year}"),
-        profession=draft.profession,
-        provider_id=place.provider_id or person.organisation_id,
-        site_id=place.site.id if place.site else None,
-        team_id=place.team.id if place.team else None,
-        place_text=place.text,
-        setting=draft.setting,
-        start_date=checked.start,
-        end_date=checked.end,
-        capacity=checked.capacity,
-        supervision_model=draft.supervision_model,
-        student_level=draft.student_level,
-        educator=draft.educator or None,
-        block_id=block.id if block else None,
+        provider_id=person.organisation_id,
         release_at=now + timedelta(hours=ctx.settings.placebot_release_delay_hours),
-        notes=draft.notes or None,
         status="offered",
         created_by_id=person.id,
         updated_by_id=person.id,
         created_at=now,
         updated_at=now,
     )
+    await _fill(ctx, offer, checked, place)
     ctx.session.add(offer)
     await ctx.session.flush()
     audit.record(ctx, "offer.create", "placement_offer", offer.ref, None, audit.snapshot(offer))
@@ -221,21 +224,11 @@ async def update_offer(
     # An offer already under way may keep its start; any change must otherwise keep every rule.
     started = offer.start_date < ctx.clock.today() and draft.start == offer.start_date
     checked = check(draft, ctx.clock.today(), allow_past_start=started)
-    draft = checked.draft
-    if draft.place != offer.place_text:
-        place = await match_place(ctx.session, draft.place, person)
-        offer.team_id = place.team.id if place.team else None
-        offer.site_id = place.site.id if place.site else None
-        offer.provider_id = place.provider_id or offer.provider_id
-    block = await _block_by_ref(ctx, draft.block_ref)
-    offer.profession = draft.profession
-    offer.start_date, offer.end_date = checked.start, checked.end
-    offer.capacity = checked.capacity
-    offer.place_text = draft.place
-    offer.supervision_model, offer.student_level = draft.supervision_model, draft.student_level
-    offer.setting, offer.educator = draft.setting, draft.educator or None
-    offer.block_id = block.id if block else None
-    offer.notes = draft.notes or None
+    if checked.draft.place == offer.place_text:
+        place = Place(offer.place_text, offer.team, offer.site)
+    else:
+        place = await match_place(ctx.session, checked.draft.place, person)
+    await _fill(ctx, offer, checked, place)
     return await _save(ctx, offer, "offer.edit", before)
 
 

@@ -90,7 +90,6 @@ async def form(request: web.Request) -> web.Response:
 def mount(app: web.Application, bot: PlaceBot) -> None:
     app[BOT_KEY] = bot
     app.router.add_get("/", page)
-    app.router.add_static("/static/", STATIC)
     app.router.add_get("/local/people", people)
     app.router.add_post("/local/send", send)
     app.router.add_post("/local/action", action)
