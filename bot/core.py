@@ -8,7 +8,14 @@ import re
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from bot import nudge_commands, offers, people, placement_commands, training_commands
+from bot import (
+    nudge_commands,
+    offers,
+    people,
+    placement_commands,
+    receipts,
+    training_commands,
+)
 from bot.clock import Clock
 from bot.context import Context
 from bot.errors import FieldErrors, StaleVersion, UserError
@@ -56,6 +63,11 @@ class PlaceBot:
 
     async def handle(self, command: Command) -> Reply:
         """Never raises: problems become polite replies and nothing is stored half-way."""
+        reply = await self.handle_once(command)
+        return reply if reply is not None else Reply(text="Already done.", private=True)
+
+    async def handle_once(self, command: Command) -> Reply | None:
+        """As `handle`, but None when the command's delivery key was handled before."""
         if len(command.text) > MAX_TEXT:
             return error_reply(
                 UserError(
@@ -66,9 +78,16 @@ class PlaceBot:
             )
         try:
             async with self.sessions.begin() as session:
+                if command.delivery_key:
+                    await receipts.check_new(session, command.delivery_key)
                 person = await people.meet(session, command.actor, self.clock)
                 ctx = Context(session, person, self.clock, self.settings, command.actor.platform)
-                return await self._dispatch(ctx, command)
+                reply = await self._dispatch(ctx, command)
+                if command.delivery_key:
+                    await receipts.record(session, command.delivery_key, self.clock.now())
+                return reply
+        except receipts.AlreadyHandled:
+            return None
         except FieldErrors as problem:
             return self._form_errors(command, problem)
         except StaleVersion as stale:

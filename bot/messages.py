@@ -33,6 +33,9 @@ class Command:
     value: str = ""  # the button's value, e.g. "PL-2027-0042:3"
     form_id: str | None = None  # e.g. "offer.create"
     form_values: dict[str, str] = field(default_factory=dict)
+    # The platform's id for this delivery (trigger id, event id): a second delivery with the
+    # same key is recognised and does nothing.
+    delivery_key: str | None = None
 
 
 @dataclass(frozen=True)

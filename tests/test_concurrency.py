@@ -38,3 +38,17 @@ async def test_concurrent_edits_of_one_offer_never_lose_a_version(chat: Chat) ->
     # Each saved edit made exactly one new version; a losing racer is told to try again.
     assert offer.version == 1 + len(saved)
     assert all("try again" in r.text for r in replies if r.tone != "success")
+
+
+async def test_a_redelivered_command_acts_once(chat: Chat) -> None:
+    from bot.messages import Command
+
+    command = Command(
+        chat.actor("stroke-physio"),
+        text="placement offer PT 1 Feb - 12 Mar 2027 2 students at Stroke Rehab",
+        delivery_key="test:trigger:1",
+    )
+    replies = await asyncio.gather(*(chat.bot.handle_once(command) for _ in range(4)))
+    assert sum(reply is not None for reply in replies) == 1
+    assert await chat.bot.handle_once(command) is None
+    assert await chat.count(PlacementOffer) == 1

@@ -1,0 +1,32 @@
+"""Exactly-once handling of platform deliveries: a retried or doubled delivery acts once.
+
+The receipt is written in the same transaction as the work it guards, so a delivery either
+did its work and left its receipt, or did neither.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.tables import InboundReceipt
+
+
+class AlreadyHandled(Exception):
+    """This delivery's key was handled before; say and do nothing."""
+
+
+async def check_new(session: AsyncSession, key: str) -> None:
+    if await session.get(InboundReceipt, key) is not None:
+        raise AlreadyHandled(key)
+
+
+async def record(session: AsyncSession, key: str, at: datetime) -> None:
+    """Keep the receipt; a concurrent twin that got there first makes this one roll back."""
+    session.add(InboundReceipt(key=key[:255], received_at=at, reply=None))
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise AlreadyHandled(key) from None
