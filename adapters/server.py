@@ -49,6 +49,16 @@ def build_app(
     if settings.placebot_local_chat:
         localchat.mount(app, bot)
         log.info("local chat page mounted at /")
+    if settings.slack_signing_secret and settings.slack_bot_token:
+        from adapters.slack import app as slack  # imported only when Slack is configured
+
+        edge = slack.mount(app, bot, settings)
+        if settings.slack_app_token:
+            app.cleanup_ctx.append(slack.socket_mode(edge, settings.slack_app_token))
+        log.info(
+            "Slack mounted at /slack/events%s",
+            " and Socket Mode" if settings.slack_app_token else "",
+        )
 
     async def dispose(_app: web.Application) -> None:
         await engine.dispose()

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from bot import (
+    home,
     nudge_commands,
     offers,
     people,
@@ -21,7 +22,7 @@ from bot.context import Context
 from bot.errors import FieldErrors, StaleVersion, UserError
 from bot.forms import OFFER_CREATE, OFFER_EDIT, offer_form
 from bot.help import help_reply
-from bot.messages import Command, Reply
+from bot.messages import Actor, Command, Reply
 from bot.replies import offer_card
 from config.settings import Settings
 
@@ -88,26 +89,52 @@ class PlaceBot:
                 return reply
         except receipts.AlreadyHandled:
             return None
-        except FieldErrors as problem:
-            return self._form_errors(command, problem)
-        except StaleVersion as stale:
-            return await self._stale(command, stale)
-        except UserError as problem:
-            return error_reply(problem)
-        except StaleDataError:
-            return error_reply(
-                UserError("Someone changed that record at the same moment. Please try again.")
-            )
-        except Exception:
-            log.exception(
-                "command failed: %r", command.text[:200] or command.action or command.form_id
-            )
-            return Reply(
-                text="Sorry, something went wrong on our side and nothing was saved. "
-                "Please try again in a minute.",
-                tone="error",
-                private=True,
-            )
+        except Exception as problem:
+            if command.delivery_key and await self._handled_meanwhile(command.delivery_key):
+                return None  # a twin delivery did the work while this one failed on its wake
+            return await self._problem_reply(command, problem)
+
+    async def _handled_meanwhile(self, key: str) -> bool:
+        async with self.sessions() as session:
+            try:
+                await receipts.check_new(session, key)
+            except receipts.AlreadyHandled:
+                return True
+            return False
+
+    async def _problem_reply(self, command: Command, problem: Exception) -> Reply:
+        """What went wrong, politely: beside the form's fields, or as a sentence with an example."""
+        match problem:
+            case FieldErrors():
+                return self._form_errors(command, problem)
+            case StaleVersion():
+                return await self._stale(command, problem)
+            case UserError():
+                return error_reply(problem)
+            case StaleDataError():
+                return error_reply(
+                    UserError("Someone changed that record at the same moment. Please try again.")
+                )
+        log.error(
+            "command failed: %r",
+            command.text[:200] or command.action or command.form_id,
+            exc_info=problem,
+        )
+        return Reply(
+            text="Sorry, something went wrong on our side and nothing was saved. "
+            "Please try again in a minute.",
+            tone="error",
+            private=True,
+        )
+
+    async def knows(self, actor: Actor) -> bool:
+        """Whether this platform identity has met the bot (adapters look names up only once)."""
+        async with self.sessions() as session:
+            return await people.find_person(session, actor) is not None
+
+    async def home(self, actor: Actor) -> Reply:
+        """The person's home view: their offers, blocks that need places, next training."""
+        return await self.handle(Command(actor, action="home"))
 
     async def _dispatch(self, ctx: Context, command: Command) -> Reply:
         if command.form_id is not None:
@@ -150,6 +177,10 @@ class PlaceBot:
                 return await placement_commands.answer_maybe(ctx, value)
             case "block.none":
                 return await placement_commands.answer_none(ctx, value)
+            case "home":
+                return await home.home(ctx)
+            case "offer.form":
+                return await placement_commands.offer(ctx, "")
             case "nudges.snooze":
                 return await nudge_commands.run(ctx, f"snooze {value}")
         raise UserError(

@@ -9,6 +9,7 @@ from bot import dates, professions
 from bot.errors import FieldErrors, UserError
 from bot.messages import Form, FormField
 from bot.offer_parsing import OfferDraft
+from bot.offer_rules import problems
 from bot.vocabulary import SETTINGS, STUDENT_LEVELS, SUPERVISION_MODELS
 from config.professions import PROFESSIONS
 
@@ -127,6 +128,10 @@ def read_offer_form(values: dict[str, str], today: date) -> OfferDraft:
             errors["capacity"] = "Give the number of students as a whole number, e.g. 2."
     else:
         errors["capacity"] = "How many students can you take? e.g. 2."
+    dates_unread = "start" in errors or "end" in errors
+    for name, message in problems(draft, today).items():
+        if name not in errors and not (dates_unread and name in ("start", "end")):
+            errors[name] = message
     if errors:
         raise FieldErrors(errors)
     return draft

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -38,23 +39,30 @@ async def meet(session: AsyncSession, actor: Actor, clock: Clock) -> Person:
     person = await find_person(session, actor)
     if person is not None:
         return person
-    person = Person(
-        display_name=clean_name(actor.display_name),
-        email=actor.email,
-        created_at=clock.now(),
-        roles=[RoleGrant(role="clinician")],
-    )
-    session.add(person)
-    await session.flush()
-    session.add(
-        Identity(
-            person_id=person.id,
-            platform=actor.platform,
-            tenant=actor.tenant,
-            external_id=actor.external_id,
-        )
-    )
-    await session.flush()
+    try:
+        async with session.begin_nested():  # a savepoint: a twin request may meet them first
+            person = Person(
+                display_name=clean_name(actor.display_name),
+                email=actor.email,
+                created_at=clock.now(),
+                roles=[RoleGrant(role="clinician")],
+            )
+            session.add(person)
+            await session.flush()
+            session.add(
+                Identity(
+                    person_id=person.id,
+                    platform=actor.platform,
+                    tenant=actor.tenant,
+                    external_id=actor.external_id,
+                )
+            )
+            await session.flush()
+    except IntegrityError:
+        met = await find_person(session, actor)
+        if met is None:
+            raise
+        return met
     return person
 
 

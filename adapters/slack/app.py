@@ -1,0 +1,189 @@
+"""slack-bolt on the shared aiohttp server: translate Slack payloads to core commands and back.
+
+Every listener acknowledges first (Slack allows 3 seconds) and answers afterwards through the
+response_url, a DM or a modal. Each delivery carries a key (trigger id, view id, event id) so
+that Slack's retries and double clicks act once.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import blocks
+from bot.core import PlaceBot
+from bot.messages import Actor, Command, Reply
+from config.settings import Settings
+
+log = logging.getLogger(__name__)
+
+COMMANDS = ("/placement", "/training", "/nudges")
+CORE_ACTION = re.compile(r"^(?P<action>(?:offer|block|nudges)\.[a-z]+):\d+$")
+RATE_LIMIT_RETRIES = 3
+
+
+def web_client(settings: Settings) -> AsyncWebClient:
+    """The Web API client; 429 answers are retried after the Retry-After Slack asks for."""
+    return AsyncWebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)],
+    )
+
+
+class SlackEdge:
+    """Owns the bolt app; `handle_http` is the aiohttp view for `POST /slack/events`."""
+
+    def __init__(self, bot: PlaceBot, settings: Settings) -> None:
+        self.bot = bot
+        self.client = web_client(settings)
+        self.app = AsyncApp(
+            signing_secret=settings.slack_signing_secret,
+            client=self.client,
+        )
+        for name in COMMANDS:
+            self.app.command(name)(self.on_command)
+        self.app.action(CORE_ACTION)(self.on_action)
+        self.app.action(re.compile(r"^link:\d+$"))(self.on_link)
+        self.app.view(re.compile(r"^offer\.(create|edit)$"))(self.on_view_submission)
+        self.app.event("app_home_opened")(self.on_home_opened)
+
+    async def handle_http(self, request: web.Request) -> web.Response:
+        response = await self.app.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
+
+    async def actor(self, team_id: str, user_id: str) -> Actor:
+        """The core's actor; a user met for the first time is looked up once with users.info."""
+        actor = Actor(platform="slack", tenant=team_id, external_id=user_id)
+        if await self.bot.knows(actor):
+            return actor
+        try:
+            found = (await self.client.users_info(user=user_id)).get("user") or {}
+        except SlackApiError as error:
+            log.warning("users.info failed for %s: %s", user_id, error.response.status_code)
+            found = {}
+        profile = found.get("profile") or {}
+        name = profile.get("real_name") or found.get("real_name") or found.get("name") or ""
+        return Actor("slack", user_id, team_id, name, profile.get("email"))
+
+    async def on_command(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        actor = await self.actor(body.get("team_id", ""), body.get("user_id", ""))
+        words = f"{body.get('command', '').lstrip('/')} {body.get('text', '')}"
+        command = Command(actor, text=words, delivery_key=f"slack:command:{body.get('trigger_id')}")
+        reply = await self.bot.handle_once(command)
+        await self.answer(reply, respond, body.get("trigger_id"))
+
+    async def on_action(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        action = body["actions"][0]
+        match = CORE_ACTION.match(action.get("action_id", ""))
+        if match is None:
+            return
+        user = body.get("user") or {}
+        actor = await self.actor((body.get("team") or {}).get("id", ""), user.get("id", ""))
+        message_ts = (body.get("container") or {}).get("message_ts") or (
+            body.get("view") or {}
+        ).get("id")
+        key = ":".join(
+            [
+                "slack:action",
+                user.get("id", ""),
+                str(message_ts),
+                action["action_id"],
+                action.get("value", ""),
+            ]
+        )
+        command = Command(
+            actor, action=match.group("action"), value=action.get("value", ""), delivery_key=key
+        )
+        reply = await self.bot.handle_once(command)
+        await self.answer(reply, respond, body.get("trigger_id"))
+
+    async def on_link(self, ack: AsyncAck) -> None:
+        await ack()  # link buttons open in the browser; Slack still expects an acknowledgement
+
+    async def on_view_submission(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        view = body.get("view") or {}
+        user = body.get("user") or {}
+        actor = await self.actor((body.get("team") or {}).get("id", ""), user.get("id", ""))
+        command = Command(
+            actor,
+            form_id=view.get("callback_id"),
+            form_values=blocks.submitted_values(view),
+            delivery_key=f"slack:view:{view.get('id')}",
+        )
+        reply = await self.bot.handle_once(command)
+        if reply is not None and reply.form is not None:
+            errors = {f.name: f.error[:150] for f in reply.form.fields if f.error}
+            if errors:
+                await ack(response_action="errors", errors=errors)
+                return
+        await ack()
+        if reply is not None:
+            await self.send_to_user(user.get("id", ""), reply)
+
+    async def on_home_opened(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+        if event.get("tab") != "home":
+            return
+        actor = await self.actor(body.get("team_id", ""), event.get("user", ""))
+        reply = await self.bot.home(actor)
+        view = {"type": "home", "blocks": blocks.message_blocks(reply)}
+        await self.client.views_publish(user_id=event.get("user", ""), view=view)
+
+    async def answer(
+        self, reply: Reply | None, respond: AsyncRespond, trigger_id: str | None
+    ) -> None:
+        """A form opens as a modal; anything else answers in the conversation."""
+        if reply is None:
+            return  # a retry of something already answered
+        if reply.form is not None and trigger_id:
+            await self.client.views_open(
+                trigger_id=trigger_id, view=blocks.modal(reply.form, reply.text)
+            )
+            return
+        await respond(
+            response_type="ephemeral" if reply.private else "in_channel",
+            **blocks.message(reply),
+        )
+
+    async def send_to_user(self, user_id: str, reply: Reply) -> None:
+        """A direct message: conversations.open, then chat.postMessage (429s are retried)."""
+        opened = await self.client.conversations_open(users=user_id)
+        channel = (opened.get("channel") or {}).get("id")
+        await self.client.chat_postMessage(channel=channel, **blocks.message(reply))
+
+
+def socket_mode(
+    edge: SlackEdge, app_token: str
+) -> Callable[[web.Application], AbstractAsyncContextManager[None]]:
+    """For workspaces that cannot expose an HTTP endpoint: the same app over a WebSocket."""
+
+    @asynccontextmanager
+    async def connected(_app: web.Application) -> AsyncIterator[None]:
+        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+        handler = AsyncSocketModeHandler(edge.app, app_token)
+        await handler.connect_async()
+        try:
+            yield
+        finally:
+            await handler.close_async()
+
+    return connected
+
+
+def mount(app: web.Application, bot: PlaceBot, settings: Settings) -> SlackEdge:
+    edge = SlackEdge(bot, settings)
+    app.router.add_post("/slack/events", edge.handle_http)
+    return edge

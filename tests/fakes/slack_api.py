@@ -1,0 +1,128 @@
+"""A fake Slack Web API on loopback that records every call and answers like Slack.
+
+    async with FakeSlack() as slack:
+        settings = Settings(slack_api_url=slack.api_url, ...)
+        slack.rate_limit("chat.postMessage", retry_after=1)   # the next call gets a 429
+        ...
+        [call] = await slack.wait_for("chat.postMessage")
+        assert call.body["channel"] == "D0001"
+
+`slack.response_url("x")` gives a response_url whose posts are recorded under "response:x".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+
+@dataclass
+class Call:
+    method: str
+    body: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)
+
+
+def _answer(method: str, body: dict[str, Any]) -> dict[str, Any]:
+    if method == "auth.test":
+        return {"ok": True, "team_id": "T0001", "user_id": "UBOT", "bot_id": "B0001", "team": "NHS"}
+    if method == "users.info":
+        user = body.get("user", "")
+        return {
+            "ok": True,
+            "user": {
+                "id": user,
+                "team_id": "T0001",
+                "name": user.lower(),
+                "real_name": f"Clinician {user}",
+                "profile": {
+                    "real_name": f"Clinician {user}",
+                    "email": f"{user.lower()}@nhs.example",
+                },
+            },
+        }
+    if method == "conversations.open":
+        return {"ok": True, "channel": {"id": "D" + str(body.get("users", "x"))[:10]}}
+    if method == "chat.postMessage":
+        return {"ok": True, "channel": body.get("channel"), "ts": f"{time.time():.6f}"}
+    if method in ("views.open", "views.publish", "views.update"):
+        return {"ok": True, "view": {"id": "V0001"}}
+    return {"ok": False, "error": "unknown_method"}
+
+
+class FakeSlack:
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self._limits: dict[str, list[int]] = defaultdict(list)
+        self._arrived = asyncio.Condition()
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/response/{key}", self._response)
+        self.server = TestServer(app, host="127.0.0.1")
+
+    async def __aenter__(self) -> FakeSlack:
+        await self.server.start_server()
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.server.close()
+
+    @property
+    def api_url(self) -> str:
+        return str(self.server.make_url("/api/"))
+
+    def response_url(self, key: str) -> str:
+        return str(self.server.make_url(f"/response/{key}"))
+
+    def rate_limit(self, method: str, retry_after: int = 1, times: int = 1) -> None:
+        """Answer the next `times` calls of `method` with 429 and this Retry-After."""
+        self._limits[method] += [retry_after] * times
+
+    async def _record(self, call: Call) -> None:
+        async with self._arrived:
+            self.calls.append(call)
+            self._arrived.notify_all()
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        if request.method == "GET":
+            body = dict(request.query)
+        elif request.content_type == "application/json":
+            body = await request.json()
+        else:
+            body = dict(parse_qsl(await request.text()))
+            body.update(request.query)
+            for key in ("view", "blocks"):
+                if isinstance(body.get(key), str):
+                    body[key] = json.loads(body[key])
+        if self._limits[method]:
+            retry_after = self._limits[method].pop(0)
+            await self._record(Call(f"429:{method}", body))
+            return web.json_response(
+                {"ok": False, "error": "ratelimited"},
+                status=429,
+                headers={"Retry-After": str(retry_after)},
+            )
+        await self._record(Call(method, body))
+        return web.json_response(_answer(method, body))
+
+    async def _response(self, request: web.Request) -> web.Response:
+        await self._record(Call(f"response:{request.match_info['key']}", await request.json()))
+        return web.Response(text="ok")
+
+    def named(self, method: str) -> list[Call]:
+        return [call for call in self.calls if call.method == method]
+
+    async def wait_for(self, method: str, count: int = 1) -> list[Call]:
+        """The calls of `method` once there are at least `count` of them (5 s at most)."""
+        async with asyncio.timeout(5), self._arrived:
+            await self._arrived.wait_for(lambda: len(self.named(method)) >= count)
+        return self.named(method)
