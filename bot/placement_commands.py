@@ -113,6 +113,8 @@ async def open_edit_form(ctx: Context, value: str) -> Reply:
     ref, _ = ref_and_version(value)
     current = await offers.get_offer(ctx, ref)
     require_manage_offer(ctx.require_person(), current, "edit")
+    if current.status not in offers.EDITABLE:
+        raise UserError(f"{current.ref} is {current.status}; only open offers can be edited.")
     form = offer_form(offers.draft_of(current), edit=(current.ref, current.version))
     return Reply(text=f"Edit {current.ref}.", form=form, private=True)
 

@@ -20,6 +20,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.background import BackgroundWork
 from adapters.slack import blocks
 from bot.core import PlaceBot
 from bot.messages import Actor, Command, Reply
@@ -47,10 +48,14 @@ class SlackEdge:
     def __init__(self, bot: PlaceBot, settings: Settings) -> None:
         self.bot = bot
         self.client = web_client(settings)
+        # Listeners run before the response goes back: commands and buttons ack and queue their
+        # work at once (no polling for the ack), forms are checked first so errors can be shown.
         self.app = AsyncApp(
             signing_secret=settings.slack_signing_secret,
             client=self.client,
+            process_before_response=True,
         )
+        self.work = BackgroundWork()
         for name in COMMANDS:
             self.app.command(name)(self.on_command)
         self.app.action(CORE_ACTION)(self.on_action)
@@ -78,6 +83,9 @@ class SlackEdge:
 
     async def on_command(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
+        self.work.submit(lambda: self.run_command(body, respond))
+
+    async def run_command(self, body: dict[str, Any], respond: AsyncRespond) -> None:
         actor = await self.actor(body.get("team_id", ""), body.get("user_id", ""))
         words = f"{body.get('command', '').lstrip('/')} {body.get('text', '')}"
         command = Command(actor, text=words, delivery_key=f"slack:command:{body.get('trigger_id')}")
@@ -86,6 +94,9 @@ class SlackEdge:
 
     async def on_action(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
+        self.work.submit(lambda: self.run_action(body, respond))
+
+    async def run_action(self, body: dict[str, Any], respond: AsyncRespond) -> None:
         action = body["actions"][0]
         match = CORE_ACTION.match(action.get("action_id", ""))
         if match is None:
@@ -131,11 +142,16 @@ class SlackEdge:
                 return
         await ack()
         if reply is not None:
-            await self.send_to_user(user.get("id", ""), reply)
+            self.work.submit(lambda: self.send_to_user(user.get("id", ""), reply))
 
-    async def on_home_opened(self, event: dict[str, Any], body: dict[str, Any]) -> None:
-        if event.get("tab") != "home":
-            return
+    async def on_home_opened(
+        self, ack: AsyncAck, event: dict[str, Any], body: dict[str, Any]
+    ) -> None:
+        await ack()
+        if event.get("tab") == "home":
+            self.work.submit(lambda: self.publish_home(event, body))
+
+    async def publish_home(self, event: dict[str, Any], body: dict[str, Any]) -> None:
         actor = await self.actor(body.get("team_id", ""), event.get("user", ""))
         reply = await self.bot.home(actor)
         view = {"type": "home", "blocks": blocks.message_blocks(reply)}
@@ -186,4 +202,9 @@ def socket_mode(
 def mount(app: web.Application, bot: PlaceBot, settings: Settings) -> SlackEdge:
     edge = SlackEdge(bot, settings)
     app.router.add_post("/slack/events", edge.handle_http)
+
+    async def finish_work(_app: web.Application) -> None:
+        await edge.work.close()
+
+    app.on_shutdown.append(finish_work)
     return edge
