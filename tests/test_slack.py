@@ -13,7 +13,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.server import build_app
+from adapters.slack.app import SLACK_EDGE, SlackEdge
 from bot.clock import FixedClock
+from bot.messages import Reply
 from config.settings import Settings
 from storage.engine import make_engine
 from storage.tables import CapacityAnswer, Identity, Person, PlacementOffer
@@ -281,17 +283,13 @@ async def test_app_home_shows_offers_blocks_and_training(rig: SlackRig) -> None:
     assert "Blocks that need places" in text and "Next educator training" in text
 
 
+def slack_edge(rig: SlackRig) -> SlackEdge:
+    return rig.client.app[SLACK_EDGE]
+
+
 async def test_a_429_is_retried_after_the_delay_slack_asked_for(rig: SlackRig) -> None:
-    from adapters.slack.app import SlackEdge
-
-    edge: SlackEdge = next(
-        r.handler.__self__
-        for r in rig.client.app.router.routes()
-        if r.resource and r.resource.canonical == "/slack/events"
-    )  # type: ignore[union-attr]
+    edge = slack_edge(rig)
     rig.slack.rate_limit("chat.postMessage", retry_after=1)
-    from bot.messages import Reply
-
     started = time.monotonic()
     await edge.send_to_user("U0001", Reply(text="Your offer starts soon."))
     [limited] = rig.slack.named("429:chat.postMessage")
@@ -299,3 +297,13 @@ async def test_a_429_is_retried_after_the_delay_slack_asked_for(rig: SlackRig) -
     assert sent.at - limited.at >= 1.0
     assert time.monotonic() - started < 5
     assert sent.body["channel"] == "DU0001"
+
+
+async def test_send_reaches_a_person_by_direct_message(rig: SlackRig) -> None:
+    await rig.command("mine")
+    await rig.slack.wait_for("response:r1")
+    await slack_edge(rig).send(8, Reply(text="PL-2027-0001 starts in 14 days: confirm it?"))
+    [opened] = rig.slack.named("conversations.open")
+    [posted] = rig.slack.named("chat.postMessage")
+    assert opened.body["users"] == "U0001"
+    assert posted.body["text"].startswith("PL-2027-0001 starts")

@@ -22,6 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.background import BackgroundWork
 from adapters.slack import blocks
+from bot.channels import identity_on
 from bot.core import PlaceBot
 from bot.messages import Actor, Command, Reply
 from config.settings import Settings
@@ -44,6 +45,8 @@ def web_client(settings: Settings) -> AsyncWebClient:
 
 class SlackEdge:
     """Owns the bolt app; `handle_http` is the aiohttp view for `POST /slack/events`."""
+
+    name = "slack"
 
     def __init__(self, bot: PlaceBot, settings: Settings) -> None:
         self.bot = bot
@@ -173,11 +176,20 @@ class SlackEdge:
             **blocks.message(reply),
         )
 
+    async def send(self, person_id: int, reply: Reply) -> None:
+        """The core's `Channel`: a direct message to the person's Slack identity."""
+        async with self.bot.sessions() as session:
+            identity = await identity_on(session, person_id, "slack")
+        await self.send_to_user(identity.external_id, reply)
+
     async def send_to_user(self, user_id: str, reply: Reply) -> None:
         """A direct message: conversations.open, then chat.postMessage (429s are retried)."""
         opened = await self.client.conversations_open(users=user_id)
         channel = (opened.get("channel") or {}).get("id")
         await self.client.chat_postMessage(channel=channel, **blocks.message(reply))
+
+
+SLACK_EDGE: web.AppKey[SlackEdge] = web.AppKey("slack_edge", SlackEdge)
 
 
 def socket_mode(
@@ -201,6 +213,7 @@ def socket_mode(
 
 def mount(app: web.Application, bot: PlaceBot, settings: Settings) -> SlackEdge:
     edge = SlackEdge(bot, settings)
+    app[SLACK_EDGE] = edge
     app.router.add_post("/slack/events", edge.handle_http)
 
     async def finish_work(_app: web.Application) -> None:
