@@ -49,6 +49,17 @@ def build_app(
     if settings.placebot_local_chat:
         localchat.mount(app, bot)
         log.info("local chat page mounted at /")
+    if settings.microsoft_app_id or settings.placebot_teams_allow_unauthenticated:
+        from adapters.teams import app as teams  # imported only when Teams is configured
+
+        if not settings.microsoft_app_id:
+            log.warning(
+                "TEAMS ENDPOINT IS UNAUTHENTICATED: PLACEBOT_TEAMS_ALLOW_UNAUTHENTICATED is set, "
+                "MICROSOFT_APP_ID is not. Anyone who can reach /api/messages can act as anyone. "
+                "Use this for local work only."
+            )
+        teams.mount(app, bot, settings)
+        log.info("Teams mounted at /api/messages")
     if settings.slack_signing_secret and settings.slack_bot_token:
         from adapters.slack import app as slack  # imported only when Slack is configured
 

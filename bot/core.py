@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from bot import (
+    conversations,
     home,
     nudge_commands,
     offers,
@@ -131,6 +133,18 @@ class PlaceBot:
         """Whether this platform identity has met the bot (adapters look names up only once)."""
         async with self.sessions() as session:
             return await people.find_person(session, actor) is not None
+
+    async def remember_conversation(self, actor: Actor, reference: dict[str, Any]) -> None:
+        """Keep where to reach this person later (a Teams conversation reference)."""
+        async with self.sessions.begin() as session:
+            person = await people.meet(session, actor, self.clock)
+            ctx = Context(session, person, self.clock, self.settings, actor.platform)
+            await conversations.remember(ctx, actor.platform, actor.tenant, reference)
+
+    async def conversation_of(self, person_id: int, platform: str) -> dict[str, Any] | None:
+        async with self.sessions() as session:
+            ctx = Context(session, None, self.clock, self.settings, platform)
+            return await conversations.reference_for(ctx, person_id, platform)
 
     async def home(self, actor: Actor) -> Reply:
         """The person's home view: their offers, blocks that need places, next training."""

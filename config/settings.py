@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     microsoft_app_password: str | None = None
     microsoft_app_tenant_id: str | None = None
     microsoft_app_type: str = "MultiTenant"
+    # Where app tokens come from; derived from the tenant when unset (tests point it at a fake).
+    microsoft_token_url: str | None = None
+    # Local work only: mount /api/messages with no app id, so no request is authenticated.
+    placebot_teams_allow_unauthenticated: bool = False
 
     smtp_url: str | None = None
 

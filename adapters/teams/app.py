@@ -1,0 +1,223 @@
+"""Teams on the shared aiohttp server at `POST /api/messages`.
+
+Inbound, botbuilder parses the activity and validates the Bot Framework JWT (when an app id is
+set). Messages are answered at once with 200 and handled by background workers that reply through
+the connector; card actions sent as `invoke` are answered in the HTTP response itself, as Teams
+requires. Each activity is handled once, keyed by conversation and activity id.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import Any
+
+from aiohttp import web
+from botbuilder.schema import Activity
+from botframework.connector.auth import JwtTokenValidation, SimpleCredentialProvider
+
+from adapters.background import BackgroundWork
+from adapters.teams import cards
+from adapters.teams.connector import Connector
+from bot.channels import Unreachable
+from bot.core import PlaceBot
+from bot.messages import Actor, Command, Reply
+from config.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 256 * 1024
+_MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
+
+
+def token_url(settings: Settings) -> str:
+    if settings.microsoft_token_url:
+        return settings.microsoft_token_url
+    tenant = (
+        settings.microsoft_app_tenant_id if settings.microsoft_app_type == "SingleTenant" else None
+    )
+    return f"https://login.microsoftonline.com/{tenant or 'botframework.com'}/oauth2/v2.0/token"
+
+
+def actor_of(activity: dict[str, Any]) -> Actor:
+    sender = activity.get("from") or {}
+    conversation = activity.get("conversation") or {}
+    tenant = (
+        conversation.get("tenantId")
+        or ((activity.get("channelData") or {}).get("tenant") or {}).get("id")
+        or ""
+    )
+    return Actor(
+        platform="teams",
+        tenant=str(tenant),
+        external_id=str(sender.get("aadObjectId") or sender.get("id") or ""),
+        display_name=str(sender.get("name") or ""),
+    )
+
+
+def reference_of(activity: dict[str, Any]) -> dict[str, Any]:
+    """What a later proactive message needs: where the conversation lives and who is in it."""
+    return {
+        "serviceUrl": activity.get("serviceUrl"),
+        "channelId": activity.get("channelId"),
+        "conversation": activity.get("conversation"),
+        "bot": activity.get("recipient"),
+        "user": activity.get("from"),
+    }
+
+
+def reply_activity(activity: dict[str, Any], reply: Reply) -> dict[str, Any]:
+    return {
+        "type": "message",
+        "from": activity.get("recipient"),
+        "recipient": activity.get("from"),
+        "conversation": activity.get("conversation"),
+        "replyToId": activity.get("id"),
+        "text": reply.text,
+        "attachments": [cards.attachment(reply)],
+    }
+
+
+class TeamsEdge:
+    name = "teams"
+
+    def __init__(self, bot: PlaceBot, settings: Settings) -> None:
+        self.bot = bot
+        self.app_id = settings.microsoft_app_id or ""
+        self.credentials = SimpleCredentialProvider(
+            self.app_id, settings.microsoft_app_password or ""
+        )
+        self.connector = Connector.open(
+            settings.microsoft_app_id, settings.microsoft_app_password, token_url(settings)
+        )
+        self.work = BackgroundWork()
+
+    async def authenticated(self, activity: dict[str, Any], header: str) -> bool:
+        if not self.app_id:
+            return True  # mounted without an app id only when explicitly allowed
+        try:
+            parsed = Activity().deserialize(activity)
+            await JwtTokenValidation.authenticate_request(parsed, header, self.credentials)
+        except (
+            Exception
+        ) as error:  # botbuilder raises PermissionError, ValueError or plain Exception
+            log.info("Teams request refused: %s", type(error).__name__)
+            return False
+        return True
+
+    async def handle_http(self, request: web.Request) -> web.Response:
+        if request.content_length and request.content_length > MAX_BODY:
+            return web.json_response({"error": "too large"}, status=413)
+        try:
+            activity = json.loads(await request.read())
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return web.json_response({"error": "send a Bot Framework activity as JSON"}, status=400)
+        if not isinstance(activity, dict):
+            return web.json_response({"error": "send a Bot Framework activity as JSON"}, status=400)
+        if not await self.authenticated(activity, request.headers.get("Authorization", "")):
+            return web.json_response({"error": "unauthorized"}, status=401)
+        kind = activity.get("type")
+        if kind == "invoke":
+            return await self.on_invoke(activity)
+        if kind == "message":
+            self.work.submit(lambda: self.on_message(activity))
+        elif kind == "conversationUpdate":
+            self.work.submit(lambda: self.on_conversation_update(activity))
+        return web.Response(status=200)
+
+    def command_for(self, activity: dict[str, Any]) -> Command:
+        actor = actor_of(activity)
+        key = f"teams:{(activity.get('conversation') or {}).get('id')}:{activity.get('id')}"
+        value = activity.get("value")
+        if isinstance(value, dict) and value:  # Action.Submit sends its data as the message value
+            action, button_value, form_id, values = cards.submission(value)
+            return Command(
+                actor,
+                action=action,
+                value=button_value,
+                form_id=form_id,
+                form_values=values,
+                delivery_key=key,
+            )
+        text = _MENTION.sub(" ", str(activity.get("text") or ""))
+        return Command(actor, text=text, delivery_key=key)
+
+    async def on_message(self, activity: dict[str, Any]) -> None:
+        command = self.command_for(activity)
+        await self.bot.remember_conversation(command.actor, reference_of(activity))
+        reply = await self.bot.handle_once(command)
+        if reply is not None:
+            conversation = (activity.get("conversation") or {}).get("id", "")
+            await self.connector.send(
+                activity["serviceUrl"],
+                conversation,
+                reply_activity(activity, reply),
+                activity.get("id"),
+            )
+
+    async def on_invoke(self, activity: dict[str, Any]) -> web.Response:
+        """`adaptiveCard/action` (Action.Execute) is answered with a card in the HTTP body."""
+        if activity.get("name") != "adaptiveCard/action":
+            return web.json_response(
+                {"error": f"{activity.get('name')} is not supported"}, status=501
+            )
+        action = (activity.get("value") or {}).get("action") or {}
+        data = action.get("data") if isinstance(action.get("data"), dict) else {}
+        button, value, form_id, values = cards.submission(data)
+        actor = actor_of(activity)
+        key = f"teams:{(activity.get('conversation') or {}).get('id')}:{activity.get('id')}"
+        reply = await self.bot.handle_once(
+            Command(
+                actor,
+                action=button or (None if form_id else str(action.get("verb") or "")),
+                value=value,
+                form_id=form_id,
+                form_values=values,
+                delivery_key=key,
+            )
+        )
+        if reply is None:
+            reply = Reply(text="Already done.", private=True)
+        body = {"statusCode": 200, "type": cards.CARD_TYPE, "value": cards.card(reply)}
+        return web.json_response(body)
+
+    async def on_conversation_update(self, activity: dict[str, Any]) -> None:
+        added = activity.get("membersAdded") or []
+        bot_id = (activity.get("recipient") or {}).get("id")
+        if any(member.get("id") == bot_id for member in added):  # the bot was installed
+            actor = actor_of(activity)
+            await self.bot.remember_conversation(actor, reference_of(activity))
+
+    async def send(self, person_id: int, reply: Reply) -> None:
+        """The core's `Channel`: a proactive message to the person's last Teams conversation."""
+        reference = await self.bot.conversation_of(person_id, "teams")
+        if reference is None:
+            raise Unreachable(f"person {person_id} has not talked to the bot in Teams")
+        activity = {
+            "type": "message",
+            "from": reference.get("bot"),
+            "recipient": reference.get("user"),
+            "conversation": reference.get("conversation"),
+            "text": reply.text,
+            "attachments": [cards.attachment(reply)],
+        }
+        await self.connector.send(
+            reference["serviceUrl"], reference["conversation"]["id"], activity
+        )
+
+
+TEAMS_EDGE: web.AppKey[TeamsEdge] = web.AppKey("teams_edge", TeamsEdge)
+
+
+def mount(app: web.Application, bot: PlaceBot, settings: Settings) -> TeamsEdge:
+    edge = TeamsEdge(bot, settings)
+    app[TEAMS_EDGE] = edge
+    app.router.add_post("/api/messages", edge.handle_http)
+
+    async def close(_app: web.Application) -> None:
+        await edge.work.close()
+        await edge.connector.close()
+
+    app.on_shutdown.append(close)
+    return edge

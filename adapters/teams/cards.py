@@ -1,0 +1,135 @@
+"""Render a core `Reply` as an Adaptive Card (schema 1.5) and read card submissions back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.messages import Button, Fact, Form, FormField, Item, Reply
+
+CARD_TYPE = "application/vnd.microsoft.card.adaptive"
+TONE_COLOUR = {"error": "Attention", "success": "Good", "info": "Default"}
+
+
+def _facts(facts: tuple[Fact, ...]) -> list[dict[str, Any]]:
+    if not facts:
+        return []
+    return [{"type": "FactSet", "facts": [{"title": f.label, "value": f.value} for f in facts]}]
+
+
+def _action(button: Button) -> dict[str, Any]:
+    if button.url:
+        return {"type": "Action.OpenUrl", "title": button.label, "url": button.url}
+    action: dict[str, Any] = {
+        "type": "Action.Execute",
+        "title": button.label,
+        "verb": button.action,
+        "data": {"action": button.action, "value": button.value},
+    }
+    if button.style == "primary":
+        action["style"] = "positive"
+    elif button.style == "danger":
+        action["style"] = "destructive"
+    return action
+
+
+def _actions(buttons: tuple[Button, ...]) -> list[dict[str, Any]]:
+    if not buttons:
+        return []
+    return [{"type": "ActionSet", "actions": [_action(b) for b in buttons]}]
+
+
+def _item(item: Item) -> list[dict[str, Any]]:
+    body: list[dict[str, Any]] = [
+        {"type": "TextBlock", "text": item.title, "weight": "Bolder", "wrap": True}
+    ]
+    if item.text:
+        body.append({"type": "TextBlock", "text": item.text, "wrap": True})
+    body += _facts(item.facts) + _actions(item.buttons)
+    return [{"type": "Container", "separator": True, "spacing": "Medium", "items": body}]
+
+
+def _input(field: FormField) -> list[dict[str, Any]]:
+    common: dict[str, Any] = {
+        "id": field.name,
+        "label": field.label,
+        "isRequired": field.required,
+        "value": field.value,
+    }
+    if field.error:
+        common["errorMessage"] = field.error
+    if field.kind == "select":
+        choices = [{"title": label, "value": value} for value, label in field.options]
+        element = {"type": "Input.ChoiceSet", "choices": choices, "style": "compact", **common}
+    else:
+        element = {
+            "type": "Input.Text",
+            "isMultiline": field.kind == "textarea",
+            "placeholder": field.hint,
+            **common,
+        }
+    shown: list[dict[str, Any]] = [element]
+    if field.error:  # errorMessage shows only after client validation; say it plainly too
+        shown.append(
+            {
+                "type": "TextBlock",
+                "text": field.error,
+                "color": "Attention",
+                "wrap": True,
+                "spacing": "None",
+            }
+        )
+    return shown
+
+
+def _form(form: Form) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    body: list[dict[str, Any]] = [
+        {"type": "TextBlock", "text": form.title, "size": "Medium", "weight": "Bolder"}
+    ]
+    for field in form.fields:
+        body += _input(field)
+    data = {"form_id": form.form_id, **dict(form.hidden)}
+    submit = {
+        "type": "Action.Execute",
+        "title": form.submit_label,
+        "verb": form.form_id,
+        "data": data,
+        "style": "positive",
+    }
+    return body, [submit]
+
+
+def card(reply: Reply) -> dict[str, Any]:
+    body: list[dict[str, Any]] = [
+        {"type": "TextBlock", "text": reply.text, "wrap": True, "color": TONE_COLOUR[reply.tone]}
+    ]
+    body += _facts(reply.facts)
+    for item in reply.items:
+        body += _item(item)
+    actions = [_action(b) for b in reply.buttons]
+    if reply.form is not None:
+        form_body, form_actions = _form(reply.form)
+        body += form_body
+        actions += form_actions
+    content: dict[str, Any] = {
+        "type": "AdaptiveCard",
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "version": "1.5",
+        "body": body,
+    }
+    if actions:
+        content["actions"] = actions
+    return content
+
+
+def attachment(reply: Reply) -> dict[str, Any]:
+    return {"contentType": CARD_TYPE, "content": card(reply)}
+
+
+def submission(data: dict[str, Any]) -> tuple[str | None, str, str | None, dict[str, str]]:
+    """(action, value, form_id, form values) from a card's submitted data."""
+    values = {str(k): "" if v is None else str(v) for k, v in data.items()}
+    form_id = values.pop("form_id", None)
+    action = values.pop("action", None)
+    value = values.pop("value", "")
+    values.pop("msteams", None)
+    return action, value, form_id, values

@@ -1,0 +1,97 @@
+"""Outbound to the Bot Connector with one async HTTP session and one cached app token.
+
+botbuilder's own path builds new credentials and clients for every turn and fetches tokens with
+synchronous calls on the event loop; here the token is fetched once (asynchronously, one request
+at a time) and reused until shortly before it expires, and 429s are retried after Retry-After.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from aiohttp import ClientSession, ClientTimeout
+
+RETRIES = 3
+EARLY_REFRESH = 300  # seconds before expiry at which a token is renewed
+
+
+class ConnectorError(Exception):
+    """The Bot Connector refused a message."""
+
+
+class AppToken:
+    """An OAuth client-credentials token for the bot's app id, cached until near expiry."""
+
+    def __init__(self, session: ClientSession, app_id: str, password: str, token_url: str) -> None:
+        self.session = session
+        self.app_id = app_id
+        self.password = password
+        self.token_url = token_url
+        self._token = ""
+        self._expires = 0.0
+        self._lock = asyncio.Lock()
+
+    async def get(self) -> str:
+        if time.monotonic() < self._expires:
+            return self._token
+        async with self._lock:  # one fetch, however many turns are waiting
+            if time.monotonic() >= self._expires:
+                await self._fetch()
+        return self._token
+
+    async def _fetch(self) -> None:
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": self.app_id,
+            "client_secret": self.password,
+            "scope": "https://api.botframework.com/.default",
+        }
+        async with self.session.post(self.token_url, data=form) as response:
+            if response.status != 200:
+                raise ConnectorError(f"token endpoint answered {response.status}")
+            body = await response.json()
+        self._token = body["access_token"]
+        self._expires = time.monotonic() + int(body.get("expires_in", 3600)) - EARLY_REFRESH
+
+
+class Connector:
+    """Posts activities to a conversation; one instance (and one session) for the process."""
+
+    def __init__(self, token: AppToken | None, session: ClientSession) -> None:
+        self.token = token
+        self.session = session
+
+    @classmethod
+    def open(cls, app_id: str | None, password: str | None, token_url: str) -> Connector:
+        session = ClientSession(timeout=ClientTimeout(total=30))
+        token = AppToken(session, app_id, password, token_url) if app_id and password else None
+        return cls(token, session)
+
+    async def close(self) -> None:
+        await self.session.close()
+
+    async def send(
+        self,
+        service_url: str,
+        conversation_id: str,
+        activity: dict[str, Any],
+        reply_to: str | None = None,
+    ) -> dict[str, Any]:
+        path = f"v3/conversations/{conversation_id}/activities"
+        if reply_to:
+            path += f"/{reply_to}"
+        return await self._post(service_url.rstrip("/") + "/" + path, activity)
+
+    async def _post(self, url: str, payload: dict[str, Any]) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {await self.token.get()}"} if self.token else {}
+        for attempt in range(RETRIES + 1):
+            async with self.session.post(url, json=payload, headers=headers) as response:
+                if response.status == 429 and attempt < RETRIES:
+                    await asyncio.sleep(float(response.headers.get("Retry-After", "1")))
+                    continue
+                if response.status >= 400:
+                    raise ConnectorError(f"{url} answered {response.status}")
+                return await response.json(content_type=None) or {}
+        raise ConnectorError(f"{url} kept answering 429")

@@ -1,0 +1,243 @@
+"""Teams, offline: activities in Teams' wire format into /api/messages, a fake Bot Connector out."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.server import build_app
+from adapters.teams.app import TEAMS_EDGE
+from bot.clock import FixedClock
+from bot.messages import Reply
+from config.settings import Settings
+from storage.engine import make_engine
+from storage.tables import ConversationReference, Person, PlacementOffer
+from tests import teams_wire as wire
+from tests.conftest import Chat
+from tests.fakes.bot_connector import FakeConnector
+
+OFFER = "placement offer OT 1 Feb - 12 Mar 2027 2 students at Highbury Hospital"
+
+
+@dataclass
+class TeamsRig:
+    client: TestClient
+    connector: FakeConnector
+    chat: Chat
+
+    async def post(self, activity: dict[str, Any], authorization: str | None = None):
+        headers = {"Authorization": authorization} if authorization is not None else {}
+        return await self.client.post("/api/messages", json=activity, headers=headers)
+
+    async def say(self, text: str, **kwargs: Any) -> dict[str, Any]:
+        before = len(self.connector.sent)
+        response = await self.post(wire.message(self.connector.service_url, text, **kwargs))
+        assert response.status == 200
+        sent = await self.connector.wait_for(before + 1)
+        return sent[before].body
+
+    def card(self, body: dict[str, Any]) -> dict[str, Any]:
+        [attachment] = body["attachments"]
+        assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
+        return attachment["content"]
+
+
+def settings_for(settings: Settings, connector: FakeConnector, **extra: Any) -> Settings:
+    return settings.model_copy(update={"microsoft_token_url": connector.token_url, **extra})
+
+
+@pytest.fixture
+async def rig(
+    engine: AsyncEngine, settings: Settings, clock: FixedClock, chat: Chat
+) -> AsyncIterator[TeamsRig]:
+    async with FakeConnector() as connector:
+        configured = settings_for(settings, connector, placebot_teams_allow_unauthenticated=True)
+        app = build_app(configured, make_engine(settings.database_url), clock)
+        async with TestClient(TestServer(app)) as client:
+            yield TeamsRig(client, connector, chat)
+
+
+def actions(card: dict[str, Any]) -> list[dict[str, Any]]:
+    found = list(card.get("actions", []))
+    for element in card["body"]:
+        if element["type"] == "ActionSet":
+            found += element["actions"]
+        for inner in element.get("items", []):
+            if inner["type"] == "ActionSet":
+                found += inner["actions"]
+    return found
+
+
+async def test_a_message_offer_is_answered_with_an_adaptive_card(rig: TeamsRig) -> None:
+    body = await rig.say(OFFER)
+    card = rig.card(body)
+    assert card["version"] == "1.5"
+    facts = {
+        f["title"]: f["value"] for e in card["body"] if e["type"] == "FactSet" for f in e["facts"]
+    }
+    assert facts["Reference"] == "PL-2027-0001"
+    assert facts["Dates"] == "Mon 1 Feb 2027 – Fri 12 Mar 2027 (6 weeks)"
+    assert [a["title"] for a in actions(card)] == ["Edit", "Withdraw"]
+    assert rig.connector.sent[0].path.endswith(body["replyToId"])
+    assert await rig.chat.count(PlacementOffer) == 1
+
+
+async def test_a_channel_mention_is_stripped(rig: TeamsRig) -> None:
+    body = await rig.say(
+        f"<at>PlaceBot</at> {OFFER}", channel=True, conversation="19:abc@thread.skype;messageid=1"
+    )
+    assert "in the register" in body["text"]
+
+
+async def test_a_redelivered_activity_creates_one_record(rig: TeamsRig) -> None:
+    activity = wire.message(rig.connector.service_url, OFFER, activity_id="f:redelivered")
+    for _ in range(3):
+        assert (await rig.post(activity)).status == 200
+    await rig.connector.wait_for(1)
+    await asyncio.sleep(0.3)
+    assert len(rig.connector.sent) == 1
+    assert await rig.chat.count(PlacementOffer) == 1
+
+
+async def test_action_execute_withdraws_and_answers_in_the_response(rig: TeamsRig) -> None:
+    card = rig.card(await rig.say(OFFER))
+    withdraw = next(a for a in actions(card) if a["title"] == "Withdraw")
+    response = await rig.post(
+        wire.execute(rig.connector.service_url, withdraw["data"], withdraw["verb"])
+    )
+    assert response.status == 200
+    answer = await response.json()
+    assert answer["statusCode"] == 200
+    assert answer["type"] == "application/vnd.microsoft.card.adaptive"
+    assert "withdrawn" in answer["value"]["body"][0]["text"]
+
+
+async def test_the_form_card_submits_and_errors_keep_the_values(rig: TeamsRig) -> None:
+    card = rig.card(await rig.say("placement offer"))
+    inputs = {e["id"]: e for e in card["body"] if e["type"].startswith("Input.")}
+    assert {"profession", "start", "end", "capacity", "place"} <= set(inputs)
+    [submit] = [a for a in card["actions"] if a["title"] == "Post offer"]
+    data = {
+        **submit["data"],
+        "profession": "OT",
+        "start": "31/02/2027",
+        "end": "12 Mar 2027",
+        "capacity": "2",
+        "place": "Highbury Hospital",
+    }
+    bad = await (
+        await rig.post(wire.execute(rig.connector.service_url, data, submit["verb"]))
+    ).json()
+    again = {e["id"]: e for e in bad["value"]["body"] if e["type"].startswith("Input.")}
+    assert "not a date in the calendar" in again["start"]["errorMessage"]
+    assert again["place"]["value"] == "Highbury Hospital"
+    data["start"] = "1 Feb 2027"
+    good = await (
+        await rig.post(wire.execute(rig.connector.service_url, data, submit["verb"]))
+    ).json()
+    assert "in the register" in good["value"]["body"][0]["text"]
+    assert await rig.chat.count(PlacementOffer) == 1
+
+
+async def test_action_submit_arrives_as_a_message_value(rig: TeamsRig) -> None:
+    card = rig.card(await rig.say(OFFER))
+    withdraw = next(a for a in actions(card) if a["title"] == "Withdraw")
+    body = await rig.say("", value=withdraw["data"])
+    assert "withdrawn" in body["text"]
+
+
+async def test_unsupported_invokes_get_a_proper_answer(rig: TeamsRig) -> None:
+    for name in ("task/fetch", "composeExtension/query", "signin/verifyState"):
+        activity = wire.execute(rig.connector.service_url, {})
+        activity["name"] = name
+        response = await rig.post(activity)
+        assert response.status == 501
+    weird = wire.execute(rig.connector.service_url, {"action": "offer.explode", "value": "x"})
+    assert (await rig.post(weird)).status == 200
+
+
+async def test_malformed_bodies_are_refused_politely(rig: TeamsRig) -> None:
+    assert (await rig.client.post("/api/messages", data=b"{not json")).status == 400
+    assert (await rig.client.post("/api/messages", json=[1, 2])).status == 400
+    assert (await rig.post({"type": "message"})).status == 200  # no text, no crash
+    await asyncio.sleep(0.2)
+    assert await rig.chat.count(PlacementOffer) == 0
+
+
+async def test_proactive_send_reaches_the_stored_conversation_after_a_restart(
+    engine: AsyncEngine, settings: Settings, clock: FixedClock, chat: Chat
+) -> None:
+    async with FakeConnector() as connector:
+        configured = settings_for(settings, connector, placebot_teams_allow_unauthenticated=True)
+        first = build_app(configured, make_engine(settings.database_url), clock)
+        async with TestClient(TestServer(first)) as client:
+            response = await client.post(
+                "/api/messages", json=wire.installed(connector.service_url, n=3)
+            )
+            assert response.status == 200
+            await first[TEAMS_EDGE].work.drain()
+        assert await chat.count(ConversationReference) == 1
+        restarted = build_app(configured, make_engine(settings.database_url), clock)
+        async with TestClient(TestServer(restarted)):
+            async with chat.bot.sessions() as session:
+                person = (
+                    await session.execute(Person.__table__.select().order_by(Person.id.desc()))
+                ).first()
+            await restarted[TEAMS_EDGE].send(
+                person.id, Reply(text="PL-2027-0001 starts in 14 days: confirm it?")
+            )
+        [sent] = connector.sent
+        assert sent.path == "/v3/conversations/a:1personal/activities"
+        assert sent.body["text"].startswith("PL-2027-0001 starts")
+        assert sent.body["recipient"]["name"] == "Occupational Therapist 3"
+
+
+async def test_a_429_from_the_connector_is_retried(rig: TeamsRig) -> None:
+    rig.connector.rate_limit(retry_after=1)
+    body = await rig.say("placement help")
+    assert "PlaceBot keeps" in body["text"]
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [None, "Bearer not-a-jwt", "Basic dXNlcjpwYXNz", "Bearer eyJhbGciOiJub25lIn0.eyJpc3MiOiJ4In0."],
+)
+async def test_with_an_app_id_unauthenticated_requests_get_401_and_change_nothing(
+    engine: AsyncEngine,
+    settings: Settings,
+    clock: FixedClock,
+    chat: Chat,
+    authorization: str | None,
+) -> None:
+    async with FakeConnector() as connector:
+        configured = settings_for(
+            settings,
+            connector,
+            microsoft_app_id="c9e8c047-2a74-40a2-b28a-b162d5f5327c",
+            microsoft_app_password="secret",
+        )
+        app = build_app(configured, make_engine(settings.database_url), clock)
+        async with TestClient(TestServer(app)) as client:
+            headers = {"Authorization": authorization} if authorization else {}
+            response = await client.post(
+                "/api/messages", json=wire.message(connector.service_url, OFFER), headers=headers
+            )
+            assert response.status == 401
+            await asyncio.sleep(0.2)
+        assert await chat.count(PlacementOffer) == 0
+        assert await chat.count(Person) == 7
+        assert connector.sent == []
+
+
+async def test_without_an_app_id_or_the_local_switch_teams_is_not_mounted(
+    engine: AsyncEngine, settings: Settings, clock: FixedClock
+) -> None:
+    app = build_app(settings, make_engine(settings.database_url), clock)
+    async with TestClient(TestServer(app)) as client:
+        assert (await client.post("/api/messages", json={})).status == 404
