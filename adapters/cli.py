@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from tqdm import tqdm
 
 from adapters.server import ConfigurationError, build_app
+from adapters.teams.package import write_package
 from bot import demo, training
 from bot.clock import Clock
 from bot.context import Context
@@ -144,6 +145,11 @@ def _parser() -> argparse.ArgumentParser:
     importing.add_parser("training", help="educator training from iCalendar or CSV").add_argument(
         "file", type=Path
     )
+    package = verbs.add_parser("teams-package", help="the Teams app zip an admin uploads")
+    package.add_argument(
+        "--host", required=True, help="the server's public host, e.g. placebot.nhs.uk"
+    )
+    package.add_argument("-o", "--output", type=Path, default=Path("placebot-teams.zip"))
     exporting = verbs.add_parser("export", help="export data").add_subparsers(
         dest="what", required=True
     )
@@ -176,6 +182,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 asyncio.run(migrate(settings))
             case "import":
                 asyncio.run(import_training(settings, args.file, read_file(args.file)))
+            case "teams-package":
+                if not settings.microsoft_app_id:
+                    raise CommandFailed("Set MICROSOFT_APP_ID to the bot's app id first.")
+                write_package(args.output, settings.microsoft_app_id, args.host)
+                print(f"Wrote {args.output}: upload it in Teams admin centre, Manage apps, Upload.")
             case "export" if args.output:
                 with args.output.open("w", newline="", encoding="utf-8") as out:
                     rows = asyncio.run(export_placements(settings, out))

@@ -241,3 +241,24 @@ async def test_without_an_app_id_or_the_local_switch_teams_is_not_mounted(
     app = build_app(settings, make_engine(settings.database_url), clock)
     async with TestClient(TestServer(app)) as client:
         assert (await client.post("/api/messages", json={})).status == 404
+
+
+def test_teams_package_holds_the_manifest_and_two_icons(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+    import zipfile
+
+    from adapters import cli
+
+    monkeypatch.setenv("MICROSOFT_APP_ID", "c9e8c047-2a74-40a2-b28a-b162d5f5327c")
+    monkeypatch.setenv("MICROSOFT_APP_PASSWORD", "secret")
+    out = tmp_path / "placebot.zip"
+    assert cli.main(["teams-package", "--host", "placebot.example.org", "-o", str(out)]) == 0
+    with zipfile.ZipFile(out) as archive:
+        assert sorted(archive.namelist()) == ["color.png", "manifest.json", "outline.png"]
+        manifest = json.loads(archive.read("manifest.json"))
+        color = archive.read("color.png")
+    assert manifest["bots"][0]["botId"] == "c9e8c047-2a74-40a2-b28a-b162d5f5327c"
+    assert manifest["validDomains"] == ["placebot.example.org"]
+    assert color.startswith(b"\x89PNG") and int.from_bytes(color[16:20], "big") == 192
