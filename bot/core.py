@@ -81,14 +81,11 @@ class PlaceBot:
             )
         try:
             async with self.sessions.begin() as session:
-                if command.delivery_key:
-                    await receipts.check_new(session, command.delivery_key)
+                if command.delivery_key:  # first, so a twin waits on it and then stands down
+                    await receipts.record(session, command.delivery_key, self.clock.now())
                 person = await people.meet(session, command.actor, self.clock)
                 ctx = Context(session, person, self.clock, self.settings, command.actor.platform)
-                reply = await self._dispatch(ctx, command)
-                if command.delivery_key:
-                    await receipts.record(session, command.delivery_key, self.clock.now())
-                return reply
+                return await self._dispatch(ctx, command)
         except receipts.AlreadyHandled:
             return None
         except Exception as problem:

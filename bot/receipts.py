@@ -24,7 +24,8 @@ async def check_new(session: AsyncSession, key: str) -> None:
 
 
 async def record(session: AsyncSession, key: str, at: datetime) -> None:
-    """Keep the receipt; a concurrent twin that got there first makes this one roll back."""
+    """Keep the receipt, or raise AlreadyHandled when it is there (or a twin is writing it:
+    the insert then waits for the twin's transaction and fails if it committed)."""
     session.add(InboundReceipt(key=key[:255], received_at=at, reply=None))
     try:
         await session.flush()

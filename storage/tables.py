@@ -76,7 +76,7 @@ class Site(Base):
     name: Mapped[str] = mapped_column(String(200))
     ods_code: Mapped[str | None] = mapped_column(String(10), unique=True)
 
-    organisation: Mapped[Organisation] = relationship(lazy="joined")
+    organisation: Mapped[Organisation] = relationship(lazy="raise")
 
 
 class Team(Base):
@@ -89,7 +89,7 @@ class Team(Base):
     name: Mapped[str] = mapped_column(String(200))
     professions: Mapped[str] = mapped_column(String(200), default="")
 
-    organisation: Mapped[Organisation] = relationship(lazy="joined")
+    organisation: Mapped[Organisation] = relationship(lazy="raise")
     site: Mapped[Site | None] = relationship(lazy="joined")
 
 
@@ -117,7 +117,7 @@ class Person(Base):
 
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
     team: Mapped[Team | None] = relationship(lazy="joined")
-    roles: Mapped[list[RoleGrant]] = relationship(lazy="selectin", cascade="all, delete-orphan")
+    roles: Mapped[list[RoleGrant]] = relationship(lazy="joined", cascade="all, delete-orphan")
 
 
 class RoleGrant(Base):

@@ -92,6 +92,7 @@ class TeamsEdge:
             settings.microsoft_app_id, settings.microsoft_app_password, token_url(settings)
         )
         self.work = BackgroundWork()
+        self._remembered: set[tuple[str, str, str, str]] = set()
 
     async def authenticated(self, activity: dict[str, Any], header: str) -> bool:
         if not self.app_id:
@@ -143,9 +144,22 @@ class TeamsEdge:
         text = _MENTION.sub(" ", str(activity.get("text") or ""))
         return Command(actor, text=text, delivery_key=key)
 
+    async def remember(self, actor: Actor, activity: dict[str, Any]) -> None:
+        """Store the conversation reference; skipped when this process stored the same one."""
+        reference = reference_of(activity)
+        key = (
+            actor.tenant,
+            actor.external_id,
+            str(reference["serviceUrl"]),
+            str(reference["conversation"]),
+        )
+        if key not in self._remembered:
+            await self.bot.remember_conversation(actor, reference)
+            self._remembered.add(key)
+
     async def on_message(self, activity: dict[str, Any]) -> None:
         command = self.command_for(activity)
-        await self.bot.remember_conversation(command.actor, reference_of(activity))
+        await self.remember(command.actor, activity)
         reply = await self.bot.handle_once(command)
         if reply is not None:
             conversation = (activity.get("conversation") or {}).get("id", "")
@@ -186,8 +200,7 @@ class TeamsEdge:
         added = activity.get("membersAdded") or []
         bot_id = (activity.get("recipient") or {}).get("id")
         if any(member.get("id") == bot_id for member in added):  # the bot was installed
-            actor = actor_of(activity)
-            await self.bot.remember_conversation(actor, reference_of(activity))
+            await self.remember(actor_of(activity), activity)
 
     async def send(self, person_id: int, reply: Reply) -> None:
         """The core's `Channel`: a proactive message to the person's last Teams conversation."""

@@ -24,8 +24,7 @@ class ConnectorError(Exception):
 class AppToken:
     """An OAuth client-credentials token for the bot's app id, cached until near expiry."""
 
-    def __init__(self, session: ClientSession, app_id: str, password: str, token_url: str) -> None:
-        self.session = session
+    def __init__(self, app_id: str, password: str, token_url: str) -> None:
         self.app_id = app_id
         self.password = password
         self.token_url = token_url
@@ -33,22 +32,22 @@ class AppToken:
         self._expires = 0.0
         self._lock = asyncio.Lock()
 
-    async def get(self) -> str:
+    async def get(self, session: ClientSession) -> str:
         if time.monotonic() < self._expires:
             return self._token
         async with self._lock:  # one fetch, however many turns are waiting
             if time.monotonic() >= self._expires:
-                await self._fetch()
+                await self._fetch(session)
         return self._token
 
-    async def _fetch(self) -> None:
+    async def _fetch(self, session: ClientSession) -> None:
         form = {
             "grant_type": "client_credentials",
             "client_id": self.app_id,
             "client_secret": self.password,
             "scope": "https://api.botframework.com/.default",
         }
-        async with self.session.post(self.token_url, data=form) as response:
+        async with session.post(self.token_url, data=form) as response:
             if response.status != 200:
                 raise ConnectorError(f"token endpoint answered {response.status}")
             body = await response.json()
@@ -59,18 +58,24 @@ class AppToken:
 class Connector:
     """Posts activities to a conversation; one instance (and one session) for the process."""
 
-    def __init__(self, token: AppToken | None, session: ClientSession) -> None:
+    def __init__(self, token: AppToken | None) -> None:
         self.token = token
-        self.session = session
+        self._session: ClientSession | None = None
 
     @classmethod
     def open(cls, app_id: str | None, password: str | None, token_url: str) -> Connector:
-        session = ClientSession(timeout=ClientTimeout(total=30))
-        token = AppToken(session, app_id, password, token_url) if app_id and password else None
-        return cls(token, session)
+        return cls(AppToken(app_id, password, token_url) if app_id and password else None)
+
+    @property
+    def session(self) -> ClientSession:
+        """Made on first use, inside the running event loop, then kept for the process."""
+        if self._session is None:
+            self._session = ClientSession(timeout=ClientTimeout(total=30))
+        return self._session
 
     async def close(self) -> None:
-        await self.session.close()
+        if self._session is not None:
+            await self._session.close()
 
     async def send(
         self,
@@ -85,7 +90,8 @@ class Connector:
         return await self._post(service_url.rstrip("/") + "/" + path, activity)
 
     async def _post(self, url: str, payload: dict[str, Any]) -> dict[str, Any]:
-        headers = {"Authorization": f"Bearer {await self.token.get()}"} if self.token else {}
+        token = await self.token.get(self.session) if self.token else None
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
         for attempt in range(RETRIES + 1):
             async with self.session.post(url, json=payload, headers=headers) as response:
                 if response.status == 429 and attempt < RETRIES:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -23,6 +24,8 @@ class Sent:
     path: str
     body: dict[str, Any]
     authorization: str
+    user_agent: str = ""
+    at: float = field(default_factory=time.monotonic)
 
 
 class FakeConnector:
@@ -65,11 +68,20 @@ class FakeConnector:
             return web.json_response(
                 {}, status=429, headers={"Retry-After": str(self._limits.pop(0))}
             )
-        sent = Sent(request.path, await request.json(), request.headers.get("Authorization", ""))
+        sent = Sent(
+            request.path,
+            await request.json(),
+            request.headers.get("Authorization", ""),
+            request.headers.get("User-Agent", ""),
+        )
         async with self._arrived:
             self.sent.append(sent)
             self._arrived.notify_all()
+        self.arrived(sent)
         return web.json_response({"id": f"activity-{next(self._ids)}"}, status=201)
+
+    def arrived(self, sent: Sent) -> None:
+        """A hook for benchmarks that wait for particular replies."""
 
     async def _token(self, _request: web.Request) -> web.Response:
         self.token_requests += 1

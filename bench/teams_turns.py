@@ -1,0 +1,339 @@
+"""Teams turns per second against a bare botbuilder bot, and Slack acks under Teams load.
+
+    .venv/bin/python -m bench.teams_turns [--turns 600] [--long-run 10000]
+
+Message activities at 1, 4 and 32 concurrent conversations against (a) the full bot and (b) a bare
+botbuilder 4.17 CloudAdapter bot that answers each message with one Adaptive Card, the baseline;
+replies land at a fake Bot Connector in this process, and a turn is timed from its POST to the
+arrival of its reply. Then signed Slack commands against the full bot while it serves 32 Teams
+conversations; then the same with app credentials set and the token endpoint faked on loopback
+(50 ms an answer). Last, 10,000 turns through the full bot: server memory and the outbound
+User-Agent header size after 1,000 and after 10,000 turns.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp import ClientSession, TCPConnector, web
+
+from bench.slack_ack import ROOT, free_port, wait_until_up
+from tests.fakes.bot_connector import FakeConnector, Sent
+from tests.slack_wire import SIGNING_SECRET, signed_headers, slash_command
+from tests.teams_wire import message
+
+CARD = {
+    "type": "AdaptiveCard",
+    "version": "1.5",
+    "body": [{"type": "TextBlock", "text": "Echo", "wrap": True}],
+}
+
+
+def serve_bare(port: int) -> None:
+    """The baseline: botbuilder's CloudAdapter with an ActivityHandler that replies with a card."""
+    from botbuilder.core import ActivityHandler, CardFactory, MessageFactory, TurnContext
+    from botbuilder.integration.aiohttp import (
+        CloudAdapter,
+        ConfigurationBotFrameworkAuthentication,
+    )
+
+    class Config:
+        APP_ID = ""
+        APP_PASSWORD = ""
+        APP_TYPE = "MultiTenant"
+        APP_TENANTID = ""
+
+    class EchoCard(ActivityHandler):
+        async def on_message_activity(self, turn_context: TurnContext) -> None:
+            await turn_context.send_activity(
+                MessageFactory.attachment(CardFactory.adaptive_card(CARD))
+            )
+
+    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(Config()))
+    bot = EchoCard()
+
+    async def messages(request: web.Request) -> web.Response:
+        return await adapter.process(request, bot)
+
+    app = web.Application()
+    app.router.add_post("/api/messages", messages)
+    web.run_app(app, host="127.0.0.1", port=port, print=None)
+
+
+class TimedConnector(FakeConnector):
+    """Resolves a waiting future when the reply to an activity arrives."""
+
+    def __init__(self, token_delay: float = 0.0) -> None:
+        super().__init__(token_delay)
+        self.waiting: dict[str, asyncio.Future[Sent]] = {}
+
+    def arrived(self, sent: Sent) -> None:
+        future = self.waiting.pop(str(sent.body.get("replyToId")), None)
+        if future is not None and not future.done():
+            future.set_result(sent)
+
+
+@dataclass
+class Run:
+    name: str
+    seconds: float
+    latencies: list[float] = field(default_factory=list)
+
+    @property
+    def per_second(self) -> float:
+        return len(self.latencies) / self.seconds
+
+    def p(self, share: float) -> float:
+        if len(self.latencies) < 2:
+            return self.latencies[0] * 1000 if self.latencies else float("nan")
+        return statistics.quantiles(self.latencies, n=100)[int(share * 100) - 1] * 1000
+
+
+_ids = itertools.count(1)
+
+
+async def teams_load(
+    port: int, connector: TimedConnector, turns: int, concurrency: int, text: str, name: str
+) -> Run:
+    url = f"http://127.0.0.1:{port}/api/messages"
+    latencies: list[float] = []
+    remaining = itertools.count()
+
+    async def conversation(session: ClientSession, n: int) -> None:
+        while next(remaining) < turns:
+            activity = message(
+                connector.service_url,
+                text,
+                conversation=f"a:bench{n}",
+                activity_id=f"bench-{next(_ids)}",
+                n=n % 9,
+            )
+            arrival = asyncio.get_running_loop().create_future()
+            connector.waiting[activity["id"]] = arrival
+            started = time.monotonic()
+            async with session.post(url, json=activity) as response:
+                await response.read()
+            sent = await asyncio.wait_for(arrival, 30)
+            latencies.append(sent.at - started)
+
+    async with ClientSession(connector=TCPConnector(limit=concurrency)) as session:
+        started = time.perf_counter()
+        await asyncio.gather(*(conversation(session, n) for n in range(concurrency)))
+        return Run(name, time.perf_counter() - started, latencies)
+
+
+async def slack_acks(
+    port: int, requests: int, concurrency: int, stop: asyncio.Event | None = None
+) -> Run:
+    url = f"http://127.0.0.1:{port}/slack/events"
+    latencies: list[float] = []
+    counter = itertools.count()
+
+    async def worker(session: ClientSession) -> None:
+        while (n := next(counter)) < requests and not (stop and stop.is_set()):
+            body, content_type = slash_command(
+                "/training",
+                "OT",
+                "http://127.0.0.1:9/unused",
+                trigger=f"teams-bench.{os.getpid()}.{n}",
+            )
+            headers = {"Content-Type": content_type, **signed_headers(body)}
+            started = time.perf_counter()
+            async with session.post(url, data=body.encode(), headers=headers) as response:
+                await response.read()
+            latencies.append(time.perf_counter() - started)
+            await asyncio.sleep(0.01)
+
+    async with ClientSession(connector=TCPConnector(limit=concurrency)) as session:
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(session) for _ in range(concurrency)))
+        return Run("slack acks", time.perf_counter() - started, latencies)
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def start(command: list[str], env: dict[str, str], port: int) -> asyncio.subprocess.Process:
+    log = open(os.environ.get("BENCH_SERVER_LOG", os.devnull), "ab")  # noqa: SIM115, ASYNC230
+    process = await asyncio.create_subprocess_exec(
+        *command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log
+    )
+    await wait_until_up(port, process)
+    return process
+
+
+async def full_bot(
+    folder: str, connector: TimedConnector, credentials: bool
+) -> tuple[asyncio.subprocess.Process, int]:
+    port = free_port()
+    env = os.environ | {
+        "PYTHONPATH": str(ROOT),
+        "DATABASE_URL": f"sqlite+aiosqlite:///{folder}/teams-{credentials}.db",
+        "PORT": str(port),
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_BOT_TOKEN": "xoxb-bench",
+        "SLACK_API_URL": connector.service_url + "slack/",
+        "PLACEBOT_TEAMS_ALLOW_UNAUTHENTICATED": "1",
+        "MICROSOFT_TOKEN_URL": connector.token_url,
+    }
+    migrate = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "adapters.cli",
+        "migrate",
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+    )
+    await migrate.wait()
+    command = [sys.executable, "-m", "bench.teams_turns", "--serve-full", str(port)]
+    if credentials:
+        command.append("--credentials")
+    return await start(command, env, port), port
+
+
+def serve_full(port: int, credentials: bool) -> None:
+    """The full bot. With --credentials the outbound side uses an app id and password (tokens
+    from the faked endpoint); inbound JWT checks stay off, as the benchmark cannot sign tokens
+    that Microsoft's keys would accept."""
+    from adapters.server import build_app
+    from config.settings import Settings
+
+    settings = Settings()
+    if credentials:
+        from adapters.teams import app as teams
+
+        settings = settings.model_copy(
+            update={"microsoft_app_id": "bench-app", "microsoft_app_password": "secret"}
+        )
+
+        async def no_inbound_check(
+            self: teams.TeamsEdge, activity: dict[str, Any], header: str
+        ) -> bool:
+            return True
+
+        teams.TeamsEdge.authenticated = no_inbound_check  # type: ignore[method-assign]
+    web.run_app(build_app(settings), host="127.0.0.1", port=port, print=None)
+
+
+def table(rows: list[tuple[str, Run, float | None]]) -> None:
+    print(f"{'run':<44}{'msg/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'a/b':>7}")
+    for label, run, ratio in rows:
+        shown = f"{ratio:>7.2f}" if ratio is not None else " " * 7
+        print(f"{label:<44}{run.per_second:>8.0f}{run.p(0.5):>9.1f}{run.p(0.99):>9.1f}{shown}")
+
+
+async def main(args: argparse.Namespace) -> None:
+    levels = (1, 4, 32)
+    with tempfile.TemporaryDirectory() as folder:
+        async with TimedConnector() as connector:
+            bare_port = free_port()
+            env = os.environ | {"PYTHONPATH": str(ROOT)}
+            bare = await start(
+                [sys.executable, "-m", "bench.teams_turns", "--serve-bare", str(bare_port)],
+                env,
+                bare_port,
+            )
+            baseline = {}
+            try:
+                for level in levels:
+                    turns = max(50, args.turns * level // 32)
+                    baseline[level] = await teams_load(
+                        bare_port, connector, turns, level, "hello", f"b) bare @{level}"
+                    )
+            finally:
+                bare.terminate()
+                await bare.wait()
+            rows: list[tuple[str, Run, float | None]] = []
+            for level in levels:
+                rows.append((f"b) bare botbuilder, {level} conversations", baseline[level], None))
+        for credentials in (False, True):
+            delay = 0.05 if credentials else 0.0
+            async with TimedConnector(token_delay=delay) as connector:
+                process, port = await full_bot(folder, connector, credentials)
+                label = "with credentials, " if credentials else ""
+                try:
+                    for level in levels:
+                        turns = max(50, args.turns * level // 32)
+                        run = await teams_load(port, connector, turns, level, "training OT", "a")
+                        rows.append(
+                            (
+                                f"a) full bot, {label}{level} conversations",
+                                run,
+                                run.per_second / baseline[level].per_second,
+                            )
+                        )
+                    stop = asyncio.Event()
+                    slack = asyncio.create_task(slack_acks(port, 100_000, 4, stop))
+                    await teams_load(port, connector, args.turns, 32, "training OT", "a")
+                    stop.set()
+                    acks = await slack
+                    rows.append(
+                        (
+                            f"   Slack acks under 32 conversations, {label[:-2] or 'no credentials'}",
+                            acks,
+                            None,
+                        )
+                    )
+                    if credentials:
+                        print(f"token endpoint calls with credentials: {connector.token_requests}")
+                finally:
+                    process.terminate()
+                    await process.wait()
+        table(rows)
+        if args.long_run:
+            async with TimedConnector() as connector:
+                process, port = await full_bot(folder, connector, False)
+                try:
+                    await teams_load(port, connector, 1000, 32, "training OT", "warm")
+                    after_1k = rss_mb(process.pid), max(len(s.user_agent) for s in connector.sent)
+                    long = await teams_load(
+                        port, connector, args.long_run - 1000, 32, "training OT", "long"
+                    )
+                    after_all = (
+                        rss_mb(process.pid),
+                        max(len(s.user_agent) for s in connector.sent[-100:]),
+                    )
+                finally:
+                    process.terminate()
+                    await process.wait()
+            print(
+                f"{args.long_run} turns, 32 conversations: {long.per_second:.0f} msg/s; server RSS "
+                f"{after_1k[0]:.1f} MB after 1,000, {after_all[0]:.1f} MB after {args.long_run:,}; "
+                f"User-Agent {after_1k[1]} bytes, then {after_all[1]} bytes"
+            )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--turns", type=int, default=600, help="turns at 32 conversations (fewer at 1 and 4)"
+    )
+    parser.add_argument("--long-run", type=int, default=10_000)
+    parser.add_argument("--serve-bare", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--serve-full", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--credentials", action="store_true", help=argparse.SUPPRESS)
+    arguments = parser.parse_args()
+    if arguments.serve_bare:
+        serve_bare(arguments.serve_bare)
+    elif arguments.serve_full:
+        serve_full(arguments.serve_full, arguments.credentials)
+    else:
+        asyncio.run(main(arguments))
