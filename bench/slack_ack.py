@@ -14,33 +14,24 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from aiohttp import ClientSession, TCPConnector, web
 from sqlalchemy import func, select, text
 
+from bench.servers import ROOT, free_port, migrate, start
 from storage.engine import make_engine
 from storage.tables import PlacementOffer
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_wire import SIGNING_SECRET, signed_headers, slash_command
 
-ROOT = Path(__file__).resolve().parent.parent
 POSTGRES = os.environ.get(
     "PLACEBOT_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def bare_app() -> web.Application:
@@ -83,18 +74,6 @@ class Result:
 
     def percentile(self, share: float) -> float:
         return statistics.quantiles(self.latencies, n=100)[int(share * 100) - 1] * 1000
-
-
-async def wait_until_up(port: int, process: asyncio.subprocess.Process) -> None:
-    for _ in range(200):
-        if process.returncode is not None:
-            raise RuntimeError(f"server exited with {process.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            await asyncio.sleep(0.1)
-    raise RuntimeError("server did not start")
 
 
 async def load(name: str, port: int, slack: FakeSlack, requests: int, concurrency: int) -> Result:
@@ -170,23 +149,10 @@ async def run_target(
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "SLACK_BOT_TOKEN": "xoxb-bench",
         }
-        migrate = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "adapters.cli",
-            "migrate",
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-        )
-        if await migrate.wait() != 0:
-            raise RuntimeError("placebot migrate failed")
+        await migrate(env)
         command = [sys.executable, "-m", "adapters.cli", "serve"]
-    process = await asyncio.create_subprocess_exec(
-        *command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    process = await start(command, env, port)
     try:
-        await wait_until_up(port, process)
         result = await load(name, port, slack, args.requests, args.concurrency)
         if database_url is not None:
             result.answered = await wait_for_answers(slack, name, args.requests)

@@ -18,7 +18,6 @@ import asyncio
 import itertools
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,7 +27,7 @@ from typing import Any
 
 from aiohttp import ClientSession, TCPConnector, web
 
-from bench.slack_ack import ROOT, free_port, wait_until_up
+from bench.servers import ROOT, free_port, migrate, start
 from tests.fakes.bot_connector import FakeConnector, Sent
 from tests.slack_wire import SIGNING_SECRET, signed_headers, slash_command
 from tests.teams_wire import message
@@ -168,15 +167,6 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-async def start(command: list[str], env: dict[str, str], port: int) -> asyncio.subprocess.Process:
-    log = open(os.environ.get("BENCH_SERVER_LOG", os.devnull), "ab")  # noqa: SIM115, ASYNC230
-    process = await asyncio.create_subprocess_exec(
-        *command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log
-    )
-    await wait_until_up(port, process)
-    return process
-
-
 async def full_bot(
     folder: str, connector: TimedConnector, credentials: bool
 ) -> tuple[asyncio.subprocess.Process, int]:
@@ -191,16 +181,7 @@ async def full_bot(
         "PLACEBOT_TEAMS_ALLOW_UNAUTHENTICATED": "1",
         "MICROSOFT_TOKEN_URL": connector.token_url,
     }
-    migrate = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "adapters.cli",
-        "migrate",
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-    )
-    await migrate.wait()
+    await migrate(env)
     command = [sys.executable, "-m", "bench.teams_turns", "--serve-full", str(port)]
     if credentials:
         command.append("--credentials")
@@ -285,7 +266,7 @@ async def main(args: argparse.Namespace) -> None:
                     acks = await slack
                     rows.append(
                         (
-                            f"   Slack acks under 32 conversations, {label[:-2] or 'no credentials'}",
+                            f"   Slack acks under that load, {label[:-2] or 'no credentials'}",
                             acks,
                             None,
                         )
