@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 from aiohttp.test_utils import TestServer
 
 
@@ -53,6 +53,8 @@ def _answer(method: str, body: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "channel": {"id": "D" + str(body.get("users", "x"))[:10]}}
     if method == "chat.postMessage":
         return {"ok": True, "channel": body.get("channel"), "ts": f"{time.time():.6f}"}
+    if method == "apps.connections.open":
+        return {"ok": True, "url": body["_socket_url"]}
     if method in ("views.open", "views.publish", "views.update"):
         return {"ok": True, "view": {"id": "V0001"}}
     return {"ok": False, "error": "unknown_method"}
@@ -66,6 +68,9 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{key}", self._response)
+        app.router.add_get("/socket", self._socket)
+        self.sockets: list[web.WebSocketResponse] = []
+        self._socket_open = asyncio.Event()
         self.server = TestServer(app, host="127.0.0.1")
 
     async def __aenter__(self) -> FakeSlack:
@@ -103,6 +108,7 @@ class FakeSlack:
             for key in ("view", "blocks"):
                 if isinstance(body.get(key), str):
                     body[key] = json.loads(body[key])
+        body.setdefault("token", request.headers.get("Authorization", "").removeprefix("Bearer "))
         if self._limits[method]:
             retry_after = self._limits[method].pop(0)
             await self._record(Call(f"429:{method}", body))
@@ -112,7 +118,26 @@ class FakeSlack:
                 headers={"Retry-After": str(retry_after)},
             )
         await self._record(Call(method, body))
+        body["_socket_url"] = str(self.server.make_url("/socket")).replace("http", "ws", 1)
         return web.json_response(_answer(method, body))
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        """Socket Mode: say hello, then record what the app sends back (acks) as calls."""
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self.sockets.append(socket)
+        self._socket_open.set()
+        await socket.send_json({"type": "hello", "num_connections": 1})
+        async for frame in socket:
+            if frame.type == WSMsgType.TEXT:
+                await self._record(Call("socket:ack", json.loads(frame.data)))
+        return socket
+
+    async def push(self, envelope: dict[str, Any]) -> None:
+        """Send an envelope down the Socket Mode connection, as Slack does."""
+        async with asyncio.timeout(5):
+            await self._socket_open.wait()
+        await self.sockets[-1].send_json(envelope)
 
     async def _response(self, request: web.Request) -> web.Response:
         await self._record(Call(f"response:{request.match_info['key']}", await request.json()))

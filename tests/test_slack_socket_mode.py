@@ -1,0 +1,54 @@
+"""Socket Mode: the same Slack app over a WebSocket, for workspaces with no public endpoint."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.server import build_app
+from bot.clock import FixedClock
+from config.settings import Settings
+from storage.engine import make_engine
+from storage.tables import PlacementOffer
+from tests import slack_wire as wire
+from tests.conftest import Chat
+from tests.fakes.slack_api import FakeSlack
+
+
+async def test_a_command_over_socket_mode_is_acked_and_stored(
+    engine: AsyncEngine, settings: Settings, clock: FixedClock, chat: Chat
+) -> None:
+    async with FakeSlack() as slack:
+        configured = settings.model_copy(
+            update={
+                "slack_signing_secret": wire.SIGNING_SECRET,
+                "slack_bot_token": "xoxb-test-token",
+                "slack_app_token": "xapp-1-A123-456-abc",
+                "slack_api_url": slack.api_url,
+            }
+        )
+        app = build_app(configured, make_engine(settings.database_url), clock)
+        async with TestClient(TestServer(app)):
+            [opened] = await slack.wait_for("apps.connections.open")
+            assert opened.body["token"] == "xapp-1-A123-456-abc"
+            body, _ = wire.slash_command(
+                "/placement",
+                "offer PT 1 Feb - 12 Mar 2027 2 students at Stroke Rehab",
+                slack.response_url("socket"),
+                trigger="socket.trigger.1",
+            )
+            await slack.push(
+                {
+                    "envelope_id": "57d6a792-4d35-4d0b-b6aa-3361493e1caf",
+                    "type": "slash_commands",
+                    "accepts_response_payload": True,
+                    "payload": dict(parse_qsl(body)),
+                }
+            )
+            [ack] = await slack.wait_for("socket:ack")
+            [answer] = await slack.wait_for("response:socket")
+        assert ack.body["envelope_id"] == "57d6a792-4d35-4d0b-b6aa-3361493e1caf"
+        assert "in the register" in answer.body["text"]
+        assert await chat.count(PlacementOffer) == 1
