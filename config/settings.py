@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     microsoft_app_type: str = "MultiTenant"
     # Where app tokens come from; derived from the tenant when unset (tests point it at a fake).
     microsoft_token_url: str | None = None
+    # Where Bot Framework signing keys are published; Microsoft's public cloud when unset.
+    microsoft_openid_metadata_url: str | None = None
     # Local work only: mount /api/messages with no app id, so no request is authenticated.
     placebot_teams_allow_unauthenticated: bool = False
 

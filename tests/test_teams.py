@@ -262,3 +262,49 @@ def test_teams_package_holds_the_manifest_and_two_icons(
     assert manifest["bots"][0]["botId"] == "c9e8c047-2a74-40a2-b28a-b162d5f5327c"
     assert manifest["validDomains"] == ["placebot.example.org"]
     assert color.startswith(b"\x89PNG") and int.from_bytes(color[16:20], "big") == 192
+
+
+async def test_with_an_app_id_a_properly_signed_request_is_served_and_replies_carry_a_cached_token(
+    engine: AsyncEngine, settings: Settings, clock: FixedClock, chat: Chat
+) -> None:
+    from tests.fakes.bot_framework_keys import BotFrameworkKeys
+
+    app_id = "c9e8c047-2a74-40a2-b28a-b162d5f5327c"
+    with BotFrameworkKeys() as keys:
+        async with FakeConnector(token_delay=0.05) as connector:
+            configured = settings_for(
+                settings,
+                connector,
+                microsoft_app_id=app_id,
+                microsoft_app_password="secret",
+                microsoft_openid_metadata_url=keys.metadata_url,
+            )
+            app = build_app(configured, make_engine(settings.database_url), clock)
+            async with TestClient(TestServer(app)) as client:
+                for n in range(3):
+                    activity = wire.message(
+                        connector.service_url, OFFER if n == 0 else "placement mine"
+                    )
+                    good = keys.authorization(app_id, connector.service_url)
+                    assert (
+                        await client.post(
+                            "/api/messages", json=activity, headers={"Authorization": good}
+                        )
+                    ).status == 200
+                forged = keys.authorization("another-bots-app-id", connector.service_url)
+                activity = wire.message(connector.service_url, OFFER)
+                assert (
+                    await client.post(
+                        "/api/messages", json=activity, headers={"Authorization": forged}
+                    )
+                ).status == 401
+                wrong_service = keys.authorization(app_id, "https://smba.example.net/")
+                assert (
+                    await client.post(
+                        "/api/messages", json=activity, headers={"Authorization": wrong_service}
+                    )
+                ).status == 401
+                sent = await connector.wait_for(3)
+        assert {s.authorization for s in sent} == {"Bearer fake-app-token"}
+        assert connector.token_requests == 1  # one token for every turn
+        assert await chat.count(PlacementOffer) == 1

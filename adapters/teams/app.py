@@ -15,7 +15,11 @@ from typing import Any
 
 from aiohttp import web
 from botbuilder.schema import Activity
-from botframework.connector.auth import JwtTokenValidation, SimpleCredentialProvider
+from botframework.connector.auth import (
+    ChannelValidation,
+    JwtTokenValidation,
+    SimpleCredentialProvider,
+)
 
 from adapters.background import BackgroundWork
 from adapters.teams import cards
@@ -91,6 +95,8 @@ class TeamsEdge:
         self.connector = Connector.open(
             settings.microsoft_app_id, settings.microsoft_app_password, token_url(settings)
         )
+        if settings.microsoft_openid_metadata_url:  # the SDK's own knob, process-wide
+            ChannelValidation.open_id_metadata_endpoint = settings.microsoft_openid_metadata_url
         self.work = BackgroundWork()
         self._remembered: set[tuple[str, str, str, str]] = set()
 
