@@ -6,9 +6,10 @@ Message activities at 1, 4 and 32 concurrent conversations against (a) the full 
 botbuilder 4.17 CloudAdapter bot that answers each message with one Adaptive Card, the baseline;
 replies land at a fake Bot Connector in this process, and a turn is timed from its POST to the
 arrival of its reply. Then signed Slack commands against the full bot while it serves 32 Teams
-conversations; then the same with app credentials set and the token endpoint faked on loopback
-(50 ms an answer). Last, 10,000 turns through the full bot: server memory and the outbound
-User-Agent header size after 1,000 and after 10,000 turns.
+conversations; then the same with app credentials set: inbound tokens signed and checked against
+keys served on loopback, and outbound tokens from a token endpoint on loopback (50 ms an answer).
+Last, 10,000 turns through the full bot: server memory and the outbound User-Agent header size
+after 1,000 and after 10,000 turns.
 """
 
 from __future__ import annotations
@@ -23,12 +24,12 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from aiohttp import ClientSession, TCPConnector, web
 
 from bench.servers import ROOT, free_port, migrate, start
 from tests.fakes.bot_connector import FakeConnector, Sent
+from tests.fakes.bot_framework_keys import BotFrameworkKeys
 from tests.slack_wire import SIGNING_SECRET, signed_headers, slash_command
 from tests.teams_wire import message
 
@@ -103,7 +104,13 @@ _ids = itertools.count(1)
 
 
 async def teams_load(
-    port: int, connector: TimedConnector, turns: int, concurrency: int, text: str, name: str
+    port: int,
+    connector: TimedConnector,
+    turns: int,
+    concurrency: int,
+    text: str,
+    name: str,
+    authorization: str | None = None,
 ) -> Run:
     url = f"http://127.0.0.1:{port}/api/messages"
     latencies: list[float] = []
@@ -121,7 +128,8 @@ async def teams_load(
             arrival = asyncio.get_running_loop().create_future()
             connector.waiting[activity["id"]] = arrival
             started = time.monotonic()
-            async with session.post(url, json=activity) as response:
+            headers = {"Authorization": authorization} if authorization else {}
+            async with session.post(url, json=activity, headers=headers) as response:
                 await response.read()
             sent = await asyncio.wait_for(arrival, 30)
             latencies.append(sent.at - started)
@@ -167,9 +175,15 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+APP_ID = "6e3c6ad1-bench-4c8e-9d3f-placebot0001"
+
+
 async def full_bot(
-    folder: str, connector: TimedConnector, credentials: bool
+    folder: str, connector: TimedConnector, keys: BotFrameworkKeys | None
 ) -> tuple[asyncio.subprocess.Process, int]:
+    """The full bot; with `keys`, an app id and password, inbound tokens checked against the
+    keys, outbound tokens from the connector's (slow) token endpoint."""
+    credentials = keys is not None
     port = free_port()
     env = os.environ | {
         "PYTHONPATH": str(ROOT),
@@ -178,38 +192,53 @@ async def full_bot(
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_BOT_TOKEN": "xoxb-bench",
         "SLACK_API_URL": connector.service_url + "slack/",
-        "PLACEBOT_TEAMS_ALLOW_UNAUTHENTICATED": "1",
         "MICROSOFT_TOKEN_URL": connector.token_url,
     }
+    if keys is None:
+        env["PLACEBOT_TEAMS_ALLOW_UNAUTHENTICATED"] = "1"
+    else:
+        env |= {
+            "MICROSOFT_APP_ID": APP_ID,
+            "MICROSOFT_APP_PASSWORD": "bench-secret",
+            "MICROSOFT_OPENID_METADATA_URL": keys.metadata_url,
+        }
     await migrate(env)
-    command = [sys.executable, "-m", "bench.teams_turns", "--serve-full", str(port)]
-    if credentials:
-        command.append("--credentials")
+    command = [sys.executable, "-m", "adapters.cli", "serve"]
     return await start(command, env, port), port
 
 
-def serve_full(port: int, credentials: bool) -> None:
-    """The full bot. With --credentials the outbound side uses an app id and password (tokens
-    from the faked endpoint); inbound JWT checks stay off, as the benchmark cannot sign tokens
-    that Microsoft's keys would accept."""
-    from adapters.server import build_app
-    from config.settings import Settings
-
-    settings = Settings()
-    if credentials:
-        from adapters.teams import app as teams
-
-        settings = settings.model_copy(
-            update={"microsoft_app_id": "bench-app", "microsoft_app_password": "secret"}
-        )
-
-        async def no_inbound_check(
-            self: teams.TeamsEdge, activity: dict[str, Any], header: str
-        ) -> bool:
-            return True
-
-        teams.TeamsEdge.authenticated = no_inbound_check  # type: ignore[method-assign]
-    web.run_app(build_app(settings), host="127.0.0.1", port=port, print=None)
+async def full_bot_runs(
+    folder: str, credentials: bool, baseline: dict[int, Run], args: argparse.Namespace
+) -> list[tuple[str, Run, float | None]]:
+    """The full bot at each level, then Slack acks while it serves 32 conversations."""
+    rows: list[tuple[str, Run, float | None]] = []
+    label = "with credentials, " if credentials else ""
+    with BotFrameworkKeys() as keys:
+        async with TimedConnector(token_delay=0.05 if credentials else 0.0) as connector:
+            signed = keys.authorization(APP_ID, connector.service_url) if credentials else None
+            process, port = await full_bot(folder, connector, keys if credentials else None)
+            try:
+                for level, base in baseline.items():
+                    turns = max(50, args.turns * level // 32)
+                    run = await teams_load(
+                        port, connector, turns, level, "training OT", "a", signed
+                    )
+                    ratio = run.per_second / base.per_second
+                    rows.append((f"a) full bot, {label}{level} conversations", run, ratio))
+                stop = asyncio.Event()
+                slack = asyncio.create_task(slack_acks(port, 100_000, 4, stop))
+                await teams_load(port, connector, args.turns, 32, "training OT", "a", signed)
+                stop.set()
+                acks = await slack
+                rows.append(
+                    (f"   Slack acks under that load, {label[:-2] or 'no credentials'}", acks, None)
+                )
+                if credentials:
+                    print(f"token endpoint calls with credentials: {connector.token_requests}")
+            finally:
+                process.terminate()
+                await process.wait()
+    return rows
 
 
 def table(rows: list[tuple[str, Run, float | None]]) -> None:
@@ -244,42 +273,11 @@ async def main(args: argparse.Namespace) -> None:
             for level in levels:
                 rows.append((f"b) bare botbuilder, {level} conversations", baseline[level], None))
         for credentials in (False, True):
-            delay = 0.05 if credentials else 0.0
-            async with TimedConnector(token_delay=delay) as connector:
-                process, port = await full_bot(folder, connector, credentials)
-                label = "with credentials, " if credentials else ""
-                try:
-                    for level in levels:
-                        turns = max(50, args.turns * level // 32)
-                        run = await teams_load(port, connector, turns, level, "training OT", "a")
-                        rows.append(
-                            (
-                                f"a) full bot, {label}{level} conversations",
-                                run,
-                                run.per_second / baseline[level].per_second,
-                            )
-                        )
-                    stop = asyncio.Event()
-                    slack = asyncio.create_task(slack_acks(port, 100_000, 4, stop))
-                    await teams_load(port, connector, args.turns, 32, "training OT", "a")
-                    stop.set()
-                    acks = await slack
-                    rows.append(
-                        (
-                            f"   Slack acks under that load, {label[:-2] or 'no credentials'}",
-                            acks,
-                            None,
-                        )
-                    )
-                    if credentials:
-                        print(f"token endpoint calls with credentials: {connector.token_requests}")
-                finally:
-                    process.terminate()
-                    await process.wait()
+            rows += await full_bot_runs(folder, credentials, baseline, args)
         table(rows)
         if args.long_run:
             async with TimedConnector() as connector:
-                process, port = await full_bot(folder, connector, False)
+                process, port = await full_bot(folder, connector, None)
                 try:
                     await teams_load(port, connector, 1000, 32, "training OT", "warm")
                     after_1k = rss_mb(process.pid), max(len(s.user_agent) for s in connector.sent)
@@ -309,12 +307,9 @@ if __name__ == "__main__":
     )
     parser.add_argument("--long-run", type=int, default=10_000)
     parser.add_argument("--serve-bare", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--serve-full", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--credentials", action="store_true", help=argparse.SUPPRESS)
+
     arguments = parser.parse_args()
     if arguments.serve_bare:
         serve_bare(arguments.serve_bare)
-    elif arguments.serve_full:
-        serve_full(arguments.serve_full, arguments.credentials)
     else:
         asyncio.run(main(arguments))
