@@ -7,9 +7,18 @@ import os
 import socket
 import subprocess
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+from sqlalchemy import text
+
+from storage.engine import make_engine
+
 ROOT = Path(__file__).resolve().parent.parent
+POSTGRES = os.environ.get(
+    "PLACEBOT_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
 
 
 def free_port() -> int:
@@ -53,3 +62,22 @@ async def start(command: list[str], env: dict[str, str], port: int) -> asyncio.s
     )
     await wait_until_up(port, process)
     return process
+
+
+@asynccontextmanager
+async def postgres_database(name: str) -> AsyncIterator[str]:
+    """A fresh PostgreSQL database for one benchmark run, dropped afterwards."""
+    await _admin(f'CREATE DATABASE "{name}"')
+    try:
+        yield POSTGRES.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def _admin(statement: str) -> None:
+    engine = make_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text(statement))
+    finally:
+        await engine.dispose()

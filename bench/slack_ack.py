@@ -21,17 +21,13 @@ import time
 from dataclasses import dataclass
 
 from aiohttp import ClientSession, TCPConnector, web
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
-from bench.servers import ROOT, free_port, migrate, start
+from bench.servers import ROOT, free_port, migrate, postgres_database, start
 from storage.engine import make_engine
 from storage.tables import PlacementOffer
 from tests.fakes.slack_api import FakeSlack
 from tests.slack_wire import SIGNING_SECRET, signed_headers, slash_command
-
-POSTGRES = os.environ.get(
-    "PLACEBOT_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-)
 
 
 def bare_app() -> web.Application:
@@ -126,15 +122,6 @@ async def wait_for_answers(slack: FakeSlack, name: str, expected: int) -> int:
     return answered
 
 
-async def admin(statement: str) -> None:
-    engine = make_engine(POSTGRES, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as connection:
-            await connection.execute(text(statement))
-    finally:
-        await engine.dispose()
-
-
 async def run_target(
     name: str, database_url: str | None, slack: FakeSlack, args: argparse.Namespace
 ) -> Result:
@@ -199,13 +186,8 @@ async def main(args: argparse.Namespace) -> None:
         with tempfile.TemporaryDirectory() as folder:
             sqlite = f"sqlite+aiosqlite:///{folder}/bench.db"
             results.append(await run_target("a) full bot, SQLite", sqlite, slack, args))
-        name = f"placebot_bench_{os.getpid()}"
-        await admin(f'CREATE DATABASE "{name}"')
-        try:
-            postgres = POSTGRES.rsplit("/", 1)[0] + f"/{name}"
+        async with postgres_database(f"placebot_bench_{os.getpid()}") as postgres:
             results.append(await run_target("b) full bot, PostgreSQL", postgres, slack, args))
-        finally:
-            await admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         results.append(await run_target("c) bare slack-bolt (ack)", None, slack, args))
     print(
         f"{args.requests} signed /placement offer requests, {args.concurrency} connections, one run"

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from aiohttp import ClientSession, TCPConnector, web
 
-from bench.servers import ROOT, free_port, migrate, start
+from bench.servers import ROOT, free_port, migrate, postgres_database, start
 from tests.fakes.bot_connector import FakeConnector, Sent
 from tests.fakes.bot_framework_keys import BotFrameworkKeys
 from tests.slack_wire import SIGNING_SECRET, signed_headers, slash_command
@@ -179,15 +179,14 @@ APP_ID = "6e3c6ad1-bench-4c8e-9d3f-placebot0001"
 
 
 async def full_bot(
-    folder: str, connector: TimedConnector, keys: BotFrameworkKeys | None
+    database_url: str, connector: TimedConnector, keys: BotFrameworkKeys | None
 ) -> tuple[asyncio.subprocess.Process, int]:
     """The full bot; with `keys`, an app id and password, inbound tokens checked against the
     keys, outbound tokens from the connector's (slow) token endpoint."""
-    credentials = keys is not None
     port = free_port()
     env = os.environ | {
         "PYTHONPATH": str(ROOT),
-        "DATABASE_URL": f"sqlite+aiosqlite:///{folder}/teams-{credentials}.db",
+        "DATABASE_URL": database_url,
         "PORT": str(port),
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_BOT_TOKEN": "xoxb-bench",
@@ -208,15 +207,19 @@ async def full_bot(
 
 
 async def full_bot_runs(
-    folder: str, credentials: bool, baseline: dict[int, Run], args: argparse.Namespace
+    database: str,
+    database_url: str,
+    credentials: bool,
+    baseline: dict[int, Run],
+    args: argparse.Namespace,
 ) -> list[tuple[str, Run, float | None]]:
     """The full bot at each level, then Slack acks while it serves 32 conversations."""
     rows: list[tuple[str, Run, float | None]] = []
-    label = "with credentials, " if credentials else ""
+    label = f"{database}, " + ("credentials, " if credentials else "")
     with BotFrameworkKeys() as keys:
         async with TimedConnector(token_delay=0.05 if credentials else 0.0) as connector:
             signed = keys.authorization(APP_ID, connector.service_url) if credentials else None
-            process, port = await full_bot(folder, connector, keys if credentials else None)
+            process, port = await full_bot(database_url, connector, keys if credentials else None)
             try:
                 for level, base in baseline.items():
                     turns = max(50, args.turns * level // 32)
@@ -242,10 +245,10 @@ async def full_bot_runs(
 
 
 def table(rows: list[tuple[str, Run, float | None]]) -> None:
-    print(f"{'run':<44}{'msg/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'a/b':>7}")
+    print(f"{'run':<58}{'msg/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'a/b':>7}")
     for label, run, ratio in rows:
         shown = f"{ratio:>7.2f}" if ratio is not None else " " * 7
-        print(f"{label:<44}{run.per_second:>8.0f}{run.p(0.5):>9.1f}{run.p(0.99):>9.1f}{shown}")
+        print(f"{label:<58}{run.per_second:>8.0f}{run.p(0.5):>9.1f}{run.p(0.99):>9.1f}{shown}")
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -273,11 +276,16 @@ async def main(args: argparse.Namespace) -> None:
             for level in levels:
                 rows.append((f"b) bare botbuilder, {level} conversations", baseline[level], None))
         for credentials in (False, True):
-            rows += await full_bot_runs(folder, credentials, baseline, args)
+            sqlite = f"sqlite+aiosqlite:///{folder}/teams-{credentials}.db"
+            rows += await full_bot_runs("SQLite", sqlite, credentials, baseline, args)
+            async with postgres_database(f"placebot_teams_{os.getpid()}_{credentials}") as postgres:
+                rows += await full_bot_runs("PostgreSQL", postgres, credentials, baseline, args)
         table(rows)
         if args.long_run:
             async with TimedConnector() as connector:
-                process, port = await full_bot(folder, connector, None)
+                process, port = await full_bot(
+                    f"sqlite+aiosqlite:///{folder}/long.db", connector, None
+                )
                 try:
                     await teams_load(port, connector, 1000, 32, "training OT", "warm")
                     after_1k = rss_mb(process.pid), max(len(s.user_agent) for s in connector.sent)

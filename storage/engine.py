@@ -36,6 +36,11 @@ def _begin_immediate(connection: Connection) -> None:
 
 def make_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine with the settings each backend needs."""
+    if database_url.startswith("sqlite"):
+        # SQLite has one writer at a time. One pooled connection makes tasks queue for it in
+        # asyncio, in order, instead of backing off in SQLite's busy handler (sleeps of up to
+        # 100 ms while the lock stands free). Other processes still meet the busy handler.
+        kwargs = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 60} | kwargs
     engine = create_async_engine(database_url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

@@ -298,6 +298,12 @@ async def test_with_an_app_id_a_properly_signed_request_is_served_and_replies_ca
                         "/api/messages", json=activity, headers={"Authorization": forged}
                     )
                 ).status == 401
+                expired = keys.authorization(app_id, connector.service_url, exp=1_700_000_000)
+                assert (
+                    await client.post(
+                        "/api/messages", json=activity, headers={"Authorization": expired}
+                    )
+                ).status == 401
                 wrong_service = keys.authorization(app_id, "https://smba.example.net/")
                 assert (
                     await client.post(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 from typing import Any
 
 from aiohttp import web
@@ -31,6 +32,7 @@ from config.settings import Settings
 log = logging.getLogger(__name__)
 
 MAX_BODY = 256 * 1024
+TOKEN_CACHE_SIZE = 1000
 _MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
 
 
@@ -98,28 +100,37 @@ class TeamsEdge:
             ChannelValidation.open_id_metadata_endpoint = settings.microsoft_openid_metadata_url
         self.work = BackgroundWork()
         self._remembered: set[tuple[str, str, str, str]] = set()
+        self._valid_tokens: dict[tuple[str, str, str], float] = {}
 
     async def authenticated(self, activity: dict[str, Any], header: str) -> bool:
         """The Bot Framework JWT: signed by the channel, for this app id and this serviceUrl.
 
         botbuilder's validator needs only the channel id and service URL of the activity, so
-        the activity is not run through msrest's (slow) deserialisation first.
+        the activity is not run through msrest's (slow) deserialisation first. The channel
+        reuses a token for many requests: a token already validated for the same channel and
+        service URL is accepted until it expires, without checking its signature again.
         """
         if not self.app_id:
             return True  # mounted without an app id only when explicitly allowed
         if not header:
             return False
+        channel, service_url = (
+            str(activity.get("channelId") or ""),
+            str(activity.get("serviceUrl") or ""),
+        )
+        key = (header, channel, service_url)
+        if self._valid_tokens.get(key, 0.0) > time.time():
+            return True
         try:
-            await JwtTokenValidation.validate_auth_header(
-                header,
-                self.credentials,
-                "",
-                str(activity.get("channelId") or ""),
-                str(activity.get("serviceUrl") or ""),
+            identity = await JwtTokenValidation.validate_auth_header(
+                header, self.credentials, "", channel, service_url
             )
         except Exception as error:  # botbuilder raises PermissionError, ValueError, Exception
             log.info("Teams request refused: %s", type(error).__name__)
             return False
+        if len(self._valid_tokens) >= TOKEN_CACHE_SIZE:
+            self._valid_tokens.clear()
+        self._valid_tokens[key] = float(identity.claims.get("exp", 0))
         return True
 
     async def handle_http(self, request: web.Request) -> web.Response:
