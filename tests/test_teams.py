@@ -160,6 +160,11 @@ async def test_unsupported_invokes_get_a_proper_answer(rig: TeamsRig) -> None:
         assert response.status == 501
     weird = wire.execute(rig.connector.service_url, {"action": "offer.explode", "value": "x"})
     assert (await rig.post(weird)).status == 200
+    for value in ("a string", 42, None, {"action": "not an object"}, {"action": {"data": [1]}}):
+        odd = wire.execute(rig.connector.service_url, {})
+        odd["value"] = value
+        odd["from"] = "not an object"
+        assert (await rig.post(odd)).status == 200
 
 
 async def test_malformed_bodies_are_refused_politely(rig: TeamsRig) -> None:

@@ -45,12 +45,18 @@ def token_url(settings: Settings) -> str:
     return f"https://login.microsoftonline.com/{tenant or 'botframework.com'}/oauth2/v2.0/token"
 
 
+def part(activity: dict[str, Any], name: str) -> dict[str, Any]:
+    """A sub-object of an activity, or {} when it is missing or not an object."""
+    value = activity.get(name)
+    return value if isinstance(value, dict) else {}
+
+
 def actor_of(activity: dict[str, Any]) -> Actor:
-    sender = activity.get("from") or {}
-    conversation = activity.get("conversation") or {}
+    sender = part(activity, "from")
+    conversation = part(activity, "conversation")
     tenant = (
         conversation.get("tenantId")
-        or ((activity.get("channelData") or {}).get("tenant") or {}).get("id")
+        or part(part(activity, "channelData"), "tenant").get("id")
         or ""
     )
     return Actor(
@@ -82,6 +88,24 @@ def reply_activity(activity: dict[str, Any], reply: Reply) -> dict[str, Any]:
         "text": reply.text,
         "attachments": [cards.attachment(reply)],
     }
+
+
+def delivery_key(activity: dict[str, Any]) -> str:
+    """Teams redelivers an activity with the same conversation and activity id."""
+    return f"teams:{part(activity, 'conversation').get('id')}:{activity.get('id')}"
+
+
+def card_command(activity: dict[str, Any], data: dict[str, Any], verb: str = "") -> Command:
+    """A button press or a form submission, from the data a card sent back."""
+    button, value, form_id, values = cards.submission(data)
+    return Command(
+        actor_of(activity),
+        action=button or (None if form_id else verb),
+        value=value,
+        form_id=form_id,
+        form_values=values,
+        delivery_key=delivery_key(activity),
+    )
 
 
 class TeamsEdge:
@@ -154,21 +178,11 @@ class TeamsEdge:
         return web.Response(status=200)
 
     def command_for(self, activity: dict[str, Any]) -> Command:
-        actor = actor_of(activity)
-        key = f"teams:{(activity.get('conversation') or {}).get('id')}:{activity.get('id')}"
         value = activity.get("value")
         if isinstance(value, dict) and value:  # Action.Submit sends its data as the message value
-            action, button_value, form_id, values = cards.submission(value)
-            return Command(
-                actor,
-                action=action,
-                value=button_value,
-                form_id=form_id,
-                form_values=values,
-                delivery_key=key,
-            )
+            return card_command(activity, value)
         text = _MENTION.sub(" ", str(activity.get("text") or ""))
-        return Command(actor, text=text, delivery_key=key)
+        return Command(actor_of(activity), text=text, delivery_key=delivery_key(activity))
 
     async def remember(self, actor: Actor, activity: dict[str, Any]) -> None:
         """Store the conversation reference; skipped when this process stored the same one."""
@@ -187,10 +201,11 @@ class TeamsEdge:
         command = self.command_for(activity)
         await self.remember(command.actor, activity)
         reply = await self.bot.handle_once(command)
-        if reply is not None:
-            conversation = (activity.get("conversation") or {}).get("id", "")
+        service_url = activity.get("serviceUrl")
+        if reply is not None and service_url:
+            conversation = part(activity, "conversation").get("id", "")
             await self.connector.send(
-                activity["serviceUrl"],
+                service_url,
                 conversation,
                 reply_activity(activity, reply),
                 activity.get("id"),
@@ -202,29 +217,17 @@ class TeamsEdge:
             return web.json_response(
                 {"error": f"{activity.get('name')} is not supported"}, status=501
             )
-        action = (activity.get("value") or {}).get("action") or {}
-        data = action.get("data") if isinstance(action.get("data"), dict) else {}
-        button, value, form_id, values = cards.submission(data)
-        actor = actor_of(activity)
-        key = f"teams:{(activity.get('conversation') or {}).get('id')}:{activity.get('id')}"
-        reply = await self.bot.handle_once(
-            Command(
-                actor,
-                action=button or (None if form_id else str(action.get("verb") or "")),
-                value=value,
-                form_id=form_id,
-                form_values=values,
-                delivery_key=key,
-            )
-        )
+        action = part(part(activity, "value"), "action")
+        verb = str(action.get("verb") or "")
+        reply = await self.bot.handle_once(card_command(activity, part(action, "data"), verb))
         if reply is None:
             reply = Reply(text="Already done.", private=True)
         body = {"statusCode": 200, "type": cards.CARD_TYPE, "value": cards.card(reply)}
         return web.json_response(body)
 
     async def on_conversation_update(self, activity: dict[str, Any]) -> None:
-        added = activity.get("membersAdded") or []
-        bot_id = (activity.get("recipient") or {}).get("id")
+        added = [m for m in activity.get("membersAdded") or [] if isinstance(m, dict)]
+        bot_id = part(activity, "recipient").get("id")
         if any(member.get("id") == bot_id for member in added):  # the bot was installed
             await self.remember(actor_of(activity), activity)
 
