@@ -17,7 +17,7 @@ Job = Callable[[], Awaitable[None]]
 
 
 class BackgroundWork:
-    def __init__(self, workers: int = 4) -> None:
+    def __init__(self, workers: int = 8) -> None:
         self.size = workers
         self._queue: asyncio.Queue[Job] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
