@@ -16,7 +16,7 @@ from tqdm import tqdm
 
 from adapters.server import ConfigurationError, build_app
 from adapters.teams.package import write_package
-from bot import demo, training
+from bot import demo, outbox, training
 from bot.clock import Clock
 from bot.context import Context
 from bot.errors import UserError
@@ -133,6 +133,24 @@ async def export_placements(settings: Settings, out: TextIO) -> int:
     return rows
 
 
+async def list_deliveries(settings: Settings, failed_only: bool) -> None:
+    engine = make_engine(settings.database_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            rows = await outbox.listing(session, failed_only)
+    finally:
+        await engine.dispose()
+    if not rows:
+        print("No failed deliveries." if failed_only else "The outbox is empty.")
+    for row in rows:
+        when = (row.sent_at or row.next_attempt_at).isoformat(timespec="minutes")
+        error = f"  {row.last_error}" if row.last_error else ""
+        print(
+            f"{row.id:>6} {row.status:<8} {row.channel:<6} person {row.recipient_id:<5} "
+            f"tries {row.attempts} {when}  {row.dedupe_key}{error}"
+        )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="placebot", description=__doc__)
     verbs = parser.add_subparsers(dest="verb", required=True)
@@ -145,6 +163,8 @@ def _parser() -> argparse.ArgumentParser:
     importing.add_parser("training", help="educator training from iCalendar or CSV").add_argument(
         "file", type=Path
     )
+    deliveries = verbs.add_parser("deliveries", help="the outbox: messages sent, due and failed")
+    deliveries.add_argument("--failed", action="store_true", help="only those that gave up")
     package = verbs.add_parser("teams-package", help="the Teams app zip an admin uploads")
     package.add_argument(
         "--host", required=True, help="the server's public host, e.g. placebot.nhs.uk"
@@ -182,6 +202,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 asyncio.run(migrate(settings))
             case "import":
                 asyncio.run(import_training(settings, args.file, read_file(args.file)))
+            case "deliveries":
+                asyncio.run(list_deliveries(settings, args.failed))
             case "teams-package":
                 if not settings.microsoft_app_id:
                     raise CommandFailed("Set MICROSOFT_APP_ID to the bot's app id first.")

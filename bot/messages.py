@@ -98,3 +98,38 @@ class Reply:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Reply:
+        """The reply `to_dict` gave (as stored in the outbox)."""
+
+        def facts(raw: list[dict[str, str]]) -> tuple[Fact, ...]:
+            return tuple(Fact(**fact) for fact in raw)
+
+        def buttons(raw: list[dict[str, Any]]) -> tuple[Button, ...]:
+            return tuple(Button(**button) for button in raw)
+
+        form = data.get("form")
+        return cls(
+            text=data["text"],
+            tone=data.get("tone", "info"),
+            facts=facts(data.get("facts", [])),
+            items=tuple(
+                Item(item["title"], facts(item["facts"]), buttons(item["buttons"]), item["text"])
+                for item in data.get("items", [])
+            ),
+            buttons=buttons(data.get("buttons", [])),
+            form=None
+            if form is None
+            else Form(
+                form["form_id"],
+                form["title"],
+                form["submit_label"],
+                tuple(
+                    FormField(**{**f, "options": tuple(tuple(o) for o in f["options"])})
+                    for f in form["fields"]
+                ),
+                tuple(tuple(pair) for pair in form["hidden"]),
+            ),
+            private=data.get("private", False),
+        )

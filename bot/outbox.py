@@ -1,0 +1,175 @@
+"""The outbox: messages to people, written once by dedupe key, delivered by any number of senders.
+
+A job never sends directly: it `enqueue`s, and the unique dedupe key makes a second run of the
+same job a no-op. Senders `claim` due rows (on PostgreSQL with FOR UPDATE SKIP LOCKED, so two
+senders never take the same row), lease them for a while (a sender that dies gives them back
+when the lease runs out), send through the recipient's `Channel`, and record the outcome:
+sent; retried later with backoff (or when the platform's Retry-After says); parked as failed
+after MAX_ATTEMPTS.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.channels import Channel, Unreachable
+from bot.clock import Clock
+from bot.messages import Reply
+from storage.tables import Delivery
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+LEASE = timedelta(minutes=5)
+FIRST_RETRY = timedelta(seconds=30)
+
+
+class RateLimited(Exception):
+    """A channel's answer to slow down; `retry_after` seconds, as the platform said."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"rate limited for {retry_after} s")
+        self.retry_after = retry_after
+
+
+async def enqueue(
+    session: AsyncSession,
+    recipient_id: int,
+    channel: str,
+    reply: Reply,
+    dedupe_key: str,
+    now: datetime,
+) -> bool:
+    """Queue a message; False when one with this dedupe key exists already."""
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(Delivery)
+        .values(
+            recipient_id=recipient_id,
+            channel=channel,
+            message=reply.to_dict(),
+            dedupe_key=dedupe_key,
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+    )
+    return (await session.execute(statement)).rowcount == 1
+
+
+async def claim(session: AsyncSession, now: datetime, limit: int) -> list[Delivery]:
+    """Take up to `limit` due rows for this sender and lease them."""
+    statement = (
+        select(Delivery)
+        .where(Delivery.status.in_(("pending", "sending")), Delivery.next_attempt_at <= now)
+        .order_by(Delivery.next_attempt_at, Delivery.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    rows = list((await session.execute(statement)).scalars())
+    for row in rows:
+        row.status = "sending"
+        row.next_attempt_at = now + LEASE
+    await session.flush()
+    return rows
+
+
+@dataclass
+class Outcome:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+class Sender:
+    """Delivers due messages through the channels the composition root hands it."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        channels: Mapping[str, Channel],
+        clock: Clock,
+        batch: int = 50,
+    ) -> None:
+        self.sessions = sessions
+        self.channels = channels
+        self.clock = clock
+        self.batch = batch
+
+    async def run_once(self) -> Outcome:
+        async with self.sessions.begin() as session:
+            claimed = [
+                (row.id, row.channel, row.recipient_id, row.message, row.attempts)
+                for row in await claim(session, self.clock.now(), self.batch)
+            ]
+        outcome = Outcome()
+        for delivery_id, channel_name, recipient_id, message, attempts in claimed:
+            error, retry_after = await self._send(channel_name, recipient_id, message)
+            await self._record(delivery_id, attempts + 1, error, retry_after, outcome)
+        return outcome
+
+    async def _send(
+        self, channel_name: str, recipient_id: int, message: dict[str, Any]
+    ) -> tuple[str | None, float | None]:
+        channel = self.channels.get(channel_name)
+        if channel is None:
+            return f"no {channel_name} channel is configured", None
+        try:
+            await channel.send(recipient_id, Reply.from_dict(message))
+        except RateLimited as limited:
+            return str(limited), limited.retry_after
+        except Unreachable as unreachable:
+            return str(unreachable), None
+        except Exception as error:  # a channel's failure must not stop the others
+            log.warning("delivery through %s failed: %r", channel_name, error)
+            return f"{type(error).__name__}: {error}"[:500], None
+        return None, None
+
+    async def _record(
+        self,
+        delivery_id: int,
+        attempts: int,
+        error: str | None,
+        retry_after: float | None,
+        outcome: Outcome,
+    ) -> None:
+        now = self.clock.now()
+        values: dict[str, object] = {"attempts": attempts, "last_error": error}
+        if error is None:
+            values |= {"status": "sent", "sent_at": now}
+            outcome.sent += 1
+        elif retry_after is not None or attempts < MAX_ATTEMPTS:
+            delay = (
+                timedelta(seconds=retry_after)
+                if retry_after is not None
+                else FIRST_RETRY * 2 ** (attempts - 1)
+            )
+            values |= {"status": "pending", "next_attempt_at": now + delay}
+            outcome.retried += 1
+        else:
+            values |= {"status": "failed"}
+            outcome.failed += 1
+        async with self.sessions.begin() as session:
+            await session.execute(
+                update(Delivery).where(Delivery.id == delivery_id).values(**values)
+            )
+
+
+async def listing(
+    session: AsyncSession, failed_only: bool = False, limit: int = 200
+) -> list[Delivery]:
+    statement = select(Delivery).order_by(Delivery.id.desc()).limit(limit)
+    if failed_only:
+        statement = statement.where(Delivery.status == "failed")
+    return list((await session.execute(statement)).scalars())
