@@ -14,6 +14,7 @@ from aiohttp import web
 from pydantic import ValidationError
 from tqdm import tqdm
 
+from adapters import cli_tokens
 from adapters.server import ConfigurationError, build_app
 from adapters.teams.package import write_package
 from bot import demo, outbox, training
@@ -170,6 +171,7 @@ def _parser() -> argparse.ArgumentParser:
         "--host", required=True, help="the server's public host, e.g. placebot.nhs.uk"
     )
     package.add_argument("-o", "--output", type=Path, default=Path("placebot-teams.zip"))
+    cli_tokens.add_parser(verbs)
     exporting = verbs.add_parser("export", help="export data").add_subparsers(
         dest="what", required=True
     )
@@ -209,13 +211,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                     raise CommandFailed("Set MICROSOFT_APP_ID to the bot's app id first.")
                 write_package(args.output, settings.microsoft_app_id, args.host)
                 print(f"Wrote {args.output}: upload it in Teams admin centre, Manage apps, Upload.")
+            case "token":
+                print(asyncio.run(cli_tokens.run(settings, args)))
             case "export" if args.output:
                 with args.output.open("w", newline="", encoding="utf-8") as out:
                     rows = asyncio.run(export_placements(settings, out))
                 print(f"Exported {rows} placements to {args.output}.", file=sys.stderr)
             case "export":
                 asyncio.run(export_placements(settings, sys.stdout))
-    except (CommandFailed, ConfigurationError) as error:
+    except (CommandFailed, ConfigurationError, cli_tokens.TokenCommandFailed) as error:
         print(f"placebot: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

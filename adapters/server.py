@@ -7,7 +7,7 @@ import logging
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters import health
+from adapters import health, register_api
 from adapters.localchat import routes as localchat
 from bot.clock import Clock
 from bot.core import PlaceBot
@@ -46,6 +46,7 @@ def build_app(
     bot = PlaceBot(make_sessionmaker(engine), settings, clock)
     app = web.Application(client_max_size=localchat.MAX_BODY)
     health.mount(app, engine)
+    register_api.mount(app, bot)  # always: it needs only the database
     if settings.placebot_local_chat:
         localchat.mount(app, bot)
         log.info("local chat page mounted at /")

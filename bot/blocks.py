@@ -155,10 +155,13 @@ async def _hei_for(ctx: Context, hei_name: str) -> Organisation:
     return hei
 
 
-async def add_block(ctx: Context, new: NewBlock) -> PlacementBlock:
+async def add_block(ctx: Context, new: NewBlock, hei: Organisation | None = None) -> PlacementBlock:
+    """A new block. In chat the person's role decides the HEI; the API passes its caller's HEI."""
     if ctx.person is not None:
         require_any_role(ctx.person, ("hei_lead", "faculty_lead"), "add placement blocks")
-    hei = await _hei_for(ctx, new.hei_name)
+    elif hei is None:
+        raise UserError("Say which HEI the block belongs to.")
+    hei = hei or await _hei_for(ctx, new.hei_name)
     person = ctx.person
     if person and not has_role(person, "faculty_lead") and person.organisation_id != hei.id:
         raise UserError("HEI leads add blocks for their own HEI only.")
@@ -186,3 +189,14 @@ async def add_block(ctx: Context, new: NewBlock) -> PlacementBlock:
     await ctx.session.flush()
     audit.record(ctx, "block.create", "placement_block", block.ref, None, audit.snapshot(block))
     return block
+
+
+async def blocks_of(ctx: Context, hei: Organisation) -> list[PlacementBlock]:
+    """An HEI's blocks, soonest first: what the API shows the HEI that posted them."""
+    rows = await ctx.session.execute(
+        select(PlacementBlock)
+        .where(PlacementBlock.hei_id == hei.id)
+        .order_by(PlacementBlock.start_date, PlacementBlock.id)
+        .limit(1000)
+    )
+    return list(rows.unique().scalars())

@@ -182,6 +182,8 @@ class PlaceBot:
                 return await placement_commands.open_edit_form(ctx, value)
             case "offer.confirm":
                 return await placement_commands.confirm(ctx, value)
+            case "offer.decline":
+                return await placement_commands.decline(ctx, value)
             case "block.offer":
                 return await placement_commands.open_offer_form_for_block(ctx, value)
             case "block.maybe":

@@ -21,6 +21,10 @@ class NotFound(UserError):
     """The reference does not match a record."""
 
 
+class Conflict(UserError):
+    """The record's state does not allow this now (no places left, already withdrawn)."""
+
+
 class StaleVersion(UserError):
     """Someone changed the record since this person looked at it."""
 

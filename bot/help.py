@@ -21,7 +21,9 @@ PLACEMENT_HELP = (
         "place, model, level, setting, educator, block, notes)",
     ),
     Fact("placement withdraw REF [reason]", "e.g. placement withdraw PL-2027-0042 staff sickness"),
-    Fact("placement confirm REF", "confirm an HEI's request for your offer"),
+    Fact("placement requests REF", "HEI requests awaiting your answer, with buttons"),
+    Fact("placement confirm REF [#N]", "confirm HEI requests for your offer (or request N)"),
+    Fact("placement decline REF [#N] [reason]", "decline them; the places are offered again"),
     Fact("placement blocks [profession]", "blocks that still need places, and when offers close"),
     Fact(
         "placement none BLOCK / placement maybe BLOCK [ask again DATE]",

@@ -20,12 +20,12 @@ from bot.offer_rules import problems
 from bot.permissions import require_manage_offer
 from bot.places import Place, match_place
 from bot.refs import next_ref
+from bot.register_changes import change_stamp
 from bot.vocabulary import level_code, model_code, setting_code
 from storage.tables import (
     LIVE_OFFER_STATUSES,
     PlacementBlock,
     PlacementOffer,
-    PlacementRequest,
     Site,
     Team,
 )
@@ -99,7 +99,7 @@ async def create_offer(ctx: Context, draft: OfferDraft) -> PlacementOffer:
         created_by_id=person.id,
         updated_by_id=person.id,
         created_at=now,
-        updated_at=now,
+        updated_at=await change_stamp(ctx),
     )
     await _fill(ctx, offer, checked, place)
     ctx.session.add(offer)
@@ -238,7 +238,7 @@ async def _save(
     if audit.snapshot(offer) == before:
         return offer  # nothing changed: no new version, no audit noise
     offer.updated_by_id = ctx.require_person().id
-    offer.updated_at = ctx.clock.now()
+    offer.updated_at = await change_stamp(ctx)
     await ctx.session.flush()  # the mapper's version counter bumps `version` and guards races
     await ctx.session.refresh(offer)
     audit.record(ctx, action, "placement_offer", offer.ref, before, audit.snapshot(offer))
@@ -258,38 +258,6 @@ async def withdraw_offer(
     before = audit.snapshot(offer)
     offer.status, offer.status_reason = "withdrawn", reason.strip()[:500] or None
     return await _save(ctx, offer, "offer.withdraw", before)
-
-
-async def confirm_offer(ctx: Context, ref: str) -> PlacementOffer:
-    """Confirm the HEI requests waiting on an offer (the provider's side of a request)."""
-    person = ctx.require_person()
-    offer = await get_offer(ctx, ref)
-    require_manage_offer(person, offer, "confirm")
-    if offer.status == "confirmed":
-        return offer
-    waiting = (
-        (
-            await ctx.session.execute(
-                select(PlacementRequest).where(
-                    PlacementRequest.offer_id == offer.id, PlacementRequest.status == "pending"
-                )
-            )
-        )
-        .scalars()
-        .all()
-    )
-    if not waiting:
-        raise UserError(
-            f"No HEI has asked for {offer.ref} yet, so there is nothing to confirm. "
-            "You will be told when one does."
-        )
-    before = audit.snapshot(offer)
-    for request in waiting:
-        request.status = "confirmed"
-        request.decided_at = ctx.clock.now()
-        request.decided_by_id = person.id
-    offer.status = "confirmed"
-    return await _save(ctx, offer, "offer.confirm", before)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from bot import blocks, dates, offers, professions
+from bot import blocks, dates, offers, placement_requests, professions
 from bot.context import Context
 from bot.errors import FieldErrors, UserError
 from bot.forms import offer_form, read_offer_form
@@ -128,10 +128,38 @@ async def withdraw(ctx: Context, rest: str, version: int | None = None) -> Reply
     )
 
 
+_REQUEST_ID = re.compile(r"^#?(\d+)$")
+
+
+def _request_and_rest(words: list[str]) -> tuple[int | None, str]:
+    """`#7 no educator that week` -> (7, "no educator that week"); the number is optional."""
+    if len(words) > 1 and (found := _REQUEST_ID.match(words[1])):
+        return int(found.group(1)), " ".join(words[2:])
+    return None, " ".join(words[1:])
+
+
 async def confirm(ctx: Context, rest: str) -> Reply:
-    ref = _need_ref(rest.split(), "placement confirm PL-2027-0042")
-    confirmed = await offers.confirm_offer(ctx, ref)
+    words = rest.split()
+    ref = _need_ref(words, "placement confirm PL-2027-0042")
+    request_id, _ = _request_and_rest(words)
+    confirmed = await placement_requests.decide(ctx, ref, True, request_id)
     return offer_card(confirmed, ctx.person, f"{confirmed.ref} is confirmed.")
+
+
+async def decline(ctx: Context, rest: str) -> Reply:
+    words = rest.split()
+    ref = _need_ref(words, "placement decline PL-2027-0042 no educator that week")
+    request_id, reason = _request_and_rest(words)
+    declined = await placement_requests.decide(ctx, ref, False, request_id, reason)
+    return offer_card(
+        declined, ctx.person, f"Declined: the HEI is told. {declined.ref} is {declined.status}."
+    )
+
+
+async def requests(ctx: Context, rest: str) -> Reply:
+    ref = _need_ref(rest.split(), "placement requests PL-2027-0042")
+    offer, waiting = await placement_requests.pending_for(ctx, ref)
+    return placement_requests.request_reply(offer, waiting)
 
 
 async def list_blocks(ctx: Context, rest: str) -> Reply:
@@ -242,6 +270,8 @@ SUBCOMMANDS = {
     "edit": edit,
     "withdraw": withdraw,
     "confirm": confirm,
+    "decline": decline,
+    "requests": requests,
     "blocks": list_blocks,
     "block": add_block,
     "none": answer_none,

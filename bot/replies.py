@@ -59,6 +59,7 @@ def offer_buttons(offer: PlacementOffer, viewer: Person | None) -> tuple[Button,
         buttons.append(Button("Edit", "offer.edit", value))
     if offer.status == "requested":
         buttons.append(Button("Confirm", "offer.confirm", offer.ref, style="primary"))
+        buttons.append(Button("Decline", "offer.decline", offer.ref))
     if offer.status in ("offered", "requested", "confirmed"):
         buttons.append(Button("Withdraw", "offer.withdraw", value, style="danger"))
     return tuple(buttons)

@@ -23,6 +23,11 @@ class Settings(BaseSettings):
     placebot_local_chat: bool = False
     # Offers become visible to every HEI at once, this many hours after they are posted.
     placebot_release_delay_hours: int = Field(default=0, ge=0, le=24 * 14)
+    # The register API for HEIs: requests per minute per token, page sizes, request bodies.
+    placebot_api_rate_per_minute: int = Field(default=120, ge=1)
+    placebot_api_page_size: int = Field(default=100, ge=1)
+    placebot_api_page_size_max: int = Field(default=1000, ge=1)
+    placebot_api_max_body_bytes: int = Field(default=16 * 1024, ge=1024)
 
     slack_signing_secret: str | None = None
     slack_bot_token: str | None = None

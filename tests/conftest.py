@@ -175,3 +175,33 @@ def button(reply: Reply, label: str, item: int | None = None) -> Button:
         if found.label == label:
             return found
     raise AssertionError(f"no button {label!r} in {buttons}")
+
+
+# The register API for HEIs: a test client on the whole server, and tokens made as the CLI does.
+
+
+@pytest.fixture
+async def api(bot: PlaceBot, settings: Settings, clock: FixedClock) -> AsyncIterator[object]:
+    """The server (with the demo data of `bot`) under a test client, on the same clock."""
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from adapters.server import build_app
+
+    app = build_app(settings, make_engine(settings.database_url), clock)
+    async with TestClient(TestServer(app)) as client:
+        yield client
+
+
+async def make_token(bot: PlaceBot, hei: str) -> str:
+    """A new API token for the HEI, as `placebot token create --hei` makes it."""
+    from bot import tokens
+    from bot.context import Context
+
+    async with bot.sessions.begin() as session:
+        ctx = Context(session, None, bot.clock, bot.settings, "cli")
+        _token, secret = await tokens.create_token(ctx, hei)
+    return secret
+
+
+def bearer(secret: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {secret}"}

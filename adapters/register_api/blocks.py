@@ -1,0 +1,83 @@
+"""`GET/POST /api/v1/blocks`: an HEI's placement blocks, which clinicians then see in chat."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from aiohttp import web
+
+from adapters.register_api.limits import read_json
+from adapters.register_api.placement_requests import caller_hei
+from adapters.register_api.runtime import runtime
+from bot import blocks, professions
+from bot.errors import FieldErrors
+from storage.tables import PlacementBlock
+
+_DATES = ("start_date", "end_date", "offers_close")
+
+
+def block_json(block: PlacementBlock) -> dict[str, Any]:
+    return {
+        "ref": block.ref,
+        "hei": block.hei.name,
+        "profession": block.profession,
+        "cohort": block.cohort,
+        "start_date": block.start_date.isoformat(),
+        "end_date": block.end_date.isoformat(),
+        "students": block.students,
+        "offers_close": block.offers_close.isoformat(),
+        "created_at": block.created_at.isoformat(),
+    }
+
+
+def _new_block(body: dict[str, Any]) -> blocks.NewBlock:
+    """The body as a NewBlock, or FieldErrors naming every field that is wrong."""
+    errors: dict[str, str] = {}
+    days: dict[str, date] = {}
+    for name in _DATES:
+        try:
+            days[name] = date.fromisoformat(body[name])
+        except (KeyError, TypeError, ValueError):
+            errors[name] = f"{name} is a date like 2027-01-13."
+    students = body.get("students")
+    if not isinstance(students, int) or isinstance(students, bool):
+        errors["students"] = "students is a whole number of students to place."
+    cohort = body.get("cohort")
+    if not isinstance(cohort, str) or not cohort.strip():
+        errors["cohort"] = "cohort names the group, e.g. “PT year 2 block 2”."
+    profession = body.get("profession")
+    code = professions.find(profession) if isinstance(profession, str) else None
+    if code is None:
+        errors["profession"] = f"profession is one of {professions.CODES_HINT}."
+    if errors or code is None or not isinstance(students, int) or not isinstance(cohort, str):
+        raise FieldErrors(errors)
+    return blocks.NewBlock(
+        profession=code.code,
+        cohort=cohort.strip(),
+        start=days["start_date"],
+        end=days["end_date"],
+        students=students,
+        offers_close=days["offers_close"],
+    )
+
+
+async def create(request: web.Request) -> web.Response:
+    new = _new_block(await read_json(request))
+    async with runtime(request).context() as ctx:
+        hei = await caller_hei(ctx, request)
+        block = await blocks.add_block(ctx, new, hei)
+        block.hei = hei
+        answer = block_json(block)
+    return web.json_response(answer, status=201)
+
+
+async def listing(request: web.Request) -> web.Response:
+    async with runtime(request).context() as ctx:
+        hei = await caller_hei(ctx, request)
+        items = [block_json(block) for block in await blocks.blocks_of(ctx, hei)]
+    return web.json_response({"items": items})
+
+
+def routes() -> list[web.RouteDef]:
+    return [web.get("/blocks", listing), web.post("/blocks", create)]

@@ -1,0 +1,47 @@
+"""Once a minute: settle released offers' held requests and expire offers that started unconfirmed.
+
+Both are idempotent and run under the register lock, so several web processes may run them.
+(A request or a provider's answer also settles its offer first, so nobody waits for this.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+
+from aiohttp import web
+
+from adapters.register_api.runtime import RegisterApi
+from bot import placement_requests
+
+log = logging.getLogger(__name__)
+EVERY_SECONDS = 60.0
+
+
+async def tidy(api: RegisterApi) -> None:
+    async with api.context() as ctx:
+        settled = await placement_requests.settle_due(ctx)
+        expired = await placement_requests.expire_started(ctx)
+    if settled or expired:
+        log.info("register: settled %d offers, expired %d", settled, len(expired))
+
+
+def running(api: RegisterApi) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def loop() -> None:
+        while True:
+            await asyncio.sleep(EVERY_SECONDS)
+            try:
+                await tidy(api)
+            except Exception:
+                log.exception("register housekeeping failed; trying again in a minute")
+
+    async def context(_app: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(loop())
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    return context

@@ -1,0 +1,141 @@
+"""`GET /api/v1/placements` and `/placements/{ref}`: the register, as JSON pages or CSV."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime
+
+from aiohttp import web
+
+from adapters.register_api.limits import page_size
+from adapters.register_api.runtime import runtime
+from bot import professions, register_queries
+from bot.errors import UserError
+from bot.register_queries import PlacementQuery, Position
+from bot.register_records import csv_lines
+
+CSV_CHUNK = 2000  # records per transaction while streaming CSV: short locks, flat memory
+
+
+def _day(request: web.Request, name: str) -> date | None:
+    text = request.query.get(name)
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"{name} is a date like 2027-02-01.", field=name) from None
+
+
+def _instant(request: web.Request, name: str) -> datetime | None:
+    text = request.query.get(name)
+    if text is None:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        value = None
+    if value is None or value.tzinfo is None:
+        raise UserError(
+            f"{name} is a time with its offset, like 2026-11-23T10:00:00Z.", field=name
+        ) from None
+    return value
+
+
+def _query(request: web.Request) -> PlacementQuery:
+    q = request.query
+    statuses = tuple(s.strip() for value in q.getall("status", []) for s in value.split(","))
+    cursor = q.get("cursor")
+    return PlacementQuery(
+        profession=professions.resolve(q["profession"]).code if "profession" in q else None,
+        statuses=tuple(s for s in statuses if s),
+        ends_from=_day(request, "from"),
+        starts_to=_day(request, "to"),
+        site=q.get("site") or None,
+        block=q.get("block") or None,
+        updated_since=_instant(request, "updated_since"),
+        after=Position.decode(cursor) if cursor else None,
+        limit=page_size(request),
+    )
+
+
+def wants_csv(request: web.Request) -> bool:
+    chosen = request.query.get("format")
+    if chosen is not None:
+        if chosen not in ("json", "csv"):
+            raise UserError("format is json or csv.", field="format")
+        return chosen == "csv"
+    return "text/csv" in request.headers.get("Accept", "")
+
+
+def _etag(*parts: str) -> str:
+    return 'W/"' + hashlib.sha256("|".join(parts).encode()).hexdigest()[:32] + '"'
+
+
+def not_modified(request: web.Request, etag: str) -> web.Response | None:
+    asked = request.headers.get("If-None-Match", "")
+    if etag in (tag.strip() for tag in asked.split(",")) or asked.strip() == "*":
+        return web.Response(status=304, headers={"ETag": etag})
+    return None
+
+
+async def list_placements(request: web.Request) -> web.StreamResponse:
+    query, as_csv = _query(request), wants_csv(request)
+    api = runtime(request)
+    async with api.context() as ctx:
+        state = await register_queries.register_state(ctx)
+        etag = _etag(state, "csv" if as_csv else "json", request.query_string)
+        if (unchanged := not_modified(request, etag)) is not None:
+            return unchanged
+        if not as_csv:
+            page = await register_queries.placements_page(ctx, query)
+    headers = {"ETag": etag, "Cache-Control": "no-cache"}
+    if not as_csv:
+        since = page.next_updated_since
+        body = {
+            "items": page.records,
+            "next_cursor": page.next_cursor,
+            "next_updated_since": since.isoformat() if since else None,
+        }
+        return web.json_response(body, headers=headers)
+    return await _stream_csv(request, query, headers)
+
+
+async def _stream_csv(
+    request: web.Request, query: PlacementQuery, headers: dict[str, str]
+) -> web.StreamResponse:
+    """Every matching record, a chunk per short transaction, so memory stays flat."""
+    response = web.StreamResponse(headers=headers)
+    response.content_type = "text/csv"
+    response.charset = "utf-8"
+    response.headers["Content-Disposition"] = 'attachment; filename="placements.csv"'
+    await response.prepare(request)
+    await response.write("".join(csv_lines([], header=True)).encode())
+    chunk = PlacementQuery(**{**query.__dict__, "limit": CSV_CHUNK})
+    api = runtime(request)
+    while True:
+        async with api.context() as ctx:
+            text, after = await register_queries.csv_chunk(ctx, chunk)
+        if text:
+            await response.write(text.encode())
+        if after is None:
+            break
+        chunk = PlacementQuery(**{**chunk.__dict__, "after": after})
+    await response.write_eof()
+    return response
+
+
+async def one_placement(request: web.Request) -> web.Response:
+    async with runtime(request).context() as ctx:
+        record = await register_queries.placement(ctx, request.match_info["ref"])
+    etag = _etag(record["ref"], str(record["version"]), record["updated_at"])
+    if (unchanged := not_modified(request, etag)) is not None:
+        return unchanged
+    return web.json_response(record, headers={"ETag": etag, "Cache-Control": "no-cache"})
+
+
+def routes() -> list[web.RouteDef]:
+    return [
+        web.get("/placements", list_placements),
+        web.get("/placements/{ref}", one_placement),
+    ]

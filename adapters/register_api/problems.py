@@ -1,0 +1,48 @@
+"""Errors as JSON: a sentence saying what was wrong, with the status that fits. Never a trace."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+from sqlalchemy.orm.exc import StaleDataError
+
+from bot.errors import Conflict, FieldErrors, NotAllowed, NotFound, StaleVersion, UserError
+
+log = logging.getLogger(__name__)
+
+
+def problem(status: int, message: str, **extra: object) -> web.Response:
+    return web.json_response({"error": message, **extra}, status=status)
+
+
+def _status(error: UserError) -> int:
+    match error:
+        case NotFound():
+            return 404
+        case NotAllowed():
+            return 403
+        case Conflict() | StaleVersion():
+            return 409
+    return 400
+
+
+@web.middleware
+async def problems(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except UserError as error:
+        extra: dict[str, object] = {"field": error.field} if error.field else {}
+        if isinstance(error, FieldErrors):
+            extra["fields"] = error.errors
+        return problem(_status(error), error.message, **extra)
+    except StaleDataError:
+        return problem(409, "The record changed at the same moment; please try again.")
+    except web.HTTPException as error:
+        if error.status < 400 or error.content_type == "application/json":
+            raise
+        return problem(error.status, error.reason)
+    except Exception:
+        log.exception("register API failed on %s %s", request.method, request.path)
+        return problem(500, "Something went wrong on our side; nothing was saved.")

@@ -1,0 +1,120 @@
+"""Schemathesis drives the live server from its own OpenAPI document, on SQLite and PostgreSQL:
+no server error, and every response keeps to the schema."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+
+import pytest
+import schemathesis
+from aiohttp import web
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from adapters.register_api.openapi import document
+from adapters.server import build_app
+from bot import demo
+from bot.clock import FixedClock
+from bot.core import PlaceBot
+from bot.register_records import PLACEMENT_FIELDS
+from config.settings import Settings
+from storage.engine import make_engine, make_sessionmaker
+from tests.conftest import NOW, Chat, bearer, make_token
+
+FUZZ_SETTINGS = {"placebot_api_rate_per_minute": 1_000_000}
+
+
+async def _prepare(fuzz: Settings, clock: FixedClock) -> str:
+    """Demo data, a few offers, and an HEI token; the engine is closed again after."""
+    engine = make_engine(fuzz.database_url)
+    try:
+        sessions = make_sessionmaker(engine)
+        async with sessions.begin() as session:
+            await demo.load(session, clock, fuzz)
+        bot = PlaceBot(sessions, fuzz, clock)
+        chat = Chat(bot)
+        for line in (
+            "PT 1 Feb - 12 Mar 2027 2 students at Stroke Rehab notes =1+1",
+            "OT 3 May - 11 Jun 2027 1 student at Highbury Hospital",
+        ):
+            await chat.say("stroke-physio", f"placement offer {line}")
+        return await make_token(bot, "University of Nottingham")
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+def live_api(settings: Settings) -> Iterator[tuple[str, str]]:
+    """The whole server on a real port in its own thread, as a client sees it."""
+    fuzz = settings.model_copy(update=FUZZ_SETTINGS)
+    clock = FixedClock(at=NOW)
+    secret = asyncio.run(_prepare(fuzz, clock))
+    loop = asyncio.new_event_loop()
+    started = threading.Event()
+    holder: dict[str, object] = {}
+
+    async def start() -> None:
+        runner = web.AppRunner(build_app(fuzz, make_engine(fuzz.database_url), clock))
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        holder["runner"] = runner
+        holder["port"] = runner.addresses[0][1]
+        started.set()
+
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    asyncio.run_coroutine_threadsafe(start(), loop).result(timeout=30)
+    started.wait(30)
+    yield f"http://127.0.0.1:{holder['port']}", secret
+    runner = holder["runner"]
+    assert isinstance(runner, web.AppRunner)
+    asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(timeout=30)
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(10)
+    loop.close()
+
+
+def test_the_server_keeps_to_its_openapi_document(
+    live_api: tuple[str, str], settings: Settings
+) -> None:
+    base_url, secret = live_api
+    schema = schemathesis.openapi.from_dict(document(settings.model_copy(update=FUZZ_SETTINGS)))
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) == 9
+
+    for operation in operations:
+
+        @given(case=operation.as_strategy())
+        @hypothesis_settings(
+            max_examples=40,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            derandomize=True,
+        )
+        def keeps_to_the_document(case: schemathesis.Case) -> None:
+            case.call_and_validate(
+                base_url=base_url,
+                headers=bearer(secret),
+                checks=[
+                    response_schema_conformance,
+                    status_code_conformance,
+                    content_type_conformance,
+                ],
+            )
+
+        keeps_to_the_document()
+
+
+def test_the_document_is_openapi_3_1_and_names_every_placement_field(settings: Settings) -> None:
+    described = document(settings)
+    assert described["openapi"] == "3.1.0"
+    fields = described["components"]["schemas"]["Placement"]["properties"]
+    assert tuple(fields) == PLACEMENT_FIELDS
