@@ -25,6 +25,7 @@ from bot.errors import FieldErrors, StaleVersion, UserError
 from bot.forms import OFFER_CREATE, OFFER_EDIT, offer_form
 from bot.help import help_reply
 from bot.messages import Actor, Command, Reply
+from bot.numbers import whole_number
 from bot.replies import offer_card
 from config.settings import Settings
 
@@ -211,8 +212,9 @@ class PlaceBot:
         """The same form again with each problem beside its field and the typed values kept."""
         values = dict(command.form_values)
         edit = None
-        if command.form_id == OFFER_EDIT and values.get("version", "").isdigit():
-            edit = (values.get("ref", ""), int(values["version"]))
+        version = whole_number(values.get("version", ""))
+        if command.form_id == OFFER_EDIT and version is not None:
+            edit = (values.get("ref", ""), version)
         if command.form_id is None:  # a one-line offer or edit: say it in a sentence
             return error_reply(
                 UserError(

@@ -8,6 +8,7 @@ from datetime import date
 from bot import dates, professions
 from bot.errors import FieldErrors, UserError
 from bot.messages import Form, FormField
+from bot.numbers import whole_number
 from bot.offer_parsing import OfferDraft
 from bot.offer_rules import problems
 from bot.vocabulary import SETTINGS, STUDENT_LEVELS, SUPERVISION_MODELS
@@ -88,6 +89,17 @@ def offer_form(
     )
 
 
+def _date_errors(start_text: str, end_text: str, today: date) -> dict[str, str]:
+    """Which of the two dates is unreadable, each reported beside its own field."""
+    errors = {}
+    for name, text in (("start", start_text), ("end", end_text)):
+        try:
+            dates.parse_date(text, today)
+        except UserError as error:
+            errors[name] = error.message
+    return errors
+
+
 def read_offer_form(values: dict[str, str], today: date) -> OfferDraft:
     """A draft from submitted values, or FieldErrors with a message beside each bad field."""
     errors: dict[str, str] = {}
@@ -119,11 +131,11 @@ def read_offer_form(values: dict[str, str], today: date) -> OfferDraft:
         elif start_text:
             draft = replace(draft, start=dates.parse_date(start_text, today))
     except UserError as error:
-        errors["start" if "start" not in errors else "end"] = error.message
+        errors.update(_date_errors(start_text, end_text, today) or {"end": error.message})
     capacity = values.get("capacity", "").strip()
     if capacity:
-        if capacity.isdigit():
-            draft = replace(draft, capacity=int(capacity))
+        if (number := whole_number(capacity, most_digits=3)) is not None:
+            draft = replace(draft, capacity=number)
         else:
             errors["capacity"] = "Give the number of students as a whole number, e.g. 2."
     else:

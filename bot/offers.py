@@ -15,9 +15,11 @@ from sqlalchemy import Select, func, or_, select
 from bot import audit, dates, professions
 from bot.context import Context
 from bot.errors import FieldErrors, NotFound, StaleVersion, UserError
+from bot.numbers import whole_number
 from bot.offer_parsing import OfferDraft
 from bot.offer_rules import problems
 from bot.permissions import require_manage_offer
+from bot.placement_requests import cancel_requests, places_left
 from bot.places import Place, match_place
 from bot.refs import next_ref
 from bot.register_changes import change_stamp
@@ -189,14 +191,14 @@ def apply_change(draft: OfferDraft, key: str, value: str, today: date) -> OfferD
             raise UserError("Give both dates, e.g. “1 Feb - 12 Mar 2027”.", example=example)
         return replace(draft, start=found.start, end=found.end)
     if key in ("start", "end"):
-        year = draft.start.year if draft.start else None
-        day = dates.parse_date(value, today, year_hint=year if key == "end" else None)
-        return replace(draft, **{key: day})
+        # An end with no year is the next such date on or after the start (14 Dec - 22 Jan).
+        after = draft.start if key == "end" and draft.start else today
+        return replace(draft, **{key: dates.parse_date(value, after)})
     if key == "capacity":
-        digits = value.split()[0] if value else ""
-        if not digits.isdigit():
+        number = whole_number(value.split()[0] if value else "", most_digits=3)
+        if number is None:
             raise UserError("Capacity is a whole number of students.", example=example)
-        return replace(draft, capacity=int(digits))
+        return replace(draft, capacity=number)
     if key == "profession":
         return replace(draft, profession=professions.resolve(value).code)
     coded = {"supervision_model": model_code, "student_level": level_code, "setting": setting_code}
@@ -224,12 +226,35 @@ async def update_offer(
     # An offer already under way may keep its start; any change must otherwise keep every rule.
     started = offer.start_date < ctx.clock.today() and draft.start == offer.start_date
     checked = check(draft, ctx.clock.today(), allow_past_start=started)
+    await _keep_promises(ctx, offer, checked)
     if checked.draft.place == offer.place_text:
         place = Place(offer.place_text, offer.team, offer.site)
     else:
         place = await match_place(ctx.session, checked.draft.place, person)
     await _fill(ctx, offer, checked, place)
     return await _save(ctx, offer, "offer.edit", before)
+
+
+async def _keep_promises(ctx: Context, offer: PlacementOffer, checked: CheckedOffer) -> None:
+    """An edit may not undercut what HEIs have asked for: places taken, dates, profession."""
+    taken = offer.capacity - await places_left(ctx, offer)
+    if taken == 0:
+        return
+    if checked.capacity < taken:
+        raise UserError(
+            f"HEIs have asked for {taken} of {offer.ref}'s places, so its capacity cannot go "
+            f"below {taken}. Decline a request first (`placement requests {offer.ref}`)."
+        )
+    moved = (checked.start, checked.end, checked.draft.profession) != (
+        offer.start_date,
+        offer.end_date,
+        offer.profession,
+    )
+    if moved:
+        raise UserError(
+            f"HEIs have asked for places on {offer.ref}, so its dates and profession are fixed. "
+            "Withdraw it and post a new offer, or decline the requests first."
+        )
 
 
 async def _save(
@@ -250,12 +275,13 @@ async def withdraw_offer(
 ) -> PlacementOffer:
     offer = await get_offer(ctx, ref)
     require_manage_offer(ctx.require_person(), offer, "withdraw")
-    _check_version(offer, expected_version)
     if offer.status == "withdrawn":
         return offer  # a second click changes nothing
+    _check_version(offer, expected_version)
     if offer.status not in WITHDRAWABLE:
         raise UserError(f"{offer.ref} is {offer.status}; it can no longer be withdrawn.")
     before = audit.snapshot(offer)
+    await cancel_requests(ctx, offer, "the offer was withdrawn")  # before the offer turns dirty
     offer.status, offer.status_reason = "withdrawn", reason.strip()[:500] or None
     return await _save(ctx, offer, "offer.withdraw", before)
 

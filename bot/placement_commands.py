@@ -11,6 +11,7 @@ from bot.errors import FieldErrors, UserError
 from bot.forms import offer_form, read_offer_form
 from bot.help import help_reply
 from bot.messages import Reply
+from bot.numbers import whole_number
 from bot.offer_parsing import OFFER_EXAMPLE, OfferDraft, parse_offer_line
 from bot.permissions import require_manage_offer
 from bot.replies import block_item, offer_card, offers_list
@@ -20,7 +21,7 @@ REF = re.compile(r"^(?:PL|BL)-\d{4}-\d{4,}$", re.IGNORECASE)
 
 def ref_and_version(value: str) -> tuple[str, int | None]:
     ref, _, version = value.partition(":")
-    return ref, int(version) if version.isdigit() else None
+    return ref, whole_number(version)
 
 
 def _need_ref(words: list[str], usage: str) -> str:
@@ -50,9 +51,7 @@ async def submit_offer_form(ctx: Context, values: dict[str, str]) -> Reply:
 async def submit_edit_form(ctx: Context, values: dict[str, str]) -> Reply:
     ref, version = values.get("ref", ""), values.get("version", "")
     draft = read_offer_form(values, ctx.clock.today())
-    updated = await offers.update_offer(
-        ctx, ref, draft, int(version) if version.isdigit() else None
-    )
+    updated = await offers.update_offer(ctx, ref, draft, whole_number(version))
     return offer_card(
         updated, ctx.person, f"Saved: {updated.ref} is now version {updated.version}."
     )

@@ -90,6 +90,27 @@ async def places_left(ctx: Context, offer: PlacementOffer) -> int:
     return offer.capacity - int(taken or 0)
 
 
+async def cancel_requests(ctx: Context, offer: PlacementOffer, reason: str) -> int:
+    """Cancel every request still standing on an offer (it was withdrawn), with audit events."""
+    standing = await _requests(ctx, offer, (*OPEN, "confirmed"))
+    for request in standing:
+        before = audit.snapshot(request)
+        request.status = "cancelled"
+        request.note = f"{request.note or ''}\nCancelled: {reason}.".strip()
+        request.decided_at = ctx.clock.now()
+        request.decided_by_id = ctx.actor_id
+        await ctx.session.flush()
+        audit.record(
+            ctx,
+            "request.cancel",
+            "placement_request",
+            _request_ref(offer, request),
+            before,
+            audit.snapshot(request),
+        )
+    return len(standing)
+
+
 def _request_ref(offer: PlacementOffer, request: PlacementRequest) -> str:
     return f"{offer.ref}#{request.id}"
 

@@ -14,6 +14,7 @@ from aiohttp.typedefs import Handler
 from adapters.register_api.problems import problem
 from adapters.register_api.runtime import CLIENT, runtime
 from bot.errors import UserError
+from bot.numbers import whole_number
 from bot.tokens import ApiClient
 
 
@@ -92,9 +93,10 @@ def page_size(request: web.Request) -> int:
     text = request.query.get("limit")
     if text is None:
         return min(settings.placebot_api_page_size, settings.placebot_api_page_size_max)
-    if not text.isdigit() or not 1 <= int(text) <= settings.placebot_api_page_size_max:
+    number = whole_number(text)
+    if number is None or not 1 <= number <= settings.placebot_api_page_size_max:
         raise UserError(
             f"limit is a whole number from 1 to {settings.placebot_api_page_size_max}.",
             field="limit",
         )
-    return int(text)
+    return number
