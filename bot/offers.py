@@ -14,7 +14,7 @@ from sqlalchemy import Select, func, or_, select
 
 from bot import audit, dates, professions
 from bot.context import Context
-from bot.errors import FieldErrors, NotFound, StaleVersion, UserError
+from bot.errors import FieldErrors, NotAllowed, NotFound, StaleVersion, UserError
 from bot.numbers import whole_number
 from bot.offer_parsing import OfferDraft
 from bot.offer_rules import problems
@@ -90,6 +90,11 @@ async def _fill(ctx: Context, offer: PlacementOffer, checked: CheckedOffer, plac
 
 async def create_offer(ctx: Context, draft: OfferDraft) -> PlacementOffer:
     person = ctx.require_person()
+    if person.organisation is not None and person.organisation.kind == "hei":
+        raise NotAllowed(
+            "Placement offers come from the teams that host students; an HEI asks for places "
+            "through the register API instead. `placement list` shows what is offered."
+        )
     place = await match_place(ctx.session, draft.place.strip(), person)
     checked = check(replace(draft, place=place.text), ctx.clock.today())
     now = ctx.clock.now()

@@ -35,8 +35,14 @@ async def match_place(session: AsyncSession, text: str, person: Person) -> Place
     if not text:
         team = person.team
         return Place(team.name if team else "", team, team.site if team else None)
-    teams = (await session.execute(select(Team))).unique().scalars().all()
-    sites = (await session.execute(select(Site))).unique().scalars().all()
+    # Someone who belongs to a provider offers its places only; someone the bot has just met
+    # may name any known team or site (the coordinator tidies what cannot be matched).
+    teams_query, sites_query = select(Team), select(Site)
+    if person.organisation_id is not None:
+        teams_query = teams_query.where(Team.organisation_id == person.organisation_id)
+        sites_query = sites_query.where(Site.organisation_id == person.organisation_id)
+    teams = (await session.execute(teams_query)).unique().scalars().all()
+    sites = (await session.execute(sites_query)).unique().scalars().all()
     named_sites = [s for s in sites if _mentions(text, s.name) or _mentions(text, s.ods_code)]
     named_teams = [t for t in teams if _mentions(text, t.name)]
     site = named_sites[0] if len(named_sites) == 1 else None

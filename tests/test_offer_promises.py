@@ -103,3 +103,24 @@ async def test_odd_digits_in_a_capacity_get_a_polite_answer(chat: Chat) -> None:
     )
     assert reply.tone == "error"
     assert "went wrong" not in reply.text
+
+
+async def test_a_clinician_cannot_file_an_offer_under_another_trusts_team(chat: Chat) -> None:
+    reply = await chat.say(
+        "community-ot",
+        "placement offer OT 1 Feb - 12 Mar 2027 2 students at Stroke Rehab, City Hospital",
+    )
+    assert reply.tone == "success"
+    offer, _ = await stored(chat)
+    assert (offer.team_id, offer.site_id) == (None, None)  # kept as typed, not NUH's team
+    assert offer.provider is not None
+    assert offer.provider.ods_code == "RHA"  # the poster's own trust
+    edit = await chat.say("stroke-physio", f"placement edit {offer.ref} capacity 1")
+    assert edit.tone == "error"
+
+
+async def test_hei_leads_do_not_post_offers(chat: Chat) -> None:
+    reply = await chat.say("nottingham-lead", OFFER)
+    assert reply.tone == "error"
+    assert "register API" in reply.text
+    assert await chat.count(PlacementOffer) == 0

@@ -7,6 +7,7 @@ import json
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from urllib.parse import parse_qsl
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -109,8 +110,10 @@ async def test_a_slash_command_offer_is_acked_stored_and_answered_by_response_ur
 
 
 async def test_what_a_clinician_types_reaches_the_core_exactly(rig: SlackRig) -> None:
-    place = 'Ward 7 <b>&amp; "Day Unit"</b> 🏥'
-    await rig.command(f"offer PT 1 Feb - 12 Mar 2027 1 student at {place}")
+    place = 'Ward 7 <b>& "Day Unit"</b> 🏥'
+    # Slack escapes &, < and > in the command text it sends.
+    sent = place.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    await rig.command(f"offer PT 1 Feb - 12 Mar 2027 1 student at {sent}")
     [answer] = await rig.slack.wait_for("response:r1")
     async with rig.chat.bot.sessions() as session:
         offer = (await session.execute(PlacementOffer.__table__.select())).one()
@@ -307,3 +310,49 @@ async def test_send_reaches_a_person_by_direct_message(rig: SlackRig) -> None:
     [posted] = rig.slack.named("chat.postMessage")
     assert opened.body["users"] == "U0001"
     assert posted.body["text"].startswith("PL-2027-0001 starts")
+
+
+async def test_a_link_slack_wrapped_arrives_as_typed(rig: SlackRig) -> None:
+    from adapters.slack.app import as_typed
+
+    assert as_typed("online <https://events.example.org/book|events.example.org/book> PT") == (
+        "online https://events.example.org/book PT"
+    )
+    assert as_typed("<mailto:a@b.org|a@b.org>") == "mailto:a@b.org"
+
+
+async def test_the_edit_button_opens_its_form_again_after_a_cancel(rig: SlackRig) -> None:
+    await rig.command(OFFER)
+    [answer] = await rig.slack.wait_for("response:r1")
+    edit = next(
+        e
+        for b in answer.body["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["text"]["text"] == "Edit"
+    )
+    for n in range(2):
+        body = wire.block_action(edit["action_id"], edit["value"], rig.slack.response_url(f"e{n}"))
+        assert (await rig.post(body)).status == 200
+    opened = await rig.slack.wait_for("views.open", count=2)
+    assert [call.body["view"]["callback_id"] for call in opened] == ["offer.edit", "offer.edit"]
+
+
+async def test_a_home_tab_button_answers_by_direct_message(rig: SlackRig) -> None:
+    await rig.command(OFFER)
+    [answer] = await rig.slack.wait_for("response:r1")
+    withdraw = next(
+        e
+        for b in answer.body["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["text"]["text"] == "Withdraw"
+    )
+    body, _ = wire.block_action(withdraw["action_id"], withdraw["value"], "")
+    payload = json.loads(dict(parse_qsl(body))["payload"])
+    payload.pop("response_url")
+    payload["container"] = {"type": "view", "view_id": "VHOME"}
+    payload["view"] = {"id": "VHOME", "type": "home"}
+    assert (await rig.post(wire.interactive(payload))).status == 200
+    [dm] = await rig.slack.wait_for("chat.postMessage")
+    assert "withdrawn" in dm.body["text"]

@@ -30,6 +30,16 @@ from config.settings import Settings
 log = logging.getLogger(__name__)
 
 COMMANDS = ("/placement", "/training", "/nudges")
+FORM_OPENERS = {"offer.edit", "offer.form", "block.offer"}
+_SLACK_LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|[^>]*)?>")
+
+
+def as_typed(text: str) -> str:
+    """Slash-command text as the person typed it: Slack escapes &, < and > and wraps links."""
+    text = _SLACK_LINK.sub(r"\1", text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 CORE_ACTION = re.compile(r"^(?P<action>(?:offer|block|nudges)\.[a-z]+):\d+$")
 RATE_LIMIT_RETRIES = 3
 
@@ -90,10 +100,10 @@ class SlackEdge:
 
     async def run_command(self, body: dict[str, Any], respond: AsyncRespond) -> None:
         actor = await self.actor(body.get("team_id", ""), body.get("user_id", ""))
-        words = f"{body.get('command', '').lstrip('/')} {body.get('text', '')}"
+        words = f"{body.get('command', '').lstrip('/')} {as_typed(body.get('text', ''))}"
         command = Command(actor, text=words, delivery_key=f"slack:command:{body.get('trigger_id')}")
         reply = await self.bot.handle_once(command)
-        await self.answer(reply, respond, body.get("trigger_id"))
+        await self.answer(reply, respond, body)
 
     async def on_action(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
@@ -118,11 +128,13 @@ class SlackEdge:
                 action.get("value", ""),
             ]
         )
-        command = Command(
-            actor, action=match.group("action"), value=action.get("value", ""), delivery_key=key
-        )
+        name = match.group("action")
+        # A button that changes a record acts once per message, however often it is clicked;
+        # one that only opens a form may be pressed again (after the form was cancelled).
+        once = None if name in FORM_OPENERS else key
+        command = Command(actor, action=name, value=action.get("value", ""), delivery_key=once)
         reply = await self.bot.handle_once(command)
-        await self.answer(reply, respond, body.get("trigger_id"))
+        await self.answer(reply, respond, body)
 
     async def on_link(self, ack: AsyncAck) -> None:
         await ack()  # link buttons open in the browser; Slack still expects an acknowledgement
@@ -161,15 +173,21 @@ class SlackEdge:
         await self.client.views_publish(user_id=event.get("user", ""), view=view)
 
     async def answer(
-        self, reply: Reply | None, respond: AsyncRespond, trigger_id: str | None
+        self, reply: Reply | None, respond: AsyncRespond, body: dict[str, Any]
     ) -> None:
-        """A form opens as a modal; anything else answers in the conversation."""
+        """A form opens as a modal; anything else answers in the conversation, or (from the
+        App Home tab, which has no response_url) as a direct message."""
         if reply is None:
             return  # a retry of something already answered
+        trigger_id = body.get("trigger_id")
         if reply.form is not None and trigger_id:
             await self.client.views_open(
                 trigger_id=trigger_id, view=blocks.modal(reply.form, reply.text)
             )
+            return
+        if not body.get("response_url"):
+            user_id = body.get("user_id") or (body.get("user") or {}).get("id", "")
+            await self.send_to_user(user_id, reply)
             return
         await respond(
             response_type="ephemeral" if reply.private else "in_channel",
