@@ -104,6 +104,8 @@ class PlaceBot:
 
     async def _problem_reply(self, command: Command, problem: Exception) -> Reply:
         """What went wrong, politely: beside the form's fields, or as a sentence with an example."""
+        if command.form_id and isinstance(problem, UserError) and problem.field:
+            problem = FieldErrors({problem.field: problem.message})  # beside its field
         match problem:
             case FieldErrors():
                 return self._form_errors(command, problem)

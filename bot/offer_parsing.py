@@ -23,6 +23,8 @@ from bot.vocabulary import (
 OFFER_EXAMPLE = "placement offer physio 1 Feb - 12 Mar 2027, 2 students at Ward 12, City Hospital"
 
 _KEYWORDS = r"(?:at|model|supervision|educator|setting|level|block|notes?|capacity)"
+_LEVEL = r"\b(?P<value>year\s*[123]|msc(?:\s+pre-?reg(?:istration)?)?)\b"
+_BARE_MODEL = rf"(?<![\w:])(?P<value>{MODEL_WORD_PATTERN})(?![\w:])"
 _UNTIL_NEXT = rf"(?P<value>.+?)(?=\s*(?:,\s*)?\b{_KEYWORDS}\b|$)"
 
 
@@ -95,9 +97,7 @@ def parse_offer_line(text: str, today: date) -> OfferDraft:
     if capacity:
         draft = replace(draft, capacity=int(capacity.group("a") or capacity.group("b")))
 
-    model = line.cut(r"\b(?:model|supervision)\s+(?P<value>\S+(?:\s+arm)?)") or line.cut(
-        rf"(?<![\w:])(?P<value>{MODEL_WORD_PATTERN})(?![\w:])"
-    )
+    model = line.cut(rf"\b(?:model|supervision)\s+(?P<value>\d+:\d+|{MODEL_WORD_PATTERN})(?![\w:])")
     if model:
         code = model_code(model.group("value"))
         if code is None:
@@ -109,7 +109,7 @@ def parse_offer_line(text: str, today: date) -> OfferDraft:
             )
         draft = replace(draft, supervision_model=code)
 
-    level = line.cut(r"\b(?:level\s+)?(?P<value>year\s*[123]|msc(?:\s+pre-?reg(?:istration)?)?)\b")
+    level = line.cut(rf"\blevel\s+{_LEVEL}")
     if level:
         draft = replace(draft, student_level=level_code(level.group("value")))
 
@@ -126,6 +126,21 @@ def parse_offer_line(text: str, today: date) -> OfferDraft:
         draft = replace(draft, educator=educator.group("value").strip(" ,"))
 
     place = line.cut(r"\bat\s+(?P<value>.+)$")
+    place_text = place.group("value").strip(" ,") if place else ""
+    # Bare words ("peer", "year 2") count outside the place or at its very end, so that
+    # "at Peer Support Team" keeps its name and "at Ward 12 peer" still gives the model.
+    for pattern, name, read in (
+        (_BARE_MODEL, "supervision_model", model_code),
+        (_LEVEL, "student_level", level_code),
+    ):
+        if getattr(draft, name) is not None:
+            continue
+        found = line.cut(pattern)
+        if found is None and place_text:
+            found = re.search(rf"[\s,]+{pattern}\s*$", place_text, re.IGNORECASE)
+            place_text = place_text[: found.start()] if found else place_text
+        if found:
+            draft = replace(draft, **{name: read(found.group("value"))})
     leftovers = line.leftovers()
     if place:
         if leftovers:
@@ -133,5 +148,5 @@ def parse_offer_line(text: str, today: date) -> OfferDraft:
                 f"I could not tell what “{', '.join(leftovers)[:80]}” means in this offer.",
                 example=OFFER_EXAMPLE,
             )
-        return replace(draft, place=place.group("value").strip(" ,"))
+        return replace(draft, place=place_text)
     return replace(draft, place=", ".join(leftovers))

@@ -10,6 +10,7 @@ after MAX_ATTEMPTS.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 LEASE = timedelta(minutes=5)
+SEND_TIMEOUT = timedelta(minutes=1)  # well inside the lease, so a slow send cannot outlive it
 FIRST_RETRY = timedelta(seconds=30)
 
 
@@ -110,14 +112,40 @@ class Sender:
     async def run_once(self) -> Outcome:
         async with self.sessions.begin() as session:
             claimed = [
-                (row.id, row.channel, row.recipient_id, row.message, row.attempts)
+                (
+                    row.id,
+                    row.next_attempt_at,
+                    row.channel,
+                    row.recipient_id,
+                    row.message,
+                    row.attempts,
+                )
                 for row in await claim(session, self.clock.now(), self.batch)
             ]
         outcome = Outcome()
-        for delivery_id, channel_name, recipient_id, message, attempts in claimed:
-            error, retry_after = await self._send(channel_name, recipient_id, message)
-            await self._record(delivery_id, attempts + 1, error, retry_after, outcome)
+        for delivery_id, claimed_lease, channel_name, recipient_id, message, attempts in claimed:
+            lease = await self._renew(delivery_id, claimed_lease)
+            if lease is None:
+                continue  # our lease ran out and another sender has the row now
+            try:
+                async with asyncio.timeout(SEND_TIMEOUT.total_seconds()):
+                    error, retry_after = await self._send(channel_name, recipient_id, message)
+            except TimeoutError:
+                error, retry_after = f"no answer within {SEND_TIMEOUT}", None
+            await self._record(delivery_id, lease, attempts + 1, error, retry_after, outcome)
         return outcome
+
+    async def _renew(self, delivery_id: int, held: datetime) -> datetime | None:
+        """A fresh lease just before sending; None when the row is no longer ours to send
+        (our lease ran out while earlier rows were sent and another sender claimed it)."""
+        lease = max(self.clock.now() + LEASE, held + timedelta(microseconds=1))
+        async with self.sessions.begin() as session:
+            renewed = await session.execute(
+                update(Delivery)
+                .where(Delivery.id == delivery_id, Delivery.next_attempt_at == held)
+                .values(next_attempt_at=lease)
+            )
+        return lease if renewed.rowcount == 1 else None
 
     async def _send(
         self, channel_name: str, recipient_id: int, message: dict[str, Any]
@@ -139,6 +167,7 @@ class Sender:
     async def _record(
         self,
         delivery_id: int,
+        lease: datetime,
         attempts: int,
         error: str | None,
         retry_after: float | None,
@@ -160,9 +189,11 @@ class Sender:
         else:
             values |= {"status": "failed"}
             outcome.failed += 1
-        async with self.sessions.begin() as session:
+        async with self.sessions.begin() as session:  # only while the lease is still ours
             await session.execute(
-                update(Delivery).where(Delivery.id == delivery_id).values(**values)
+                update(Delivery)
+                .where(Delivery.id == delivery_id, Delivery.next_attempt_at == lease)
+                .values(**values)
             )
 
 

@@ -173,3 +173,23 @@ async def test_unknown_buttons_and_forms_are_answered_not_crashed(chat: Chat) ->
         assert reply.tone == "error", command
         assert "went wrong on our side" not in reply.text, (command, reply.text)
     assert await chat.count(PlacementOffer) == 0
+
+
+async def test_an_unknown_block_in_the_form_is_shown_beside_its_field(chat: Chat) -> None:
+    form = (await chat.say("stroke-physio", "placement offer")).form
+    assert form is not None
+    reply = await chat.submit(
+        "stroke-physio",
+        form,
+        profession="PT",
+        start="1 Feb 2027",
+        end="12 Mar 2027",
+        capacity="2",
+        place="Ward 12",
+        block="BL-2099-0001",
+    )
+    assert reply.form is not None
+    errors = {f.name: f.error for f in reply.form.fields if f.error}
+    assert list(errors) == ["block"]
+    assert "no placement block" in errors["block"]
+    assert await chat.count(PlacementOffer) == 0

@@ -168,3 +168,18 @@ def test_placebot_deliveries_lists_the_outbox(
     failed = capsys.readouterr().out
     assert "nudge:1:x" in failed and "no teams channel is configured" in failed
     assert "nudge:2:x" not in failed
+
+
+async def test_a_sender_whose_lease_ran_out_does_not_send_what_another_took(
+    chat: Chat, clock: FixedClock
+) -> None:
+    await queue(chat, clock, "nudge:1:f")
+    slow, quick = Recorder(), Recorder()
+    async with chat.bot.sessions.begin() as session:
+        [row] = await outbox.claim(session, clock.now(), 10)  # the slow sender's claim
+        held = row.next_attempt_at
+    clock.at += outbox.LEASE  # it stalls past its lease; another sender claims and sends
+    assert (await outbox.Sender(chat.bot.sessions, {"local": quick}, clock).run_once()).sent == 1
+    slow_sender = outbox.Sender(chat.bot.sessions, {"local": slow}, clock)
+    assert await slow_sender._renew(row.id, held) is None  # the slow one finds it gone
+    assert (len(quick.sent), len(slow.sent)) == (1, 0)
