@@ -33,6 +33,7 @@ DATE = (
 _DATE_ONLY = re.compile(rf"^{DATE}$", re.IGNORECASE)
 _WRITTEN_DAY = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\b")
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_NUMERIC = re.compile(r"^(?P<day>\d{1,2})[/.](?P<month>\d{1,2})(?:[/.](?P<year>\d{4}|\d{2}))?$")
 _RANGE_WORDS = r"(?:\s*(?:-|–|—)\s*|\s+(?:to|until|till|and)\s+)"
 RANGE = re.compile(
     rf"(?:from\s+|between\s+)?(?P<start>{DATE})"
@@ -80,6 +81,9 @@ def parse_date(text: str, on_or_after: date, year_hint: int | None = None) -> da
         raise UserError(f"A date is missing. {DATE_FORMS_HINT}", field="start")
     if not _DATE_ONLY.match(cleaned):
         raise UserError(f"“{cleaned[:40]}” is not a date I can read. {DATE_FORMS_HINT}")
+    numeric = _NUMERIC.match(cleaned)
+    if numeric:
+        return _numeric_date(cleaned, numeric, on_or_after, year_hint)
     try:
         if _ISO.match(cleaned):
             return date.fromisoformat(cleaned)
@@ -103,10 +107,34 @@ def parse_date(text: str, on_or_after: date, year_hint: int | None = None) -> da
     return _next_occurrence(leap_a.month, leap_a.day, on_or_after)
 
 
+def _numeric_date(
+    text: str, parts: re.Match[str], on_or_after: date, year_hint: int | None
+) -> date:
+    """dd/mm[/yy[yy]] read day first, as in the UK; impossible days and months are refused
+    (dateutil would quietly read 32/01 as 2032 or swap 01/13 into 13 January)."""
+    day, month, year = int(parts["day"]), int(parts["month"]), parts["year"]
+    try:
+        if year is not None:
+            return date(int(year) + (2000 if len(year) == 2 else 0), month, day)
+        if year_hint is not None:
+            return date(year_hint, month, day)
+        if not 1 <= month <= 12:
+            raise ValueError(month)
+        return _next_occurrence(month, day, on_or_after)
+    except (ValueError, UserError):
+        raise UserError(
+            f"“{text}” is not a date in the calendar: dates are day first, as in 31/01/2027. "
+            f"{DATE_FORMS_HINT}"
+        ) from None
+
+
 def _has_year(text: str, today: date) -> bool:
     cleaned = text.strip().rstrip(",")
     if _ISO.match(cleaned):
         return True
+    numeric = _NUMERIC.match(cleaned)
+    if numeric:
+        return numeric["year"] is not None
     try:
         return _parse_with_default(cleaned, 2000) == _parse_with_default(cleaned, 2004)
     except (ValueError, OverflowError):

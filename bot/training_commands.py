@@ -14,6 +14,7 @@ from bot.replies import training_item
 from bot.training_events import TrainingData, booking_fields, stable_uid
 
 ADD_EXAMPLE = 'training add "Educator update" 3 Feb 2027 10:00-11:00 PT online https://events.example.org/book'
+MAX_LINK = 500
 _WEEKS = re.compile(r"\b(?:next|in|within)\s+(?P<n>\d{1,2})\s+weeks?\b", re.I)
 _TIMES = re.compile(r"\b(?P<start>\d{1,2}[:.]\d{2})\s*(?:-|–|to)\s*(?P<end>\d{1,2}[:.]\d{2})\b")
 
@@ -68,8 +69,9 @@ async def add_training(ctx: Context, rest: str) -> Reply:
     if not parts:
         raise UserError("Give the title, date and times.", example=ADD_EXAMPLE)
     title, text = parts[0], " ".join(parts[1:])
-    day_text = dates.find_single(text)
     times = _TIMES.search(text)
+    # Look for the date only outside the times, so that "9.30-10.30" is never read as a date.
+    day_text = dates.find_single(text.replace(times.group(0), " ") if times else text)
     if day_text is None or times is None:
         raise UserError("Give the date and the start and end times.", example=ADD_EXAMPLE)
     day = dates.parse_date(day_text, ctx.clock.today())
@@ -81,6 +83,8 @@ async def add_training(ctx: Context, rest: str) -> Reply:
         raise UserError("The event ends before it starts.", example=ADD_EXAMPLE)
     tail = text.replace(day_text, " ").replace(times.group(0), " ")
     link = next((word for word in tail.split() if word.startswith(("https://", "mailto:"))), None)
+    if link is not None and len(link) > MAX_LINK:
+        raise UserError(f"Keep the booking link under {MAX_LINK} characters.", example=ADD_EXAMPLE)
     booking, note = booking_fields(link or "")
     codes = tuple(sorted({p.code for w in tail.split() if (p := professions.find(w))}))
     person = ctx.require_person()

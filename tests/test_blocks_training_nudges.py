@@ -134,3 +134,19 @@ async def test_help_lists_the_commands(chat: Chat) -> None:
     labels = [f.label for f in reply.facts]
     assert "placement offer" in labels
     assert any(label.startswith("training") for label in labels)
+
+
+async def test_training_times_with_dots_are_not_read_as_dates(chat: Chat) -> None:
+    line = 'training add "Educator update" 9.30-10.30 on 3 Feb 2027 PT online https://events.example.org/a'
+    added = await chat.say("nottingham-lead", line)
+    assert added.tone == "success", added.text
+    assert fact(added, "When") == "Wed 3 Feb 2027, 09:30–10:30"
+
+
+async def test_an_overlong_booking_link_is_refused_politely(chat: Chat) -> None:
+    link = "https://events.example.org/" + "a" * 600
+    reply = await chat.say(
+        "nottingham-lead", f'training add "X" 3 Feb 2027 10:00-11:00 PT online {link}'
+    )
+    assert reply.tone == "error"
+    assert "under 500 characters" in reply.text
