@@ -100,6 +100,7 @@ async def answer_block(
             example=f"placement maybe {block.ref} ask again 12 Jan",
         )
     person = ctx.require_person()
+    require_any_role(person, ("clinician", "coordinator"), "answer for a team")
     key = _respondent_key(person)
     existing = (
         await ctx.session.execute(
@@ -169,6 +170,8 @@ async def add_block(ctx: Context, new: NewBlock, hei: Organisation | None = None
         raise UserError("The block ends before it starts; put the start first.")
     if not 1 <= new.students <= MAX_STUDENTS:
         raise UserError(f"Students to place must be from 1 to {MAX_STUDENTS}.")
+    if new.offers_close < ctx.clock.today():
+        raise UserError("Offers for a new block must close today or later.")
     if new.offers_close > new.start:
         raise UserError("Offers must close on or before the block starts.")
     now = ctx.clock.now()

@@ -150,3 +150,17 @@ async def test_an_overlong_booking_link_is_refused_politely(chat: Chat) -> None:
     )
     assert reply.tone == "error"
     assert "under 500 characters" in reply.text
+
+
+async def test_only_provider_staff_answer_blocks_and_closed_blocks_cannot_be_added(
+    chat: Chat,
+) -> None:
+    refused = await chat.say("nottingham-lead", "placement none BL-2027-0001")
+    assert refused.tone == "error"
+    assert "Only clinicians or coordinators" in refused.text
+    late = await chat.say(
+        "shu-lead",
+        "placement block add OT year 2 block 1 1 Mar - 9 Apr 2027 8 students close 1 Dec 2020",
+    )
+    assert late.tone == "error"
+    assert "close today or later" in late.text

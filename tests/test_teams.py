@@ -319,3 +319,16 @@ async def test_with_an_app_id_a_properly_signed_request_is_served_and_replies_ca
         assert {s.authorization for s in sent} == {"Bearer fake-app-token"}
         assert connector.token_requests == 1  # one token for every turn
         assert await chat.count(PlacementOffer) == 1
+
+
+def test_retry_after_is_read_as_seconds_or_as_an_http_date() -> None:
+    from datetime import UTC, datetime, timedelta
+    from email.utils import format_datetime
+
+    from adapters.teams.connector import retry_after
+
+    assert retry_after("3") == 3.0
+    assert retry_after(None) == 1.0
+    assert retry_after("soon") == 1.0
+    later = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
+    assert 25 <= retry_after(later) <= 30

@@ -9,12 +9,28 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import ClientSession, ClientTimeout
 
 RETRIES = 3
 EARLY_REFRESH = 300  # seconds before expiry at which a token is renewed
+
+
+def retry_after(header: str | None) -> float:
+    """Seconds to wait, from Retry-After as seconds or as an HTTP date; 1 when unreadable."""
+    if not header:
+        return 1.0
+    try:
+        return max(0.0, float(header))
+    except ValueError:
+        try:
+            return max(0.0, (parsedate_to_datetime(header) - datetime.now(UTC)).total_seconds())
+        except (TypeError, ValueError):
+            return 1.0
 
 
 class ConnectorError(Exception):
@@ -84,9 +100,9 @@ class Connector:
         activity: dict[str, Any],
         reply_to: str | None = None,
     ) -> dict[str, Any]:
-        path = f"v3/conversations/{conversation_id}/activities"
+        path = f"v3/conversations/{quote(conversation_id, safe='')}/activities"
         if reply_to:
-            path += f"/{reply_to}"
+            path += f"/{quote(reply_to, safe='')}"
         return await self._post(service_url.rstrip("/") + "/" + path, activity)
 
     async def _post(self, url: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -95,7 +111,7 @@ class Connector:
         for attempt in range(RETRIES + 1):
             async with self.session.post(url, json=payload, headers=headers) as response:
                 if response.status == 429 and attempt < RETRIES:
-                    await asyncio.sleep(float(response.headers.get("Retry-After", "1")))
+                    await asyncio.sleep(retry_after(response.headers.get("Retry-After")))
                     continue
                 if response.status >= 400:
                     raise ConnectorError(f"{url} answered {response.status}")
