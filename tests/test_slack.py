@@ -7,6 +7,7 @@ import json
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
@@ -52,6 +53,15 @@ class SlackRig:
         return response
 
 
+def slack_buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """The button elements of a Block Kit message, in order."""
+    return [e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
+
+
+def slack_button(message: dict[str, Any], label: str) -> dict[str, Any]:
+    return next(e for e in slack_buttons(message) if e["text"]["text"] == label)
+
+
 @pytest.fixture
 async def rig(
     engine: AsyncEngine, settings: Settings, clock: FixedClock, chat: Chat
@@ -90,8 +100,7 @@ async def test_a_slash_command_offer_is_acked_stored_and_answered_by_response_ur
     [answer] = await rig.slack.wait_for("response:r1")
     assert answer.body["response_type"] == "in_channel"
     assert "is in the register" in answer.body["text"]
-    buttons = [e for b in answer.body["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert [b["text"]["text"] for b in buttons] == ["Edit", "Withdraw"]
+    assert [b["text"]["text"] for b in slack_buttons(answer.body)] == ["Edit", "Withdraw"]
     assert await rig.chat.count(PlacementOffer) == 1
     # The person was met through users.info, once, and is remembered.
     assert len(rig.slack.named("users.info")) == 1
@@ -175,13 +184,7 @@ async def test_forged_stale_or_unsigned_requests_get_401_and_change_nothing(
 async def test_the_withdraw_button_works_once_even_when_double_clicked(rig: SlackRig) -> None:
     await rig.command(OFFER)
     [answer] = await rig.slack.wait_for("response:r1")
-    withdraw = next(
-        e
-        for b in answer.body["blocks"]
-        if b["type"] == "actions"
-        for e in b["elements"]
-        if e["text"]["text"] == "Withdraw"
-    )
+    withdraw = slack_button(answer.body, "Withdraw")
     for n in range(2):
         response = await rig.post(
             wire.block_action(
@@ -249,13 +252,7 @@ async def test_offer_with_no_text_opens_a_modal_and_its_submission_creates_the_o
 async def test_block_answers_from_buttons(rig: SlackRig) -> None:
     await rig.command("blocks PT")
     [answer] = await rig.slack.wait_for("response:r1")
-    none = next(
-        e
-        for b in answer.body["blocks"]
-        if b["type"] == "actions"
-        for e in b["elements"]
-        if e["text"]["text"] == "No capacity"
-    )
+    none = slack_button(answer.body, "No capacity")
     await rig.post(
         wire.block_action(none["action_id"], none["value"], rig.slack.response_url("none"))
     )
@@ -324,13 +321,7 @@ async def test_a_link_slack_wrapped_arrives_as_typed(rig: SlackRig) -> None:
 async def test_the_edit_button_opens_its_form_again_after_a_cancel(rig: SlackRig) -> None:
     await rig.command(OFFER)
     [answer] = await rig.slack.wait_for("response:r1")
-    edit = next(
-        e
-        for b in answer.body["blocks"]
-        if b["type"] == "actions"
-        for e in b["elements"]
-        if e["text"]["text"] == "Edit"
-    )
+    edit = slack_button(answer.body, "Edit")
     for n in range(2):
         body = wire.block_action(edit["action_id"], edit["value"], rig.slack.response_url(f"e{n}"))
         assert (await rig.post(body)).status == 200
@@ -341,13 +332,7 @@ async def test_the_edit_button_opens_its_form_again_after_a_cancel(rig: SlackRig
 async def test_a_home_tab_button_answers_by_direct_message(rig: SlackRig) -> None:
     await rig.command(OFFER)
     [answer] = await rig.slack.wait_for("response:r1")
-    withdraw = next(
-        e
-        for b in answer.body["blocks"]
-        if b["type"] == "actions"
-        for e in b["elements"]
-        if e["text"]["text"] == "Withdraw"
-    )
+    withdraw = slack_button(answer.body, "Withdraw")
     body, _ = wire.block_action(withdraw["action_id"], withdraw["value"], "")
     payload = json.loads(dict(parse_qsl(body))["payload"])
     payload.pop("response_url")
