@@ -171,6 +171,8 @@ async def test_malformed_bodies_are_refused_politely(rig: TeamsRig) -> None:
     assert (await rig.client.post("/api/messages", data=b"{not json")).status == 400
     assert (await rig.client.post("/api/messages", json=[1, 2])).status == 400
     assert (await rig.post({"type": "message"})).status == 200  # no text, no crash
+    huge = {"type": "message", "text": "a" * 100_000}
+    assert (await rig.post(huge)).status == 413  # the server's body limit
     await asyncio.sleep(0.2)
     assert await rig.chat.count(PlacementOffer) == 0
 

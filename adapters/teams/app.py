@@ -31,7 +31,6 @@ from config.settings import Settings
 
 log = logging.getLogger(__name__)
 
-MAX_BODY = 256 * 1024
 TOKEN_CACHE_SIZE = 1000
 _MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
 
@@ -158,8 +157,6 @@ class TeamsEdge:
         return True
 
     async def handle_http(self, request: web.Request) -> web.Response:
-        if request.content_length and request.content_length > MAX_BODY:
-            return web.json_response({"error": "too large"}, status=413)
         try:
             activity = json.loads(await request.read())
         except (json.JSONDecodeError, UnicodeDecodeError):
