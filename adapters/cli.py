@@ -14,13 +14,14 @@ from aiohttp import web
 from pydantic import ValidationError
 from tqdm import tqdm
 
-from adapters import cli_tokens
+from adapters import cli_tokens, worker
 from adapters.server import ConfigurationError, build_app
 from adapters.teams.package import write_package
 from bot import demo, outbox, training
 from bot.clock import Clock
 from bot.context import Context
 from bot.errors import UserError
+from bot.jobs import ScheduleError
 from bot.register_records import count_placements, csv_lines, iter_placements, placement_record
 from bot.training_events import read_csv, read_ics
 from config.settings import Settings
@@ -34,20 +35,37 @@ class CommandFailed(Exception):
     """A CLI verb could not do its job; the message says why and what to do."""
 
 
-async def _serve(settings: Settings, banner: str) -> None:
+async def _serve(settings: Settings, banner: str, with_worker: bool = False) -> None:
+    """The web server; with `with_worker`, the worker too, in this one process (the demo)."""
     engine = make_engine(settings.database_url)
     problem = await pending_message(engine)
     if problem:
         await engine.dispose()
         raise CommandFailed(problem)
+    worker_task = None
+    if with_worker:
+        worker_task = asyncio.create_task(worker.run(engine, settings), name="worker")
     runner = web.AppRunner(build_app(settings, engine))
     await runner.setup()
     await web.TCPSite(runner, settings.host, settings.port).start()
     print(banner.format(url=f"http://{settings.host}:{settings.port}/"), flush=True)
     try:
-        await asyncio.Event().wait()
+        await (worker_task if worker_task else asyncio.Event().wait())
     finally:
+        if worker_task:
+            worker_task.cancel()
         await runner.cleanup()
+
+
+async def run_worker(settings: Settings) -> None:
+    engine = make_engine(settings.database_url)
+    try:
+        if problem := await pending_message(engine):
+            raise CommandFailed(problem)
+        print("PlaceBot worker is running (Ctrl+C stops it)", flush=True)
+        await worker.run(engine, settings)
+    finally:
+        await engine.dispose()
 
 
 async def migrate(settings: Settings) -> None:
@@ -70,7 +88,9 @@ async def run_demo(settings: Settings) -> None:
     finally:
         await engine.dispose()
     print("Demo data loaded." if loaded else "Demo data already present.")
-    await _serve(settings, "PlaceBot demo is running: open {url} (Ctrl+C stops it)")
+    await _serve(
+        settings, "PlaceBot demo is running: open {url} (Ctrl+C stops it)", with_worker=True
+    )
 
 
 def read_file(path: Path) -> bytes:
@@ -156,7 +176,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="placebot", description=__doc__)
     verbs = parser.add_subparsers(dest="verb", required=True)
     verbs.add_parser("serve", help="run the web server (adapters and API)")
-    verbs.add_parser("demo", help="SQLite, demo data and the local chat, in one process")
+    verbs.add_parser("worker", help="run schedules (one worker leads) and deliver the outbox")
+    verbs.add_parser("demo", help="SQLite, demo data, the local chat and the worker, one process")
     verbs.add_parser("migrate", help="upgrade the database to the latest migration")
     importing = verbs.add_parser("import", help="import data").add_subparsers(
         dest="what", required=True
@@ -186,6 +207,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # our own lines say what ran
     args = _parser().parse_args(argv)
     try:
         settings = Settings()
@@ -198,6 +220,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         match args.verb:
             case "serve":
                 asyncio.run(_serve(settings, "PlaceBot is running on {url}"))
+            case "worker":
+                asyncio.run(run_worker(settings))
             case "demo":
                 asyncio.run(run_demo(settings))
             case "migrate":
@@ -219,7 +243,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"Exported {rows} placements to {args.output}.", file=sys.stderr)
             case "export":
                 asyncio.run(export_placements(settings, sys.stdout))
-    except (CommandFailed, ConfigurationError, cli_tokens.TokenCommandFailed) as error:
+    except (
+        CommandFailed,
+        ConfigurationError,
+        ScheduleError,
+        cli_tokens.TokenCommandFailed,
+    ) as error:
         print(f"placebot: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -85,6 +85,16 @@ class Form:
 
 
 @dataclass(frozen=True)
+class Image:
+    """A picture with a reply (the weekly summary's chart). PNG as base64, so a Reply stays
+    JSON and can wait in the outbox; each adapter shows it its own way."""
+
+    title: str
+    alt: str
+    png_base64: str
+
+
+@dataclass(frozen=True)
 class Reply:
     """What the bot says back. `private` replies are shown only to the asker where possible."""
 
@@ -95,6 +105,7 @@ class Reply:
     buttons: tuple[Button, ...] = ()
     form: Form | None = None
     private: bool = False
+    image: Image | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -110,6 +121,7 @@ class Reply:
             return tuple(Button(**button) for button in raw)
 
         form = data.get("form")
+        image = data.get("image")
         return cls(
             text=data["text"],
             tone=data.get("tone", "info"),
@@ -132,4 +144,5 @@ class Reply:
                 tuple(tuple(pair) for pair in form["hidden"]),
             ),
             private=data.get("private", False),
+            image=Image(**image) if image else None,
         )

@@ -49,8 +49,10 @@ async def enqueue(
     reply: Reply,
     dedupe_key: str,
     now: datetime,
+    not_before: datetime | None = None,
 ) -> bool:
-    """Queue a message; False when one with this dedupe key exists already."""
+    """Queue a message, to go at `not_before` (e.g. the start of the person's working hours) or
+    at once; False when one with this dedupe key exists already."""
     dialect = session.bind.dialect.name if session.bind else "sqlite"
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
@@ -62,7 +64,7 @@ async def enqueue(
             dedupe_key=dedupe_key,
             status="pending",
             attempts=0,
-            next_attempt_at=now,
+            next_attempt_at=max(now, not_before) if not_before else now,
             created_at=now,
         )
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
@@ -89,6 +91,7 @@ async def claim(session: AsyncSession, now: datetime, limit: int) -> list[Delive
 
 @dataclass
 class Outcome:
+    claimed: int = 0
     sent: int = 0
     retried: int = 0
     failed: int = 0
@@ -122,7 +125,7 @@ class Sender:
                 )
                 for row in await claim(session, self.clock.now(), self.batch)
             ]
-        outcome = Outcome()
+        outcome = Outcome(claimed=len(claimed))
         for delivery_id, claimed_lease, channel_name, recipient_id, message, attempts in claimed:
             lease = await self._renew(delivery_id, claimed_lease)
             if lease is None:

@@ -45,7 +45,30 @@ class Settings(BaseSettings):
     # Local work only: mount /api/messages with no app id, so no request is authenticated.
     placebot_teams_allow_unauthenticated: bool = False
 
+    # Schedules, as crontab lines (minute hour day month weekday) in PLACEBOT_TIMEZONE.
+    placebot_schedule_nudges: str = "30 9 * * mon-fri"
+    placebot_schedule_digests_daily: str = "0 8 * * mon-fri"
+    placebot_schedule_digests_weekly: str = "0 8 * * mon"
+    placebot_schedule_summary: str = "0 16 * * fri"
+    # A run missed while no worker was up (or the clock jumped) is caught up once within this.
+    placebot_schedule_grace_hours: float = Field(default=12, gt=0, le=24 * 6)
+    # How often a standby worker tries to take over the schedules.
+    placebot_leader_retry_seconds: float = Field(default=5, gt=0)
+    # How often senders look for due messages when the outbox was empty.
+    placebot_outbox_poll_seconds: float = Field(default=2, gt=0)
+
+    # Nudges: how far ahead each rule looks, and how long an answer may take before the nudge
+    # counts as ignored (three ignored in a row pause the person).
+    placebot_nudge_block_days: int = Field(default=14, ge=1, le=90)
+    placebot_nudge_offer_days: int = Field(default=14, ge=1, le=90)
+    placebot_nudge_training_days: int = Field(default=7, ge=1, le=60)
+    placebot_nudge_repeat_days: int = Field(default=7, ge=1, le=90)
+    placebot_nudge_answer_days: int = Field(default=3, ge=1, le=30)
+    # HEI digests: send one even when nothing changed.
+    placebot_digest_send_empty: bool = False
+
     smtp_url: str | None = None
+    placebot_email_from: str = "PlaceBot <placebot@localhost>"
 
     @cached_property
     def timezone(self) -> ZoneInfo:

@@ -113,6 +113,9 @@ class Person(Base):
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
     ignored_nudges: Mapped[int] = mapped_column(Integer, default=0)
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    # HEI leads: "daily", "weekly" or "off"; the digest covers changes since `last_digest_at`.
+    digest_frequency: Mapped[str] = mapped_column(String(8), default="weekly")
+    last_digest_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
 
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
@@ -335,6 +338,41 @@ class Delivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+
+
+class Nudge(Base):
+    """One reminder sent to one person; at most one a day each, and each settled as acted or
+    ignored so that three ignored in a row pause the person."""
+
+    __tablename__ = "nudges"
+    __table_args__ = (
+        UniqueConstraint("person_id", "sent_on"),
+        CheckConstraint("kind IN ('block', 'offer_start', 'training')", name="kind"),
+        CheckConstraint("outcome IN ('open', 'acted', 'ignored', 'info')", name="outcome"),
+        Index("ix_nudges_subject", "kind", "subject"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(String(255))  # block ref, offer ref or training uid
+    sent_on: Mapped[date] = mapped_column(Date)  # the local date: one nudge a person a day
+    sent_at: Mapped[datetime]
+    outcome: Mapped[str] = mapped_column(String(16), default="open")
+    settled_at: Mapped[datetime | None]
+
+
+class ScheduleRun(Base):
+    """One run of a scheduled job for one slot, keyed by the slot's local wall-clock time, so a
+    slot runs once whatever the number of workers, restarts or clock changes."""
+
+    __tablename__ = "schedule_runs"
+
+    job: Mapped[str] = mapped_column(String(40), primary_key=True)
+    slot: Mapped[str] = mapped_column(String(16), primary_key=True)  # "2026-10-25T01:30"
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    result: Mapped[str | None] = mapped_column(String(200))
 
 
 class ApiToken(Base):

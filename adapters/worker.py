@@ -1,0 +1,63 @@
+"""The worker's composition root: the channels that are configured, the leadership, the jobs."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.localchat.channel import LocalChannel
+from bot import jobs
+from bot.channels import Channel
+from bot.clock import Clock
+from bot.core import PlaceBot
+from bot.leadership import leadership_for
+from bot.schedule import JobContext
+from bot.worker import Worker
+from config.settings import Settings
+from storage.engine import make_sessionmaker
+
+log = logging.getLogger(__name__)
+
+
+def channels(bot: PlaceBot, settings: Settings) -> dict[str, Channel]:
+    """Every channel the settings allow; a person on an unconfigured one is parked, not lost."""
+    found: dict[str, Channel] = {"local": LocalChannel(bot.sessions)}
+    if settings.slack_signing_secret and settings.slack_bot_token:
+        from adapters.slack.app import SlackEdge
+
+        found["slack"] = SlackEdge(bot, settings)
+    if settings.microsoft_app_id or settings.placebot_teams_allow_unauthenticated:
+        from adapters.teams.app import TeamsEdge
+
+        found["teams"] = TeamsEdge(bot, settings)
+    if settings.smtp_url:
+        from adapters.email.channel import EmailChannel
+
+        found["email"] = EmailChannel(bot.sessions, settings)
+    return found
+
+
+def build_worker(engine: AsyncEngine, settings: Settings, clock: Clock | None = None) -> Worker:
+    clock = clock or Clock(zone=settings.timezone)
+    sessions = make_sessionmaker(engine)
+    bot = PlaceBot(sessions, settings, clock)
+    found = channels(bot, settings)
+    log.info("worker channels: %s", ", ".join(sorted(found)))
+    return Worker(
+        JobContext(sessions, clock, settings),
+        leadership_for(engine),
+        found,
+        jobs.schedules(settings),
+    )
+
+
+async def run(engine: AsyncEngine, settings: Settings) -> None:
+    """Until cancelled."""
+    worker = build_worker(engine, settings)
+    try:
+        await worker.run()
+    except asyncio.CancelledError:
+        log.info("worker stopping")
+        raise
