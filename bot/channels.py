@@ -20,7 +20,10 @@ class Channel(Protocol):
 
     name: str
 
-    async def send(self, person_id: int, reply: Reply) -> None: ...
+    async def send(self, person_id: int, reply: Reply, key: str | None = None) -> None:
+        """Deliver `reply`. `key` is the outbox's dedupe key: a channel that can should use it
+        so that a second send of the same delivery (after a sender died mid-send) is a no-op."""
+        ...
 
 
 class Unreachable(Exception):

@@ -122,17 +122,26 @@ class Sender:
                     row.recipient_id,
                     row.message,
                     row.attempts,
+                    row.dedupe_key,
                 )
                 for row in await claim(session, self.clock.now(), self.batch)
             ]
         outcome = Outcome(claimed=len(claimed))
-        for delivery_id, claimed_lease, channel_name, recipient_id, message, attempts in claimed:
+        for (
+            delivery_id,
+            claimed_lease,
+            channel_name,
+            recipient_id,
+            message,
+            attempts,
+            key,
+        ) in claimed:
             lease = await self._renew(delivery_id, claimed_lease)
             if lease is None:
                 continue  # our lease ran out and another sender has the row now
             try:
                 async with asyncio.timeout(SEND_TIMEOUT.total_seconds()):
-                    error, retry_after = await self._send(channel_name, recipient_id, message)
+                    error, retry_after = await self._send(channel_name, recipient_id, message, key)
             except TimeoutError:
                 error, retry_after = f"no answer within {SEND_TIMEOUT}", None
             await self._record(delivery_id, lease, attempts + 1, error, retry_after, outcome)
@@ -151,13 +160,13 @@ class Sender:
         return lease if renewed.rowcount == 1 else None
 
     async def _send(
-        self, channel_name: str, recipient_id: int, message: dict[str, Any]
+        self, channel_name: str, recipient_id: int, message: dict[str, Any], key: str
     ) -> tuple[str | None, float | None]:
         channel = self.channels.get(channel_name)
         if channel is None:
             return f"no {channel_name} channel is configured", None
         try:
-            await channel.send(recipient_id, Reply.from_dict(message))
+            await channel.send(recipient_id, Reply.from_dict(message), key)
         except RateLimited as limited:
             return str(limited), limited.retry_after
         except Unreachable as unreachable:

@@ -39,7 +39,7 @@ class Recorder:
         self.sent: list[tuple[int, Reply]] = []
         self.failure = failure
 
-    async def send(self, person_id: int, reply: Reply) -> None:
+    async def send(self, person_id: int, reply: Reply, key: str | None = None) -> None:
         await asyncio.sleep(0)
         if self.failure is not None:
             raise self.failure

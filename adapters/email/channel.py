@@ -16,5 +16,5 @@ class EmailChannel:
         self.sessions = sessions
         self.settings = settings
 
-    async def send(self, person_id: int, reply: Reply) -> None:
+    async def send(self, person_id: int, reply: Reply, key: str | None = None) -> None:
         raise Unreachable("email delivery is not available yet")

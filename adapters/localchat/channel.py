@@ -16,6 +16,6 @@ class LocalChannel:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
 
-    async def send(self, person_id: int, reply: Reply) -> None:
+    async def send(self, person_id: int, reply: Reply, key: str | None = None) -> None:
         async with self.sessions() as session:
             await identity_on(session, person_id, "local")  # Unreachable when they have none

@@ -194,7 +194,7 @@ class SlackEdge:
             **blocks.message(reply),
         )
 
-    async def send(self, person_id: int, reply: Reply) -> None:
+    async def send(self, person_id: int, reply: Reply, key: str | None = None) -> None:
         """The core's `Channel`: a direct message to the person's Slack identity."""
         async with self.bot.sessions() as session:
             identity = await identity_on(session, person_id, "slack")

@@ -228,7 +228,7 @@ class TeamsEdge:
         if any(member.get("id") == bot_id for member in added):  # the bot was installed
             await self.remember(actor_of(activity), activity)
 
-    async def send(self, person_id: int, reply: Reply) -> None:
+    async def send(self, person_id: int, reply: Reply, key: str | None = None) -> None:
         """The core's `Channel`: a proactive message to the person's last Teams conversation."""
         reference = await self.bot.conversation_of(person_id, "teams")
         if reference is None:
