@@ -20,7 +20,7 @@ from typing import Any
 
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import select, update
+from sqlalchemy import delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -100,8 +100,13 @@ def slot_key(instant: datetime, zone: tzinfo) -> str:
     return instant.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
 
 
+# A slot begun this long ago and never finished is taken to be orphaned by a worker that died.
+ORPHANED_AFTER = timedelta(minutes=30)
+
+
 async def _claim_slot(session: AsyncSession, job: str, slot: str, now: datetime) -> bool:
-    """True when this slot is ours to run: new, or begun by a worker that never finished it."""
+    """True when this slot is ours to run: new, or begun by a worker that died long ago.
+    A slot another runner is working on right now is not ours."""
     dialect = session.bind.dialect.name if session.bind else "sqlite"
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     inserted = await session.execute(
@@ -111,22 +116,36 @@ async def _claim_slot(session: AsyncSession, job: str, slot: str, now: datetime)
     )
     if inserted.rowcount == 1:
         return True
-    finished = (
-        await session.execute(
-            select(ScheduleRun.finished_at).where(ScheduleRun.job == job, ScheduleRun.slot == slot)
+    taken_over = await session.execute(
+        update(ScheduleRun)
+        .where(
+            ScheduleRun.job == job,
+            ScheduleRun.slot == slot,
+            ScheduleRun.finished_at.is_(None),
+            ScheduleRun.started_at < now - ORPHANED_AFTER,
         )
-    ).scalar_one()
-    return finished is None
+        .values(started_at=now)
+    )
+    return taken_over.rowcount == 1
 
 
 async def run_slot(ctx: JobContext, name: str, job: Job, slot: datetime) -> str | None:
-    """Run `job` for `slot` unless that slot already ran to the end; the result, or None."""
+    """Run `job` for `slot` unless that slot ran, or is running; the result, or None.
+
+    A job that fails gives its slot back at once, so the next firing or catch-up tries again."""
     key = slot_key(slot, ctx.clock.zone)
     async with ctx.sessions.begin() as session:
         if not await _claim_slot(session, name, key, ctx.clock.now()):
-            log.info("%s for %s already ran", name, key)
+            log.info("%s for %s already ran or is running", name, key)
             return None
-    result = await job(ctx, slot)
+    try:
+        result = await job(ctx, slot)
+    except BaseException:
+        async with ctx.sessions.begin() as session:
+            await session.execute(
+                delete(ScheduleRun).where(ScheduleRun.job == name, ScheduleRun.slot == key)
+            )
+        raise
     async with ctx.sessions.begin() as session:
         await session.execute(
             update(ScheduleRun)
