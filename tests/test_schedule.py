@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import jobs
 from bot.clock import FixedClock
-from bot.leadership import AlwaysLeader
+from bot.leadership import AlwaysLeader, FileLock
 from bot.schedule import (
     ORPHANED_AFTER,
     JobContext,
@@ -213,3 +214,15 @@ async def test_the_leader_catches_up_then_schedules_and_senders_keep_going(
             await task
     assert job.slots == [local(2026, 11, 23, 8)]
     assert await runs(engine) == [("digests-weekly", "2026-11-23T08:00", "run 1")]
+
+
+async def test_on_sqlite_a_second_worker_stands_by_until_the_first_is_gone(
+    tmp_path: Path,
+) -> None:
+    first, second = (FileLock(tmp_path / "placebot.db.worker.lock") for _ in range(2))
+    assert await first.acquire()
+    assert not await second.acquire()
+    await first.release()
+    assert await second.acquire()
+    assert await second.still_held()
+    await second.release()
