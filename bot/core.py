@@ -11,6 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from bot import (
     conversations,
+    digest_commands,
     home,
     nudge_commands,
     offers,
@@ -39,6 +40,8 @@ GROUPS = {
     "placements": placement_commands.run,
     "training": training_commands.run,
     "nudges": nudge_commands.run,
+    "digest": digest_commands.run,
+    "digests": digest_commands.run,
 }
 
 
@@ -171,7 +174,8 @@ class PlaceBot:
         if head in _PLACEMENT_VERBS:  # Teams users often leave out "placement"
             return await placement_commands.run(ctx, text)
         raise UserError(
-            f"I didn't understand “{text[:40]}”. Commands begin placement, training or nudges.",
+            f"I didn't understand “{text[:40]}”. "
+            "Commands begin placement, training, nudges or digest.",
             example="placement help",
         )
 

@@ -44,6 +44,10 @@ PLACEMENT_HELP = (
         "10:00-11:00 PT online https://events.example.org/book",
     ),
     Fact("nudges on | off | snooze 2w | status", "reminders from the bot"),
+    Fact(
+        "digest daily | weekly | off | email | chat | status",
+        "HEI leads: how often, and where, the digest of register changes comes",
+    ),
 )
 
 
