@@ -146,7 +146,7 @@ async def test_a_digest_reaches_the_leads_mailbox_in_plain_text_and_html_with_it
     chat: Chat, settings: Settings, clock: FixedClock, mailbox: tuple[Mailbox, int]
 ) -> None:
     server, port = mailbox
-    await give_email(chat, name='Sam O\'Neil <Lead> & "Co"')
+    await give_email(chat, name='Sam O\'Neil\r\n<Lead> & "Co"')
     await queue(chat, clock)
     sender = sender_for(chat, settings, clock, f"smtp://127.0.0.1:{port}")
     assert (await sender.run_once()).sent == 1
@@ -402,3 +402,15 @@ def test_good_smtp_urls_pass() -> None:
         "smtps://user:secret@mail.example.org:465",
     ):
         check_settings(Settings(smtp_url=url, _env_file=None))  # type: ignore[call-arg]
+
+
+def test_placebot_worker_will_not_start_with_a_bad_smtp_url(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from adapters import cli
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("SMTP_URL", "smtps://placebot:secret@mail.example.org:port")
+    assert cli.main(["worker"]) == 1
+    error = capsys.readouterr().err
+    assert "SMTP_URL is not usable" in error and "secret" not in error

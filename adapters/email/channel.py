@@ -61,7 +61,7 @@ class EmailChannel:
             person = await session.get(Person, person_id)
             if person is None or not person.email:
                 raise Unreachable(f"person {person_id} has no email address")
-            address, name = person.email, person.display_name
+            address, name = person.email, " ".join(person.display_name.split())
         msg_id = render.message_id(key, self.domain) if key else make_msgid(domain=self.domain)
         message = render.email(
             reply, self.sender, formataddr((name, address)), msg_id, self.clock.now()
