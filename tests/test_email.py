@@ -75,6 +75,7 @@ class Mailbox:
     def __init__(self) -> None:
         self.received: list[tuple[Envelope, Any]] = []
         self.rcpt_answers: list[str] = []
+        self.encrypted: list[bool] = []
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Envelope, address: str, options: list[str]
@@ -85,6 +86,10 @@ class Mailbox:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Envelope) -> str:
+        # STARTTLS shows in the session; TLS from the first byte only in the transport.
+        self.encrypted.append(
+            session.ssl is not None or server.transport.get_extra_info("ssl_object") is not None
+        )
         self.received.append((envelope, session))
         return "250 Message accepted for delivery"
 
@@ -334,36 +339,78 @@ class Authenticator:
         return AuthResult(success=(login, password) == ("placebot@trust", "p@ss:word"))
 
 
-async def test_starttls_then_login_with_a_percent_encoded_user_and_password(
-    chat: Chat, settings: Settings, clock: FixedClock, tmp_path: Path
-) -> None:
+@pytest.fixture
+def certificate(tmp_path: Path) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """(the server's TLS context, a client context that trusts it)."""
     cert, key = make_certificate(tmp_path)
     server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server_tls.load_cert_chain(cert, key)
+    return server_tls, ssl.create_default_context(cafile=str(cert))
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+@pytest.mark.parametrize("scheme", ["smtp", "smtps"])
+async def test_tls_then_login_with_a_percent_encoded_user_and_password(
+    chat: Chat,
+    settings: Settings,
+    clock: FixedClock,
+    certificate: tuple[ssl.SSLContext, ssl.SSLContext],
+    scheme: str,
+) -> None:
+    server_tls, trusted = certificate
+    handler, authenticator, port = Mailbox(), Authenticator(), free_port()
+    tls: dict[str, Any] = (
+        {"tls_context": server_tls, "require_starttls": True}  # STARTTLS on a plain port
+        if scheme == "smtp"
+        # TLS from the first byte; aiosmtpd does not count that as TLS for AUTH, so say so
+        else {"ssl_context": server_tls, "auth_require_tls": False}
+    )
+    controller = Controller(
+        handler,
+        hostname="127.0.0.1",
+        port=port,
+        auth_required=True,
+        authenticator=authenticator,
+        **tls,
+    )
+    controller.start()
+    try:
+        await give_email(chat)
+        await queue(chat, clock)
+        url = f"{scheme}://placebot%40trust:p%40ss%3Aword@127.0.0.1:{port}"
+        sender = sender_for(chat, settings, clock, url, tls_context=trusted)
+        assert (await sender.run_once()).sent == 1
+    finally:
+        controller.stop()
+    assert authenticator.tried == [("placebot@trust", "p@ss:word")]
+    assert handler.encrypted == [True]  # the password and the message went over TLS
+    assert len(handler.messages()) == 1
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+async def test_a_password_is_never_sent_to_a_server_that_offers_no_starttls(
+    chat: Chat, settings: Settings, clock: FixedClock
+) -> None:
     handler, authenticator, port = Mailbox(), Authenticator(), free_port()
     controller = Controller(
         handler,
         hostname="127.0.0.1",
         port=port,
-        tls_context=server_tls,
-        require_starttls=True,
         auth_required=True,
+        auth_require_tls=False,  # a server that would take the password in clear text
         authenticator=authenticator,
     )
     controller.start()
     try:
         await give_email(chat)
         await queue(chat, clock)
-        trusted = ssl.create_default_context(cafile=str(cert))
         url = f"smtp://placebot%40trust:p%40ss%3Aword@127.0.0.1:{port}"
-        sender = sender_for(chat, settings, clock, url, tls_context=trusted)
-        assert (await sender.run_once()).sent == 1
+        assert (await sender_for(chat, settings, clock, url).run_once()).retried == 1
     finally:
         controller.stop()
-    assert authenticator.tried == [("placebot@trust", "p@ss:word")]
-    [(_envelope, session)] = handler.received
-    assert session.ssl is not None  # the password went over TLS
-    assert len(handler.messages()) == 1
+    assert authenticator.tried == []
+    assert handler.received == []
+    assert "STARTTLS" in ((await the_row(chat)).last_error or "")
 
 
 # --- Settings ---

@@ -63,7 +63,7 @@ class EmailChannel:
                 raise Unreachable(f"person {person_id} has no email address")
             address, name = person.email, " ".join(person.display_name.split())
         msg_id = render.message_id(key, self.domain) if key else make_msgid(domain=self.domain)
-        message = render.email(
+        message = render.compose(
             reply, self.sender, formataddr((name, address)), msg_id, self.clock.now()
         )
         await self.deliver(message, address)

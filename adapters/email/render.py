@@ -87,7 +87,7 @@ def plain_text(reply: Reply) -> str:
     if reply.form:
         lines += [_form_line(reply.form), ""]
     lines.append("-- \nSent by PlaceBot.")
-    return "\n".join(lines).replace("\n\n\n", "\n\n") + "\n"
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"
 
 
 def _form_line(form: Form) -> str:
@@ -163,7 +163,7 @@ def message_id(key: str, sender_domain: str) -> str:
     return f"<{digest}@{sender_domain or 'placebot'}>"
 
 
-def email(
+def compose(
     reply: Reply,
     sender: str,
     to: str,
