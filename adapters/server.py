@@ -36,6 +36,25 @@ def check_settings(settings: Settings) -> None:
             raise ConfigurationError(
                 f"{present} is set but {missing} is not: set both, or neither."
             )
+    if settings.smtp_url:
+        check_email(settings)
+
+
+def check_email(settings: Settings) -> None:
+    """SMTP_URL and PLACEBOT_EMAIL_FROM must be usable before the first digest is due."""
+    from email.utils import parseaddr
+
+    from adapters.email.smtp_url import FORMS, BadSmtpUrl, parse
+
+    try:
+        parse(settings.smtp_url or "")
+    except BadSmtpUrl as problem:
+        raise ConfigurationError(f"SMTP_URL is not usable: {problem}. Use {FORMS}.") from None
+    if "@" not in parseaddr(settings.placebot_email_from)[1]:
+        raise ConfigurationError(
+            "PLACEBOT_EMAIL_FROM is not an email address: "
+            'use e.g. "PlaceBot <placebot@trust.nhs.uk>".'
+        )
 
 
 def build_app(

@@ -8,6 +8,7 @@ import logging
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.localchat.channel import LocalChannel
+from adapters.server import check_settings
 from bot import jobs
 from bot.channels import Channel
 from bot.clock import Clock
@@ -35,11 +36,12 @@ def channels(bot: PlaceBot, settings: Settings) -> dict[str, Channel]:
     if settings.smtp_url:
         from adapters.email.channel import EmailChannel
 
-        found["email"] = EmailChannel(bot.sessions, settings)
+        found["email"] = EmailChannel(bot.sessions, settings, bot.clock)
     return found
 
 
 def build_worker(engine: AsyncEngine, settings: Settings, clock: Clock | None = None) -> Worker:
+    check_settings(settings)
     clock = clock or Clock(zone=settings.timezone)
     sessions = make_sessionmaker(engine)
     bot = PlaceBot(sessions, settings, clock)

@@ -7,6 +7,7 @@ and is told politely when a profession is not one the bot knows.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import queue
 import re
@@ -16,12 +17,20 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from sqlalchemy import select
+
+from bot import outbox
+from bot.messages import Button, Fact, Image, Reply
+from storage.engine import make_engine, make_sessionmaker
+from storage.tables import Identity
 
 pytestmark = pytest.mark.browser
 
@@ -42,6 +51,8 @@ REFERENCE = re.compile(r"PL-\d{4}-\d{4}")
 STARTUP_SECONDS = 60
 # Playwright waits this long for a reply to appear before failing.
 REPLY_MS = 15_000
+# A one-pixel PNG, for the chart a scheduled message may carry.
+PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 
 
 def chromium_path() -> str:
@@ -70,11 +81,15 @@ def placement_year(today: date) -> int:
 
 
 @pytest.fixture(scope="module")
-def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("demo") / "demo.db"
+
+
+@pytest.fixture(scope="module")
+def demo_url(demo_database: Path) -> Iterator[str]:
     """`placebot demo` on a fresh SQLite file and a free port; its URL, as it prints it."""
-    folder = tmp_path_factory.mktemp("demo")
     env = os.environ | {
-        "DATABASE_URL": f"sqlite+aiosqlite:///{folder}/demo.db",
+        "DATABASE_URL": f"sqlite+aiosqlite:///{demo_database}",
         "PORT": str(free_port()),
         "HOST": "127.0.0.1",
         "PYTHONUNBUFFERED": "1",
@@ -287,3 +302,52 @@ def test_someone_new_can_speak_by_name(page: Page) -> None:
     reply = send(page, "placement mine")
     expect(reply).to_contain_text("none found")
     expect(page.locator("#log .user").last).to_contain_text("Jo Bloggs")
+
+
+def queue_message(database: Path, who: str, reply: Reply) -> None:
+    """Put a message for a local person in the demo's outbox, as a schedule would."""
+
+    async def enqueue() -> None:
+        engine = make_engine(f"sqlite+aiosqlite:///{database}")
+        try:
+            async with make_sessionmaker(engine).begin() as session:
+                person_id = await session.scalar(
+                    select(Identity.person_id).where(
+                        Identity.platform == "local", Identity.external_id == who
+                    )
+                )
+                assert person_id is not None
+                key = f"page-test:{uuid.uuid4()}"
+                await outbox.enqueue(session, person_id, "local", reply, key, datetime.now(UTC))
+        finally:
+            await engine.dispose()
+
+    with ThreadPoolExecutor(1) as pool:  # Playwright's sync API owns this thread's event loop
+        pool.submit(asyncio.run, enqueue()).result()
+
+
+def test_a_message_placebot_sends_on_its_own_appears_with_its_chart(
+    page: Page, demo_database: Path
+) -> None:
+    speak_as(page, "nuh-coordinator")
+    summary = Reply(
+        text="Weekly summary: 12 of 39 PT placements offered so far.",
+        facts=(Fact("New this week", "3"),),
+        buttons=(Button("Snooze", "nudges.snooze", "2w"),),
+        image=Image("Offers against targets", "PT: 12 of 39 offered; OT: 5 of 23", PNG),
+    )
+    queue_message(demo_database, "nuh-coordinator", summary)
+
+    card = page.locator("#log .delivered", has_text="Weekly summary")
+    expect(card).to_have_count(1)
+    expect(card).to_contain_text("Reminder")
+    expect(fact(card, "New this week")).to_have_text("3")
+    chart = card.get_by_role("img", name="PT: 12 of 39 offered; OT: 5 of 23")
+    expect(chart).to_be_visible()
+    assert (chart.get_attribute("src") or "").startswith("data:image/png;base64,")
+    assert chart.evaluate("img => img.complete && img.naturalWidth") == 1  # the PNG decoded
+
+    snoozed = press(page, card.get_by_role("button", name="Snooze"))
+    expect(snoozed).to_contain_text("snoozed until")
+    expect(page.locator("#log .delivered", has_text="Weekly summary")).to_have_count(1)
+    screenshot(page, "local-chat-inbox.png")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import time
 from collections.abc import AsyncIterator
@@ -17,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.server import build_app
 from adapters.slack.app import SLACK_EDGE, SlackEdge
 from bot.clock import FixedClock
-from bot.messages import Reply
+from bot.messages import Image, Reply
 from config.settings import Settings
 from storage.engine import make_engine
 from storage.tables import CapacityAnswer, Identity, Person, PlacementOffer
@@ -25,6 +26,7 @@ from tests import slack_wire as wire
 from tests.conftest import Chat
 from tests.fakes.slack_api import FakeSlack
 
+ONE_PIXEL_PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 OFFER = "offer physio 1 Feb - 12 Mar 2027 2 students at Ward 12, City Hospital"
 
 
@@ -341,3 +343,23 @@ async def test_a_home_tab_button_answers_by_direct_message(rig: SlackRig) -> Non
     assert (await rig.post(wire.interactive(payload))).status == 200
     [dm] = await rig.slack.wait_for("chat.postMessage")
     assert "withdrawn" in dm.body["text"]
+
+
+async def test_a_chart_is_uploaded_into_the_direct_message_after_its_text(rig: SlackRig) -> None:
+    png = base64.b64decode(ONE_PIXEL_PNG)
+    chart = Image("Offers against targets", "PT: 12 of 39 offered; OT: 5 of 23", ONE_PIXEL_PNG)
+    reply = Reply(text="Weekly summary: 12 of 39 PT placements offered.", image=chart)
+    await slack_edge(rig).send_to_user("U0001", reply)
+    [posted] = rig.slack.named("chat.postMessage")
+    [asked] = rig.slack.named("files.getUploadURLExternal")
+    [uploaded] = rig.slack.named("upload")
+    [completed] = rig.slack.named("files.completeUploadExternal")
+    assert posted.body["text"].startswith("Weekly summary: 12 of 39")
+    assert (asked.body["filename"], int(asked.body["length"])) == ("chart.png", len(png))
+    assert asked.body["alt_txt"] == "PT: 12 of 39 offered; OT: 5 of 23"
+    assert (uploaded.body["file_id"], uploaded.body["data"]) == (asked.body["_file_id"], png)
+    assert completed.body["channel_id"] == posted.body["channel"] == "DU0001"
+    assert json.loads(completed.body["files"]) == [
+        {"id": uploaded.body["file_id"], "title": "Offers against targets"}
+    ]
+    assert posted.at <= asked.at <= uploaded.at <= completed.at

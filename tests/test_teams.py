@@ -9,12 +9,13 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.server import build_app
 from adapters.teams.app import TEAMS_EDGE
 from bot.clock import FixedClock
-from bot.messages import Reply
+from bot.messages import Image, Reply
 from config.settings import Settings
 from storage.engine import make_engine
 from storage.tables import ConversationReference, Person, PlacementOffer
@@ -22,6 +23,7 @@ from tests import teams_wire as wire
 from tests.conftest import Chat
 from tests.fakes.bot_connector import FakeConnector
 
+ONE_PIXEL_PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 OFFER = "placement offer OT 1 Feb - 12 Mar 2027 2 students at Highbury Hospital"
 
 
@@ -334,3 +336,29 @@ def test_retry_after_is_read_as_seconds_or_as_an_http_date() -> None:
     assert retry_after("soon") == 1.0
     later = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
     assert 25 <= retry_after(later) <= 30
+
+
+async def test_a_chart_arrives_in_the_card_as_an_inline_image_with_alt_text(
+    rig: TeamsRig,
+) -> None:
+    await rig.say("placement help")  # the bot keeps the person's conversation
+    async with rig.chat.bot.sessions() as session:
+        person_id = (await session.execute(select(func.max(Person.id)))).scalar_one()
+    chart = Image("Offers against targets", "PT: 12 of 39 offered; OT: 5 of 23", ONE_PIXEL_PNG)
+    reply = Reply(text="Weekly summary: 12 of 39 PT placements offered.", image=chart)
+    await rig.client.app[TEAMS_EDGE].send(person_id, reply)
+    sent = await rig.connector.wait_for(2)
+    card = rig.card(sent[1].body)
+    [image] = [element for element in card["body"] if element["type"] == "Image"]
+    assert image["url"] == f"data:image/png;base64,{ONE_PIXEL_PNG}"
+    assert image["altText"] == "PT: 12 of 39 offered; OT: 5 of 23"
+    assert "Offers against targets" in [e.get("text") for e in card["body"]]
+
+
+def test_a_chart_too_big_for_a_teams_message_is_told_in_words() -> None:
+    from adapters.teams import cards
+
+    big = Image("Offers against targets", "PT: 12 of 39 offered", "A" * 40_000)
+    body = cards.card(Reply(text="Weekly summary.", image=big))["body"]
+    assert [e for e in body if e["type"] == "Image"] == []
+    assert "Offers against targets: PT: 12 of 39 offered" in [e.get("text") for e in body]

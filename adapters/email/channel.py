@@ -1,20 +1,102 @@
-"""Email delivery (SMTP_URL)."""
+"""Email delivery (`SMTP_URL`, from `PLACEBOT_EMAIL_FROM`), for leads who prefer email.
+
+One SMTP connection per message: the outbox sends a few hundred emails a week, so pooling
+would buy nothing and a fresh connection never finds a stale one. What the server answers
+decides what the outbox does: a temporary failure (4xx, no connection, a timeout) raises
+`MailNotSent`, and the outbox tries again with backoff; a permanent refusal of the recipient
+or of the message (5xx) raises `Unreachable`, and the outbox parks it rather than insist.
+"""
 
 from __future__ import annotations
 
+import ssl
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid, parseaddr
+
+import aiosmtplib
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from adapters.email import render
+from adapters.email.smtp_url import SmtpTarget, parse
 from bot.channels import Unreachable
+from bot.clock import Clock
 from bot.messages import Reply
 from config.settings import Settings
+from storage.tables import Person
+
+TIMEOUT_SECONDS = 30  # each SMTP step; the outbox allows a minute for the whole send
+
+
+class MailNotSent(Exception):
+    """The mail server could not take the message now; the outbox tries again later."""
+
+
+def sender_domain(sender: str) -> str:
+    return parseaddr(sender)[1].rpartition("@")[2] or "placebot"
 
 
 class EmailChannel:
     name = "email"
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], settings: Settings) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        clock: Clock | None = None,
+        tls_context: ssl.SSLContext | None = None,
+    ) -> None:
+        """`tls_context` is for tests with their own certificate authority; by default the
+        system's trusted certificates are checked, as they should be."""
+        if not settings.smtp_url:
+            raise ValueError("EmailChannel needs SMTP_URL")
         self.sessions = sessions
-        self.settings = settings
+        self.target: SmtpTarget = parse(settings.smtp_url)
+        self.sender = settings.placebot_email_from
+        self.domain = sender_domain(self.sender)
+        self.clock = clock or Clock(zone=settings.timezone)
+        self.tls_context = tls_context
 
     async def send(self, person_id: int, reply: Reply, key: str | None = None) -> None:
-        raise Unreachable("email delivery is not available yet")
+        async with self.sessions() as session:
+            person = await session.get(Person, person_id)
+            if person is None or not person.email:
+                raise Unreachable(f"person {person_id} has no email address")
+            address, name = person.email, " ".join(person.display_name.split())
+        msg_id = render.message_id(key, self.domain) if key else make_msgid(domain=self.domain)
+        message = render.compose(
+            reply, self.sender, formataddr((name, address)), msg_id, self.clock.now()
+        )
+        await self.deliver(message, address)
+
+    async def deliver(self, message: EmailMessage, address: str) -> None:
+        target = self.target
+        where = f"{target.host}:{target.port}"
+        client = aiosmtplib.SMTP(
+            hostname=target.host,
+            port=target.port,
+            use_tls=target.implicit_tls,
+            start_tls=target.start_tls,
+            username=target.username,
+            password=target.password,
+            timeout=TIMEOUT_SECONDS,
+            tls_context=self.tls_context,
+        )
+        try:
+            async with client:
+                await client.send_message(message, recipients=[address])
+        except aiosmtplib.SMTPRecipientsRefused as refused:
+            codes = [r.code for r in refused.recipients]
+            answer = "; ".join(f"{r.code} {r.message}" for r in refused.recipients)
+            if codes and all(code >= 500 for code in codes):
+                raise Unreachable(f"{where} refused {address}: {answer}") from None
+            raise MailNotSent(f"{where} could not take mail for {address} now: {answer}") from None
+        except (aiosmtplib.SMTPRecipientRefused, aiosmtplib.SMTPDataError) as refused:
+            if refused.code >= 500:
+                raise Unreachable(
+                    f"{where} refused the message to {address}: {refused.code} {refused.message}"
+                ) from None
+            raise MailNotSent(f"{where} answered {refused.code} {refused.message}") from None
+        except aiosmtplib.SMTPResponseException as error:
+            raise MailNotSent(f"{where} answered {error.code} {error.message}") from None
+        except (aiosmtplib.SMTPException, OSError) as error:
+            raise MailNotSent(f"could not send through {where}: {error}") from None

@@ -6,6 +6,7 @@
 - `POST /local/action`: `{"user", "action", "value"}` a button press.
 - `POST /local/form`: `{"user", "form_id", "values": {...}}` a submitted form.
 Each answers with the `Reply` as JSON (see `bot.messages.Reply.to_dict`).
+- `GET /local/inbox?user=KEY[&after=ID]`: what PlaceBot sent the person on its own (`inbox.py`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import select
 
+from adapters.localchat import inbox
 from bot.core import PlaceBot
 from bot.messages import Actor, Command
 from storage.tables import Identity, Person
@@ -87,6 +89,10 @@ async def form(request: web.Request) -> web.Response:
     return web.json_response((await request.app[BOT_KEY].handle(command)).to_dict())
 
 
+async def sent_to_me(request: web.Request) -> web.Response:
+    return await inbox.inbox(request, request.app[BOT_KEY])
+
+
 def mount(app: web.Application, bot: PlaceBot) -> None:
     app[BOT_KEY] = bot
     app.router.add_get("/", page)
@@ -94,3 +100,4 @@ def mount(app: web.Application, bot: PlaceBot) -> None:
     app.router.add_post("/local/send", send)
     app.router.add_post("/local/action", action)
     app.router.add_post("/local/form", form)
+    app.router.add_get("/local/inbox", sent_to_me)

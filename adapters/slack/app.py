@@ -21,7 +21,7 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.background import BackgroundWork
-from adapters.slack import blocks
+from adapters.slack import blocks, images
 from bot.channels import identity_on
 from bot.core import PlaceBot
 from bot.messages import Actor, Command, Reply
@@ -201,10 +201,13 @@ class SlackEdge:
         await self.send_to_user(identity.external_id, reply)
 
     async def send_to_user(self, user_id: str, reply: Reply) -> None:
-        """A direct message: conversations.open, then chat.postMessage (429s are retried)."""
+        """A direct message: conversations.open, then chat.postMessage (429s are retried);
+        a chart follows as an uploaded image."""
         opened = await self.client.conversations_open(users=user_id)
         channel = (opened.get("channel") or {}).get("id")
         await self.client.chat_postMessage(channel=channel, **blocks.message(reply))
+        if reply.image is not None and channel:
+            await images.upload(self.client, channel, reply.image)
 
 
 SLACK_EDGE: web.AppKey[SlackEdge] = web.AppKey("slack_edge", SlackEdge)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.messages import Button, Fact, Form, FormField, Item, Reply
+from bot.messages import Button, Fact, Form, FormField, Image, Item, Reply
 
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"
 TONE_COLOUR = {"error": "Attention", "success": "Good", "info": "Default"}
+MAX_INLINE_IMAGE = 20_000  # base64 characters, leaving room in Teams' 28 KB for the rest
 
 
 def _facts(facts: tuple[Fact, ...]) -> list[dict[str, Any]]:
@@ -36,6 +37,29 @@ def _actions(buttons: tuple[Button, ...]) -> list[dict[str, Any]]:
     if not buttons:
         return []
     return [{"type": "ActionSet", "actions": [_action(b) for b in buttons]}]
+
+
+def _image(image: Image) -> list[dict[str, Any]]:
+    """Inline, as a data URI: Teams shows base64 PNGs in cards, and the chart needs no host.
+    Teams refuses messages over about 28 KB, so a bigger chart is told in words (its alt
+    text) rather than lose the whole message."""
+    if len(image.png_base64) > MAX_INLINE_IMAGE:
+        return [{"type": "TextBlock", "text": f"{image.title}: {image.alt}", "wrap": True}]
+    return [
+        {
+            "type": "Image",
+            "url": f"data:image/png;base64,{image.png_base64}",
+            "altText": image.alt,
+            "size": "Stretch",
+        },
+        {
+            "type": "TextBlock",
+            "text": image.title,
+            "isSubtle": True,
+            "wrap": True,
+            "spacing": "None",
+        },
+    ]
 
 
 def _item(item: Item) -> list[dict[str, Any]]:
@@ -102,6 +126,8 @@ def card(reply: Reply) -> dict[str, Any]:
     body: list[dict[str, Any]] = [
         {"type": "TextBlock", "text": reply.text, "wrap": True, "color": TONE_COLOUR[reply.tone]}
     ]
+    if reply.image is not None:
+        body += _image(reply.image)
     body += _facts(reply.facts)
     for item in reply.items:
         body += _item(item)

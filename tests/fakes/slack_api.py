@@ -8,11 +8,14 @@
         assert call.body["channel"] == "D0001"
 
 `slack.response_url("x")` gives a response_url whose posts are recorded under "response:x".
+File uploads (`files_upload_v2`) work: the upload URL points here, and the bytes are recorded
+as an "upload" call (`body["file_id"]`, `body["data"]`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import time
 from collections import defaultdict
@@ -55,6 +58,11 @@ def _answer(method: str, body: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "channel": body.get("channel"), "ts": f"{time.time():.6f}"}
     if method == "apps.connections.open":
         return {"ok": True, "url": body["_socket_url"]}
+    if method == "files.getUploadURLExternal":
+        return {"ok": True, "file_id": body["_file_id"], "upload_url": body["_upload_url"]}
+    if method == "files.completeUploadExternal":
+        files = json.loads(body.get("files", "[]"))
+        return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
     if method in ("views.open", "views.publish", "views.update"):
         return {"ok": True, "view": {"id": "V0001"}}
     return {"ok": False, "error": "unknown_method"}
@@ -69,6 +77,8 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{key}", self._response)
         app.router.add_get("/socket", self._socket)
+        app.router.add_post("/upload/{file_id}", self._upload)
+        self._file_ids = itertools.count(1)
         self.sockets: list[web.WebSocketResponse] = []
         self._socket_open = asyncio.Event()
         self.server = TestServer(app, host="127.0.0.1")
@@ -119,6 +129,9 @@ class FakeSlack:
             )
         await self._record(Call(method, body))
         body["_socket_url"] = str(self.server.make_url("/socket")).replace("http", "ws", 1)
+        if method == "files.getUploadURLExternal":
+            body["_file_id"] = f"F{next(self._file_ids):04d}"
+            body["_upload_url"] = str(self.server.make_url(f"/upload/{body['_file_id']}"))
         return web.json_response(_answer(method, body))
 
     async def _socket(self, request: web.Request) -> web.WebSocketResponse:
@@ -138,6 +151,11 @@ class FakeSlack:
         async with asyncio.timeout(5):
             await self._socket_open.wait()
         await self.sockets[-1].send_json(envelope)
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["file_id"]
+        await self._record(Call("upload", {"file_id": file_id, "data": await request.read()}))
+        return web.Response(text="OK")
 
     async def _response(self, request: web.Request) -> web.Response:
         await self._record(Call(f"response:{request.match_info['key']}", await request.json()))
