@@ -27,6 +27,10 @@ class Bar:
     target: int | None
 
 
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def _percent(part: int, whole: int | None) -> str:
     return f"{round(100 * part / whole)}%" if whole else "no target"
 
@@ -41,7 +45,8 @@ def alt_text(title: str, bars: Sequence[Bar]) -> str:
         target = f"target {bar.target}" if bar.target else "no target"
         share = f" ({_percent(bar.offers, bar.target)})" if bar.target else ""
         parts.append(
-            f"{bar.profession} {bar.offers} offers, {bar.students} students, {target}{share}"
+            f"{bar.profession} {plural(bar.offers, 'offer')}, "
+            f"{plural(bar.students, 'student')}, {target}{share}"
         )
     return f"{title}: " + "; ".join(parts) + "."
 
@@ -53,25 +58,30 @@ def render_png(title: str, bars: Sequence[Bar]) -> bytes:
     figure = Figure(figsize=(WIDTH_INCHES, HEIGHT_INCHES), dpi=DPI)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
-    names = [bar.profession for bar in bars] or ["none"]
-    positions = range(len(names))
+    axes.set_title(title, fontsize=12)
+    axes.spines[["top", "right"]].set_visible(False)
+    if not bars:
+        axes.set_xticks([])
+        axes.set_yticks([])
+        axes.text(0.5, 0.5, "No offers and no targets yet", ha="center", transform=axes.transAxes)
     width = 0.27
+    positions = list(range(len(bars)))
     series = (
         ("Offers", [bar.offers for bar in bars], "#005eb8", -width),
         ("Students", [bar.students for bar in bars], "#41b6e6", 0.0),
-        ("Target", [bar.target or 0 for bar in bars], "#aeb7bd", width),
+        ("Target", [bar.target for bar in bars], "#aeb7bd", width),
     )
-    for label, values, colour, shift in series:
-        if not values:
-            continue
-        drawn = axes.bar([p + shift for p in positions], values, width, label=label, color=colour)
-        axes.bar_label(drawn, fontsize=8, padding=1)
-    axes.set_xticks(list(positions), names, fontsize=10)
-    axes.set_ylabel("Placements", fontsize=10)
-    axes.set_title(title, fontsize=12)
-    axes.spines[["top", "right"]].set_visible(False)
-    axes.margins(y=0.15)
-    axes.legend(fontsize=9, frameon=False, loc="upper right")
+    for label, values, colour, shift in series if bars else ():
+        drawn = axes.bar(
+            [p + shift for p in positions], [v or 0 for v in values], width, label=label,
+            color=colour,
+        )  # fmt: skip
+        axes.bar_label(drawn, labels=["" if v is None else str(v) for v in values], fontsize=8)
+    if bars:
+        axes.set_xticks(positions, [bar.profession for bar in bars], fontsize=10)
+        axes.set_ylabel("Placements", fontsize=10)
+        axes.margins(y=0.15)
+        axes.legend(fontsize=9, frameon=False, loc="upper right")
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=DPI)

@@ -37,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import outbox
 from bot.block_demand import BlockDemand, block_demands
+from bot.chart import plural
 from bot.clock import Clock
 from bot.context import Context
 from bot.dates import show, show_range
@@ -350,12 +351,8 @@ def _more(shown: int, total: int, what: str) -> Iterable[Item]:
 def digest_reply(digest: Digest, clock: Clock, settings: Settings) -> Reply:
     lead, since = digest.lead, digest.lead.since
     codes = ", ".join(lead.professions) if len(lead.professions) < 6 else "your professions"
-    if digest.empty:
-        headline = f"No offers changed for {codes} since {show(clock.local(since).date())}."
-    else:
-        headline = (
-            f"{digest.changes} offers changed for {codes} since {show(clock.local(since).date())}."
-        )
+    changed = plural(digest.changes, "offer") if digest.changes else "No offers"
+    headline = f"{changed} changed for {codes} since {show(clock.local(since).date())}."
     items: list[Item] = [_offer_item(offer, since) for offer in digest.offers]
     items.extend(_more(len(digest.offers), digest.changes, "changed offers"))
     for request in digest.requests[:MAX_OTHERS_SHOWN]:

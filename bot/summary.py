@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import chart, outbox
 from bot.block_demand import block_demands
+from bot.chart import plural
 from bot.dates import show, weeks_between
 from bot.messages import Fact, Item, Reply
 from bot.recipients import channels_for
@@ -344,7 +345,10 @@ def summary_reply(summary: Summary, today: date) -> Reply:
         text=f"Weekly placement summary for {year}, week to {show(today)}.",
         facts=(
             Fact("Offers this year", _of_target(summary.offers, summary.target or None)),
-            Fact("New this week", f"{summary.new_offers} offers, {summary.new_students} students"),
+            Fact(
+                "New this week",
+                f"{plural(summary.new_offers, 'offer')}, {plural(summary.new_students, 'student')}",
+            ),
             Fact(
                 "Nudges this week",
                 f"{summary.nudges_sent} sent, {summary.nudges_acted} acted on, "
