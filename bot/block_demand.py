@@ -9,13 +9,12 @@ understatement.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from storage.tables import LIVE_OFFER_STATUSES, PlacementBlock, PlacementOffer
 
@@ -41,31 +40,10 @@ class BlockDemand:
 async def block_demands(
     session: AsyncSession, *conditions: ColumnElement[bool]
 ) -> list[BlockDemand]:
-    """Blocks meeting `conditions` with their places, in one statement however many blocks."""
-    on_block = aliased(PlacementOffer)
-    matching = aliased(PlacementOffer)
-    attached = (
-        select(func.coalesce(func.sum(on_block.capacity), 0))
-        .where(
-            on_block.block_id == PlacementBlock.id,
-            on_block.status.in_(LIVE_OFFER_STATUSES),
-        )
-        .scalar_subquery()
-    )
-    unattached = (
-        select(func.coalesce(func.sum(matching.capacity), 0))
-        .where(
-            and_(
-                matching.block_id.is_(None),
-                matching.profession == PlacementBlock.profession,
-                matching.start_date <= PlacementBlock.end_date,
-                matching.end_date >= PlacementBlock.start_date,
-                matching.status.in_(LIVE_OFFER_STATUSES),
-            )
-        )
-        .scalar_subquery()
-    )
-    statement = (
+    """Blocks meeting `conditions` with their places, in three statements however many blocks:
+    the blocks, the places on them, and the places on no block grouped by profession and dates
+    (matched to blocks here, which the databases' planners do slowly as correlated subqueries)."""
+    rows = await session.execute(
         select(
             PlacementBlock.id,
             PlacementBlock.ref,
@@ -76,14 +54,44 @@ async def block_demands(
             PlacementBlock.end_date,
             PlacementBlock.students,
             PlacementBlock.offers_close,
-            attached,
-            unattached,
         )
         .where(*conditions)
         .order_by(PlacementBlock.offers_close, PlacementBlock.id)
     )
-    rows: Sequence[tuple] = (await session.execute(statement)).all()  # type: ignore[type-arg]
-    return [
-        BlockDemand(*row[:9], places=int(row[9] or 0) + int(row[10] or 0))  # type: ignore[misc]
-        for row in rows
-    ]
+    blocks = [tuple(row) for row in rows]
+    if not blocks:
+        return []
+    live = PlacementOffer.status.in_(LIVE_OFFER_STATUSES)
+    attached = dict(
+        (
+            await session.execute(
+                select(PlacementOffer.block_id, func.sum(PlacementOffer.capacity))
+                .where(live, PlacementOffer.block_id.in_([block[0] for block in blocks]))
+                .group_by(PlacementOffer.block_id)
+            )
+        ).all()
+    )
+    unattached: dict[str, list[tuple[date, date, int]]] = defaultdict(list)
+    for code, start, end, places in await session.execute(
+        select(
+            PlacementOffer.profession,
+            PlacementOffer.start_date,
+            PlacementOffer.end_date,
+            func.sum(PlacementOffer.capacity),
+        )
+        .where(
+            live,
+            PlacementOffer.block_id.is_(None),
+            PlacementOffer.profession.in_(sorted({block[3] for block in blocks})),
+            PlacementOffer.start_date <= max(block[6] for block in blocks),
+            PlacementOffer.end_date >= min(block[5] for block in blocks),
+        )
+        .group_by(PlacementOffer.profession, PlacementOffer.start_date, PlacementOffer.end_date)
+    ):
+        unattached[code].append((start, end, int(places)))
+    found = []
+    for block in blocks:
+        block_id, profession, start, end = block[0], block[3], block[5], block[6]
+        matching = sum(p for s, e, p in unattached[profession] if s <= end and e >= start)
+        found.append(BlockDemand(*block, places=int(attached.get(block_id) or 0) + matching))
+    return found

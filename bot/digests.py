@@ -31,6 +31,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -331,12 +332,16 @@ def register_link(settings: Settings) -> str:
     return f"{base.rstrip('/')}/api/v1/placements?format=csv"
 
 
+# Many offers share dates; formatting them is most of the time it takes to render 500 digests.
+_dates = lru_cache(maxsize=4096)(show_range)
+
+
 def _offer_item(offer: OfferChange, since: datetime) -> Item:
     return Item(
         title=f"{offer.ref} · {offer.profession} · {offer.place}",
         text=offer.kind(since),
         facts=(
-            Fact("Dates", show_range(offer.start, offer.end)),
+            Fact("Dates", _dates(offer.start, offer.end)),
             Fact("Students", str(offer.capacity)),
             Fact("Status", offer.status),
         ),
