@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import digests
@@ -285,3 +285,36 @@ def test_a_leads_professions_narrow_the_heis_and_missing_lists_never_hide_offers
     assert digests.lead_professions(",PT,OT,", ",SLT,") == ("PT", "OT")
     assert digests.lead_professions("", ",SLT,") == ("SLT",)
     assert len(digests.lead_professions("", "")) == 15
+
+
+async def test_composing_takes_the_same_few_queries_for_more_leads_and_offers(
+    engine: AsyncEngine, clock: FixedClock, world: World
+) -> None:
+    async def statements() -> tuple[int, int]:
+        issued: list[str] = []
+
+        def tally(_conn, _cursor, statement, *_: object) -> None:  # type: ignore[no-untyped-def]
+            issued.append(statement)
+
+        event.listen(engine.sync_engine, "before_cursor_execute", tally)
+        try:
+            async with make_sessionmaker(engine)() as session:
+                composed = await digests.compose(session, "weekly", NOW, clock.today())
+        finally:
+            event.remove(engine.sync_engine, "before_cursor_execute", tally)
+        return len(issued), len(composed)
+
+    few, leads_before = await statements()
+    async with make_sessionmaker(engine).begin() as session:
+        seed = Seed(session)
+        hei = await seed.hei("University C", ("PT", "DIET"))
+        for n in range(12):
+            await seed.person(f"Lead C{n}", "hei_lead", hei, digest_frequency="weekly")
+        for n in range(40):
+            await seed.offer(("PT", "DIET")[n % 2], FEB, FEB + timedelta(weeks=4), created=NOW)
+        await seed.block(hei, "DIET", FEB, 30, date(2026, 12, 3))
+
+    many, leads_after = await statements()
+
+    assert leads_after == leads_before + 12
+    assert many == few
