@@ -240,7 +240,9 @@ async def measure(
             async with sessions.begin() as session:
                 until = await digests.register_watermark(session, clock, settings)
             async with sessions() as session:
-                composed = await digests.compose(session, "weekly", until, clock.today())
+                composed = await digests.compose(
+                    session, "weekly", until, clock.today(), clock.now()
+                )
                 channels = await channels_for(session, {d.lead.person_id for d in composed})
             replies = [digests.digest_reply(d, clock, settings) for d in composed]
             seconds = time.perf_counter() - began

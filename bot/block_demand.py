@@ -4,7 +4,8 @@ A block's places are the capacity of live offers (offered, requested, confirmed)
 (`block_id` is the block) plus live offers that name no block but match it: the same profession
 with dates overlapping the block's (the overlap rule the request settlement uses). An offer that
 matches two blocks counts for both, so "short by" is the most a block can still need, never an
-understatement.
+understatement. Totals per profession (`Demand.places`) count each offer once, however many
+blocks it matches.
 """
 
 from __future__ import annotations
@@ -37,9 +38,13 @@ class BlockDemand:
         return max(0, self.students - self.places)
 
 
-async def block_demands(
-    session: AsyncSession, *conditions: ColumnElement[bool]
-) -> list[BlockDemand]:
+@dataclass(frozen=True)
+class Demand:
+    blocks: list[BlockDemand]
+    places: dict[str, int]  # per profession: places on or matching any of the blocks, once each
+
+
+async def block_demands(session: AsyncSession, *conditions: ColumnElement[bool]) -> Demand:
     """Blocks meeting `conditions` with their places, in three statements however many blocks:
     the blocks, the places on them, and the places on no block grouped by profession and dates
     (matched to blocks here, which the databases' planners do slowly as correlated subqueries)."""
@@ -60,7 +65,7 @@ async def block_demands(
     )
     blocks = [tuple(row) for row in rows]
     if not blocks:
-        return []
+        return Demand([], {})
     live = PlacementOffer.status.in_(LIVE_OFFER_STATUSES)
     attached = dict(
         (
@@ -90,8 +95,18 @@ async def block_demands(
     ):
         unattached[code].append((start, end, int(places)))
     found = []
+    totals: dict[str, int] = defaultdict(int)
+    used: set[tuple[str, date, date]] = set()
     for block in blocks:
         block_id, profession, start, end = block[0], block[3], block[5], block[6]
-        matching = sum(p for s, e, p in unattached[profession] if s <= end and e >= start)
-        found.append(BlockDemand(*block, places=int(attached.get(block_id) or 0) + matching))
-    return found
+        on_block = int(attached.get(block_id) or 0)
+        matching = 0
+        for offer_start, offer_end, places in unattached[profession]:
+            if offer_start <= end and offer_end >= start:
+                matching += places
+                if (profession, offer_start, offer_end) not in used:
+                    used.add((profession, offer_start, offer_end))
+                    totals[profession] += places
+        totals[profession] += on_block
+        found.append(BlockDemand(*block, places=on_block + matching))
+    return Demand(found, dict(totals))

@@ -151,7 +151,7 @@ async def register_watermark(session: AsyncSession, clock: Clock, settings: Sett
     return latest if latest is not None else clock.now() - TICK
 
 
-async def _leads(session: AsyncSession, frequency: str, until: datetime) -> list[Lead]:
+async def _leads(session: AsyncSession, frequency: str, now: datetime) -> list[Lead]:
     rows = await session.execute(
         select(
             Person.id,
@@ -173,7 +173,7 @@ async def _leads(session: AsyncSession, frequency: str, until: datetime) -> list
     )
     leads = []
     for person_id, name, own, last, hei_id, hei_name, hei_codes in rows.all():
-        since = last if last is not None else until - FIRST_WINDOW[frequency]
+        since = last if last is not None else now - FIRST_WINDOW[frequency]
         leads.append(
             Lead(
                 person_id,
@@ -181,7 +181,7 @@ async def _leads(session: AsyncSession, frequency: str, until: datetime) -> list
                 hei_id,
                 hei_name,
                 lead_professions(hei_codes, own),
-                max(since, until - MAX_WINDOW),
+                max(since, now - MAX_WINDOW),
             )
         )
     return leads
@@ -301,10 +301,11 @@ def _digest(
 
 
 async def compose(
-    session: AsyncSession, frequency: str, until: datetime, today: date
+    session: AsyncSession, frequency: str, until: datetime, today: date, now: datetime | None = None
 ) -> list[Digest]:
-    """Every `frequency` lead's digest of changes up to `until`, in four queries in all."""
-    leads = await _leads(session, frequency, until)
+    """Every `frequency` lead's digest of changes up to the watermark `until`, in a fixed number
+    of queries; first digests look back from `now` (default: `until`)."""
+    leads = await _leads(session, frequency, now or until)
     if not leads:
         return []
     professions = {code for lead in leads for code in lead.professions}
@@ -313,9 +314,10 @@ async def compose(
     changes = await _changes(session, professions, oldest, until)
     waiting = await _waiting(session, hei_ids)
     short: dict[int, list[BlockDemand]] = defaultdict(list)
-    for block in await block_demands(
+    demand = await block_demands(
         session, PlacementBlock.hei_id.in_(sorted(hei_ids)), PlacementBlock.offers_close >= today
-    ):
+    )
+    for block in demand.blocks:
         if block.short_by > 0:
             short[block.hei_id].append(block)
     return [
@@ -420,9 +422,9 @@ async def run(ctx: JobContext, slot: datetime, frequency: str) -> str:
         until = await register_watermark(session, ctx.clock, ctx.settings)
     queued = quiet = unreachable = 0
     async with ctx.sessions.begin() as session:
-        digests = await compose(session, frequency, until, ctx.clock.today())
-        channels = await channels_for(session, {d.lead.person_id for d in digests})
         now = ctx.clock.now()
+        digests = await compose(session, frequency, until, ctx.clock.today(), now)
+        channels = await channels_for(session, {d.lead.person_id for d in digests})
         advanced: set[int] = set()
         for digest in digests:
             channel = channels.get(digest.lead.person_id)

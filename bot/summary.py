@@ -10,9 +10,8 @@ for the slot's local date:
   part weeks from the dates, `bot.dates.weeks_between`); each against the year's Target row
   (`extra_placements`) as a percentage (offers, and students, of target).
 - New this week: such offers created in the 7 days up to the slot.
-- Block demand: students in the blocks starting in the year, against places offered for them
-  (`bot.block_demand`, each block's places counted up to its students, so one large offer does
-  not cover another block's shortfall).
+- Block demand: students in the blocks starting in the year, against places offered for them:
+  live offers on one of those blocks or matching one (`bot.block_demand`), each counted once.
 - Nudges this week: sent in the 7 days up to the slot; acted on and ignored, settled in them.
 - Paused people: everyone with `paused` set (three ignored nudges in a row).
 - Silent teams: provider teams, one of whose people was sent a nudge asking for action (kind
@@ -88,7 +87,7 @@ class Progress:
     student_weeks: int = 0
     new_offers: int = 0
     demand: int = 0  # students in the year's blocks
-    offered_for_blocks: int = 0  # places for those blocks, each capped at its students
+    offered_for_blocks: int = 0  # places on or matching those blocks, each offer once
 
     @property
     def bar(self) -> chart.Bar:
@@ -172,11 +171,13 @@ async def _progress(
         select(Target.profession, Target.extra_placements).where(Target.academic_year == year.label)
     ):
         figures[target_code]["target"] = extra
-    for block in await block_demands(
+    demand = await block_demands(
         session, PlacementBlock.start_date >= year.start, PlacementBlock.start_date <= year.end
-    ):
+    )
+    for block in demand.blocks:
         figures[block.profession]["demand"] += block.students
-        figures[block.profession]["offered_for_blocks"] += min(block.places, block.students)
+    for code, places in demand.places.items():
+        figures[code]["offered_for_blocks"] = places
     return figures
 
 

@@ -318,3 +318,20 @@ async def test_composing_takes_the_same_few_queries_for_more_leads_and_offers(
 
     assert leads_after == leads_before + 12
     assert many == few
+
+
+async def test_a_lead_nothing_reaches_keeps_their_watermark_for_later(
+    engine: AsyncEngine, clock: FixedClock, settings: Settings, world: World
+) -> None:
+    async with make_sessionmaker(engine).begin() as session:
+        seed = Seed(session)
+        hei = await seed.hei("University C", ("PT",))
+        lead = await seed.person(
+            "Lead C", "hei_lead", hei, reachable=False, last_digest_at=LAST_WEEK
+        )
+
+    result = await digests.weekly(job(engine, clock, settings), SLOT)
+
+    assert result == "2 weekly digests queued, 0 with nothing new, 1 unreachable"
+    assert await watermark(engine, lead.id) == LAST_WEEK
+    assert not [key for key in await delivered(engine) if key.startswith(f"digest:{hei.id}:")]

@@ -66,9 +66,11 @@ async def world(engine: AsyncEngine) -> World:
         for code, extra in (("PT", 39), ("OT", 23), ("SLT", 5)):
             await seed.add(Target(profession=code, academic_year="2026/27", extra_placements=extra))
         await seed.add(Target(profession="PT", academic_year="2025/26", extra_placements=99))
-        # Blocks of the year: PT needs 5 and the February PT offer (2) matches it; OT needs 1 and
-        # the January OT offer (2) covers it, counted only up to its 1 student.
+        # Blocks of the year: PT needs 5 and the February PT offer (2) matches it, and a second
+        # PT block over the same weeks, counted once; OT needs 1 and the January OT offer (2)
+        # matches it.
         pt_block = await seed.block(uni, "PT", date(2027, 2, 1), 5, date(2027, 1, 11))
+        await seed.block(uni, "PT", date(2027, 2, 8), 3, date(2027, 1, 11), weeks=2)
         await seed.block(uni, "OT", date(2027, 1, 4), 1, date(2026, 12, 14), weeks=5)
         await seed.block(uni, "PT", date(2026, 6, 1), 7, date(2026, 5, 1))  # last year
         # Nudges: sent this week 3 (open, acted, info); acted this week 1; ignored this week 1
@@ -161,8 +163,8 @@ async def test_the_figures_match_the_hand_counted_register(
     assert (slt.offers, slt.students, slt.target) == (0, 0, 5)
     assert (pt.new_offers, ot.new_offers) == (0, 1)
     assert (found.new_offers, found.new_students) == (1, 2)
-    assert (pt.demand, pt.offered_for_blocks) == (5, 2)
-    assert (ot.demand, ot.offered_for_blocks) == (1, 1)
+    assert (pt.demand, pt.offered_for_blocks) == (8, 2)
+    assert (ot.demand, ot.offered_for_blocks) == (1, 2)
     assert (found.nudges_sent, found.nudges_acted, found.nudges_ignored) == (3, 1, 1)
     assert found.paused == ("Paused Person A", "Paused Person B")
     assert found.silent_teams == (world.silent,)
@@ -193,7 +195,7 @@ async def test_the_reply_shows_percentages_of_target_and_a_chart_with_its_number
         "Students": "7 (18% of target 39)",
         "Student-weeks": "27",
         "New this week": "0",
-        "Block demand": "5 students, 2 places offered",
+        "Block demand": "8 students, 2 places offered",
     }
     assert reply.image is not None
     png = base64.b64decode(reply.image.png_base64)
