@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     placebot_nudge_answer_days: int = Field(default=3, ge=1, le=30)
     # HEI digests: send one even when nothing changed.
     placebot_digest_send_empty: bool = False
+    # Where people and HEIs reach this server (links in digests); http://HOST:PORT when unset.
+    placebot_public_url: str | None = None
 
     smtp_url: str | None = None
     placebot_email_from: str = "PlaceBot <placebot@localhost>"

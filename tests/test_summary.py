@@ -1,0 +1,291 @@
+"""The faculty's weekly summary: figures against hand-counted values, its chart, its year."""
+
+from __future__ import annotations
+
+import base64
+import io
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot import summary
+from bot.chart import Bar, progress_chart
+from bot.clock import FixedClock
+from bot.messages import Reply
+from bot.schedule import JobContext
+from config.settings import Settings
+from storage.engine import make_sessionmaker
+from storage.tables import CapacityAnswer, Delivery, Nudge, Target
+from tests.seed import Seed
+
+# Friday 27 November 2026, 16:00 in London (GMT): the summary's slot.
+SLOT = datetime(2026, 11, 27, 16, 0, tzinfo=UTC)
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@dataclass
+class World:
+    leads: tuple[int, int]
+    silent: str
+
+
+def ago(days: float) -> datetime:
+    return SLOT - timedelta(days=days)
+
+
+@pytest.fixture
+async def world(engine: AsyncEngine) -> World:
+    async with make_sessionmaker(engine).begin() as session:
+        seed = Seed(session)
+        uni = await seed.hei("University A", ("PT", "OT"))
+        trust = await seed.provider("City Hospitals Trust")
+        quiet, answered, posted, trained, last_term = [
+            await seed.team(trust, name)
+            for name in ("Quiet Ward", "Answered Ward", "Posting Ward", "Training Ward", "Old Ward")
+        ]
+        lead_1 = await seed.person("Faculty lead one", "faculty_lead")
+        lead_2 = await seed.person("Faculty lead two", "faculty_lead")
+        await seed.person("Unreachable lead", "faculty_lead", reachable=False)
+        # Offers of the academic year 2026/27 (1 Sep 2026 to 31 Aug 2027), counted:
+        offer = seed.offer
+        await offer("PT", date(2027, 2, 1), date(2027, 3, 12), 2, created=ago(30))  # 6 weeks
+        await offer("PT", date(2026, 10, 5), date(2026, 10, 30), 1, "confirmed")  # 4 weeks
+        await offer("PT", date(2026, 9, 7), date(2026, 9, 25), 3, "completed")  # 3 weeks
+        await offer("PT", date(2027, 8, 31), date(2027, 9, 10), 1, "requested")  # 2 weeks
+        await offer("OT", date(2027, 1, 4), date(2027, 1, 29), 2, created=ago(2))  # 4 weeks, new
+        await offer("OT", date(2026, 9, 1), date(2026, 9, 14), 1, "requested", ago(40), team=posted)
+        # ... and not counted: withdrawn, expired, declined, or starting in another year.
+        await offer("PT", date(2027, 2, 1), date(2027, 3, 12), 5, "withdrawn", created=ago(1))
+        await offer("OT", date(2027, 2, 1), date(2027, 3, 12), 5, "expired")
+        await offer("OT", date(2027, 2, 1), date(2027, 3, 12), 5, "declined")
+        await offer("PT", date(2026, 8, 24), date(2026, 9, 11), 4)
+        await offer("PT", date(2027, 9, 1), date(2027, 9, 30), 4)
+        for code, extra in (("PT", 39), ("OT", 23), ("SLT", 5)):
+            await seed.add(Target(profession=code, academic_year="2026/27", extra_placements=extra))
+        await seed.add(Target(profession="PT", academic_year="2025/26", extra_placements=99))
+        # Blocks of the year: PT needs 5 and the February PT offer (2) matches it, and a second
+        # PT block over the same weeks, counted once; OT needs 1 and the January OT offer (2)
+        # matches it.
+        pt_block = await seed.block(uni, "PT", date(2027, 2, 1), 5, date(2027, 1, 11))
+        await seed.block(uni, "PT", date(2027, 2, 8), 3, date(2027, 1, 11), weeks=2)
+        await seed.block(uni, "OT", date(2027, 1, 4), 1, date(2026, 12, 14), weeks=5)
+        await seed.block(uni, "PT", date(2026, 6, 1), 7, date(2026, 5, 1))  # last year
+        # Nudges: sent this week 3 (open, acted, info); acted this week 1; ignored this week 1
+        # (sent last week); one ignored two weeks ago counts for nothing.
+        people = [
+            await seed.person(f"Clinician {n}", "clinician", team=team)
+            for n, team in enumerate((quiet, answered, posted, trained, last_term, quiet))
+        ]
+
+        async def nudge(
+            who: int, kind: str, sent: datetime, outcome: str, settled: datetime | None = None
+        ) -> None:
+            await seed.add(
+                Nudge(
+                    person_id=people[who].id,
+                    kind=kind,
+                    subject="BL-2027-0001",
+                    sent_on=sent.date(),
+                    sent_at=sent,
+                    outcome=outcome,
+                    settled_at=settled,
+                )
+            )
+
+        await nudge(0, "block", ago(1), "open")
+        await nudge(1, "block", ago(2), "acted", ago(1))
+        await nudge(3, "training", ago(3), "info")
+        await nudge(5, "block", ago(10), "ignored", ago(5))
+        await nudge(2, "offer_start", ago(20), "ignored", ago(15))
+        await nudge(4, "block", datetime(2026, 8, 20, 9, 30, tzinfo=UTC), "ignored", ago(90))
+        await seed.add(
+            CapacityAnswer(
+                block_id=pt_block.id,
+                respondent_key=f"team:{answered.id}",
+                team_id=answered.id,
+                person_id=people[1].id,
+                answer="no_capacity",
+                answered_at=ago(1),
+            )
+        )
+        await seed.person("Paused Person B", "clinician", paused=True)
+        await seed.person("Paused Person A", "clinician", paused=True)
+        for created, status, error in (
+            (ago(1), "failed", "Slack said channel_not_found"),
+            (ago(3), "failed", "no email channel is configured"),
+            (ago(10), "failed", "old failure"),
+            (ago(1), "sent", None),
+        ):
+            await seed.add(
+                Delivery(
+                    recipient_id=people[0].id,
+                    channel="slack",
+                    message=Reply("hello").to_dict(),
+                    dedupe_key=f"test:{created.isoformat()}:{status}",
+                    status=status,
+                    attempts=5,
+                    next_attempt_at=created,
+                    last_error=error,
+                    created_at=created,
+                )
+            )
+    return World((lead_1.id, lead_2.id), "Quiet Ward, City Hospitals Trust")
+
+
+def facts(reply: Reply) -> dict[str, str]:
+    return {fact.label: fact.value for fact in reply.facts}
+
+
+async def compose(engine: AsyncEngine, slot: datetime, clock: FixedClock) -> summary.Summary:
+    async with make_sessionmaker(engine)() as session:
+        return await summary.compose(session, slot, clock.zone)
+
+
+async def test_the_figures_match_the_hand_counted_register(
+    engine: AsyncEngine, clock: FixedClock, world: World
+) -> None:
+    found = await compose(engine, SLOT, clock)
+
+    assert found.year == summary.AcademicYear("2026/27", date(2026, 9, 1), date(2027, 8, 31))
+    by_code = {p.profession: p for p in found.professions}
+    assert set(by_code) == {"PT", "OT", "SLT"}
+    pt, ot, slt = by_code["PT"], by_code["OT"], by_code["SLT"]
+    assert (pt.offers, pt.students, pt.student_weeks, pt.target) == (
+        4,
+        7,
+        2 * 6 + 4 + 3 * 3 + 2,
+        39,
+    )
+    assert (ot.offers, ot.students, ot.student_weeks, ot.target) == (2, 3, 2 * 4 + 2, 23)
+    assert (slt.offers, slt.students, slt.target) == (0, 0, 5)
+    assert (pt.new_offers, ot.new_offers) == (0, 1)
+    assert (found.new_offers, found.new_students) == (1, 2)
+    assert (pt.demand, pt.offered_for_blocks) == (8, 2)
+    assert (ot.demand, ot.offered_for_blocks) == (1, 2)
+    assert (found.nudges_sent, found.nudges_acted, found.nudges_ignored) == (3, 1, 1)
+    assert found.paused == ("Paused Person A", "Paused Person B")
+    assert found.silent_teams == (world.silent,)
+    assert found.failed == 2
+    assert [f.error for f in found.failed_latest] == [
+        "Slack said channel_not_found",
+        "no email channel is configured",
+    ]
+
+
+async def test_the_reply_shows_percentages_of_target_and_a_chart_with_its_numbers(
+    engine: AsyncEngine, clock: FixedClock, world: World
+) -> None:
+    reply = summary.summary_reply(await compose(engine, SLOT, clock), date(2026, 11, 27))
+
+    assert reply.text == "Weekly placement summary for 2026/27, week to Fri 27 Nov 2026."
+    assert facts(reply) == {
+        "Offers this year": "6 (9% of target 67)",
+        "New this week": "1 offer, 2 students",
+        "Nudges this week": "3 sent, 1 acted on, 1 ignored",
+        "Paused people": "2: Paused Person A, Paused Person B",
+        "Silent teams": f"1: {world.silent}",
+        "Undelivered this week": "2",
+    }
+    pt = next(item for item in reply.items if item.title == "PT")
+    assert {f.label: f.value for f in pt.facts} == {
+        "Offers": "4 (10% of target 39)",
+        "Students": "7 (18% of target 39)",
+        "Student-weeks": "27",
+        "New this week": "0",
+        "Block demand": "8 students, 2 places offered",
+    }
+    assert reply.image is not None
+    png = base64.b64decode(reply.image.png_base64)
+    assert png.startswith(PNG_SIGNATURE)
+    assert "PT 4 offers, 7 students, target 39 (10%)" in reply.image.alt
+    assert "OT 2 offers, 3 students, target 23 (9%)" in reply.image.alt
+    assert "SLT 0 offers, 0 students, target 5 (0%)" in reply.image.alt
+
+
+def test_the_chart_is_a_png_of_about_800_by_400_that_matplotlib_reads() -> None:
+    from matplotlib.image import imread
+
+    image = progress_chart("Offers against target", [Bar("PT", 4, 7, 39), Bar("OT", 2, 3, None)])
+
+    png = base64.b64decode(image.png_base64)
+    assert png.startswith(PNG_SIGNATURE)
+    height, width, _channels = imread(io.BytesIO(png), format="png").shape
+    assert (width, height) == (800, 400)
+    assert image.alt == (
+        "Offers against target: PT 4 offers, 7 students, target 39 (10%); "
+        "OT 2 offers, 3 students, no target."
+    )
+    empty = progress_chart("Nothing yet", [])
+    assert base64.b64decode(empty.png_base64).startswith(PNG_SIGNATURE)
+    assert empty.alt == "Nothing yet: no offers and no targets yet."
+
+
+async def test_academic_years_turn_on_the_first_of_september(
+    engine: AsyncEngine, clock: FixedClock, world: World
+) -> None:
+    assert summary.academic_year(date(2027, 8, 31)).label == "2026/27"
+    assert summary.academic_year(date(2027, 9, 1)).label == "2027/28"
+    assert summary.academic_year(date(2027, 1, 1)).label == "2026/27"
+
+    # London is an hour ahead in summer: 23:30 UTC on 31 August is already 1 September there.
+    last_day = await compose(engine, datetime(2027, 8, 31, 22, 30, tzinfo=UTC), clock)
+    first_day = await compose(engine, datetime(2027, 8, 31, 23, 30, tzinfo=UTC), clock)
+
+    assert last_day.year.label == "2026/27"
+    assert {p.profession: p.offers for p in last_day.professions}["PT"] == 4
+    assert first_day.year.label == "2027/28"
+    pt_next = {p.profession: p for p in first_day.professions}["PT"]
+    assert (pt_next.offers, pt_next.students, pt_next.target) == (1, 4, None)
+
+
+def test_terms_start_in_september_january_and_april() -> None:
+    assert summary.term_start(date(2026, 11, 27)) == date(2026, 9, 1)
+    assert summary.term_start(date(2027, 3, 31)) == date(2027, 1, 1)
+    assert summary.term_start(date(2027, 4, 1)) == date(2027, 4, 1)
+    assert summary.term_start(date(2027, 8, 31)) == date(2027, 4, 1)
+
+
+async def test_every_reachable_faculty_lead_gets_it_once_a_week(
+    engine: AsyncEngine, clock: FixedClock, settings: Settings, world: World
+) -> None:
+    clock.at = SLOT
+    ctx = JobContext(make_sessionmaker(engine), clock, settings)
+
+    result = await summary.weekly(ctx, SLOT)
+    again = await summary.weekly(ctx, SLOT)
+
+    assert result == "2 summaries queued, 1 unreachable"
+    assert again == "0 summaries queued, 1 unreachable"
+    async with make_sessionmaker(engine)() as session:
+        rows = list(
+            (
+                await session.execute(
+                    select(Delivery)
+                    .where(Delivery.dedupe_key.like("summary:%"))
+                    .order_by(Delivery.id)
+                )
+            ).scalars()
+        )
+    assert [(r.recipient_id, r.dedupe_key) for r in rows] == [
+        (lead, f"summary:{lead}:2026-W48") for lead in world.leads
+    ]
+    sent = Reply.from_dict(rows[0].message)
+    assert sent.image is not None and sent.image.alt.startswith(
+        "Offers and students against target"
+    )
+
+
+def test_the_worker_starts_without_loading_matplotlib() -> None:
+    import subprocess
+    import sys
+
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, bot.jobs; print('matplotlib' in sys.modules)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert loaded.stdout.strip() == "False"
