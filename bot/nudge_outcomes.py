@@ -22,9 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import audit, nudge_replies, outbox, working_hours
 from bot.clock import Clock
 from bot.context import Context
-from bot.nudge_rules import chunked
 from bot.recipients import channels_for
 from config.settings import Settings
+from storage.batches import batches
 from storage.tables import (
     AuditEvent,
     CapacityAnswer,
@@ -40,6 +40,9 @@ from storage.tables import (
 )
 
 PAUSE_AFTER = 3
+# Bulk updates by id: the rows loaded here are not read again, so the session need not
+# re-evaluate every loaded object against each IN list.
+UNSYNCED = {"synchronize_session": False}
 OFFER_ANSWERS = ("offer.edit", "offer.withdraw", "offer.confirmed")
 
 
@@ -86,7 +89,7 @@ async def _evidence(session: AsyncSession, open_nudges: list[Nudge]) -> Evidence
         )
     ):
         _latest(found.settings_changed, actor, at)
-    for refs in chunked(blocks):
+    for refs in batches(blocks):
         for ref, key, at in await session.execute(
             select(PlacementBlock.ref, CapacityAnswer.respondent_key, CapacityAnswer.answered_at)
             .join(PlacementBlock, PlacementBlock.id == CapacityAnswer.block_id)
@@ -106,7 +109,7 @@ async def _evidence(session: AsyncSession, open_nudges: list[Nudge]) -> Evidence
             _latest(found.block_answers, (ref, f"person:{poster}"), at)
             if team_id is not None:
                 _latest(found.block_answers, (ref, f"team:{team_id}"), at)
-    for refs in chunked(offers):
+    for refs in batches(offers):
         for ref, at in await session.execute(
             select(AuditEvent.entity_ref, AuditEvent.at).where(
                 AuditEvent.entity == "placement_offer",
@@ -190,9 +193,10 @@ async def settle(session: AsyncSession, clock: Clock, settings: Settings) -> Set
         elif outcome == "ignored":
             counts[nudge.person_id] = (reset, ignored + 1)
     for outcome, ids in outcomes.items():
-        for batch in chunked(ids):
+        for batch in batches(ids):
             await session.execute(
-                update(Nudge).where(Nudge.id.in_(batch)).values(outcome=outcome, settled_at=now)
+                update(Nudge).where(Nudge.id.in_(batch)).values(outcome=outcome, settled_at=now),
+                execution_options=UNSYNCED,
             )
     await _count(session, counts)
     paused = await _pause(session, clock, settings, [p for p, (_, n) in counts.items() if n])
@@ -207,16 +211,17 @@ async def _count(session: AsyncSession, counts: dict[int, tuple[bool, int]]) -> 
             groups[change].append(person_id)
     for (reset, ignored), people in groups.items():
         value = ignored if reset else Person.ignored_nudges + ignored
-        for batch in chunked(people):
+        for batch in batches(people):
             await session.execute(
-                update(Person).where(Person.id.in_(batch)).values(ignored_nudges=value)
+                update(Person).where(Person.id.in_(batch)).values(ignored_nudges=value),
+                execution_options=UNSYNCED,
             )
 
 
 async def _pause(session: AsyncSession, clock: Clock, settings: Settings, people: list[int]) -> int:
     """Pause those at three ignored in a row, with an audit event, and tell the faculty leads."""
     paused: list[int] = []
-    for batch in chunked(people):
+    for batch in batches(people):
         paused += (
             await session.scalars(
                 update(Person)
@@ -226,7 +231,8 @@ async def _pause(session: AsyncSession, clock: Clock, settings: Settings, people
                     Person.paused.is_(False),
                 )
                 .values(paused=True)
-                .returning(Person.id)
+                .returning(Person.id),
+                execution_options=UNSYNCED,
             )
         ).all()
     if not paused:

@@ -13,31 +13,25 @@ not raised with the same person again within PLACEBOT_NUDGE_REPEAT_DAYS.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import TypeVar
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import nudge_replies, working_hours
 from bot.clock import Clock
 from bot.messages import Reply
 from bot.professions import split_codes
-from bot.recipients import channels_for
 from config.settings import Settings
+from storage.batches import batches
 from storage.tables import (
     LIVE_OFFER_STATUSES,
     CapacityAnswer,
-    Nudge,
-    Organisation,
-    Person,
     PlacementBlock,
     PlacementOffer,
     PlacementRequest,
-    RoleGrant,
-    Team,
     TrainingEvent,
 )
 
@@ -45,19 +39,6 @@ UNCONFIRMED = ("offered", "requested")
 # An offer on a block answers it, whatever became of the offer later (but not a withdrawn one).
 ANSWERING_OFFER = (*LIVE_OFFER_STATUSES, "completed")
 PROVIDER_ROLES = ("clinician", "coordinator")
-IN_LIST = 5000  # ids per IN (...), well inside both databases' parameter limits
-T = TypeVar("T")
-
-
-def chunked(values: Iterable[T], size: int = IN_LIST) -> Iterable[list[T]]:
-    batch: list[T] = []
-    for value in values:
-        batch.append(value)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 @dataclass(frozen=True)
@@ -86,19 +67,31 @@ class Candidate:
     kind: str  # block | offer_start | training
     subject: str  # block ref, offer ref or training uid
     soonest: date  # within a rule, the most pressing first
-    make: Callable[[], Reply]
+    make: Callable[[], Reply]  # the message, built only for the one chosen
+
+    @property
+    def order(self) -> tuple[date, str]:
+        return (self.soonest, self.subject)
+
+
+Found = dict[int, Candidate]  # each person's most pressing candidate under one rule
+
+
+def keep(found: Found, person_id: int, candidate: Candidate) -> None:
+    current = found.get(person_id)
+    if current is None or candidate.order < current.order:
+        found[person_id] = candidate
 
 
 @dataclass(frozen=True)
-class Planned:
-    """One nudge to queue: to whom, what, and when it may go."""
+class OpenBlock:
+    """A block still short of places, as plain values for the loop over people."""
 
-    person_id: int
-    channel: str
-    kind: str
-    subject: str
-    reply: Reply
-    send_at: datetime
+    id: int
+    ref: str
+    closes: date
+    short_by: int
+    block: PlacementBlock
 
 
 @dataclass
@@ -112,84 +105,6 @@ class History:
 
     def recently(self, person_id: int, kind: str, subject: str) -> datetime | None:
         return self.last.get((person_id, kind, subject))
-
-
-async def recipients(session: AsyncSession, today: date) -> dict[int, Recipient]:
-    """Everyone who may be nudged at all, in three queries (and channels in a few more)."""
-    rows = (
-        await session.execute(
-            select(
-                Person.id,
-                Person.display_name,
-                Person.team_id,
-                Team.name,
-                Person.professions,
-                Team.professions,
-                Organisation.kind,
-                Person.working_days,
-                Person.work_starts,
-                Person.work_ends,
-            )
-            .outerjoin(Team, Team.id == Person.team_id)
-            .outerjoin(Organisation, Organisation.id == Person.organisation_id)
-            .where(
-                Person.opted_out.is_(False),
-                Person.paused.is_(False),
-                or_(Person.snoozed_until.is_(None), Person.snoozed_until < today),
-            )
-        )
-    ).all()
-    staff = set(
-        (
-            await session.execute(
-                select(RoleGrant.person_id).where(RoleGrant.role.in_(PROVIDER_ROLES))
-            )
-        ).scalars()
-    )
-    channels: dict[int, str] = {}
-    for ids in chunked(row[0] for row in rows):
-        channels |= await channels_for(session, ids)
-    found = {}
-    for pid, name, team_id, team, own, teams, kind, days, starts, ends in rows:
-        if pid not in channels:
-            continue
-        found[pid] = Recipient(
-            id=pid,
-            name=name,
-            team_id=team_id,
-            team_name=team,
-            professions=frozenset(split_codes(own or "") + split_codes(teams or "")),
-            provider_staff=pid in staff and kind != "hei",
-            working_days=days,
-            work_starts=starts,
-            work_ends=ends,
-            channel=channels[pid],
-        )
-    return found
-
-
-async def history(
-    session: AsyncSession, today: date, repeat_days: int, training_uids: Iterable[str]
-) -> History:
-    found = History()
-    since = today - timedelta(days=repeat_days - 1)
-    rows = await session.execute(
-        select(Nudge.person_id, Nudge.kind, Nudge.subject, Nudge.sent_on, Nudge.sent_at).where(
-            or_(
-                Nudge.sent_on >= since,
-                and_(Nudge.kind == "training", Nudge.subject.in_(list(training_uids))),
-            )
-        )
-    )
-    for person_id, kind, subject, sent_on, sent_at in rows:
-        if sent_on == today:
-            found.today.add(person_id)
-        if kind == "training":
-            found.trained.add((person_id, subject))
-        if sent_on >= since:
-            key = (person_id, kind, subject)
-            found.last[key] = max(sent_at, found.last.get(key, sent_at))
-    return found
 
 
 @dataclass
@@ -210,7 +125,7 @@ class Rules:
     def today(self) -> date:
         return self.clock.today()
 
-    async def offers_starting(self) -> dict[int, list[Candidate]]:
+    async def offers_starting(self) -> Found:
         """Unconfirmed offers starting soon: to the person who posted each, or when they cannot
         be reached, to their team."""
         today = self.today
@@ -230,7 +145,7 @@ class Rules:
             .all()
         )
         waiting: dict[int, int] = {}
-        for ids in chunked(offer.id for offer in offers):
+        for ids in batches(offer.id for offer in offers):
             waiting |= dict(
                 (
                     await self.session.execute(
@@ -244,14 +159,16 @@ class Rules:
                 ).all()
             )
         teams = self._teams()
-        found: dict[int, list[Candidate]] = defaultdict(list)
+        found: Found = {}
         for offer in offers:
             poster = offer.created_by_id
             to = [poster] if poster in self.people else teams.get(offer.team_id, [])
             for pid in to:
-                if self.past.recently(pid, "offer_start", offer.ref):
+                if pid not in self.sendable or self.past.recently(pid, "offer_start", offer.ref):
                     continue
-                found[pid].append(
+                keep(
+                    found,
+                    pid,
                     Candidate(
                         "offer_start",
                         offer.ref,
@@ -259,7 +176,7 @@ class Rules:
                         lambda o=offer, own=pid == poster: nudge_replies.offer_start(
                             o, waiting.get(o.id, 0), own, today
                         ),
-                    )
+                    ),
                 )
         return found
 
@@ -270,9 +187,27 @@ class Rules:
                 members[person.team_id].append(person.id)
         return members
 
-    async def blocks_closing(self) -> dict[int, list[Candidate]]:
+    async def blocks_closing(self) -> Found:
         """Blocks still short of places whose offers close soon, to provider staff of the
         block's profession whose team has not answered."""
+        blocks = await self._open_blocks()
+        if not blocks:
+            return {}
+        answered = await self._answers([b.id for b in blocks])
+        by_profession: dict[str, list[OpenBlock]] = defaultdict(list)
+        for b in sorted(blocks, key=lambda b: (b.closes, b.ref)):  # soonest first
+            by_profession[b.block.profession].append(b)
+        found: Found = {}
+        for person in self._today():
+            for code in person.professions:
+                for b in by_profession.get(code, ()):
+                    if self._block_settled(person, b, answered.get((b.id, person.respondent_key))):
+                        continue
+                    keep(found, person.id, self._block_candidate(person, b))
+                    break  # the soonest for this profession; later ones cannot beat it
+        return found
+
+    async def _open_blocks(self) -> list[OpenBlock]:
         today = self.today
         offered = (
             select(PlacementOffer.block_id, func.sum(PlacementOffer.capacity).label("places"))
@@ -280,52 +215,43 @@ class Rules:
             .group_by(PlacementOffer.block_id)
             .subquery()
         )
-        rows = (
-            await self.session.execute(
-                select(PlacementBlock, func.coalesce(offered.c.places, 0))
-                .outerjoin(offered, offered.c.block_id == PlacementBlock.id)
-                .where(
-                    PlacementBlock.offers_close >= today,
-                    PlacementBlock.offers_close
-                    <= today + timedelta(days=self.settings.placebot_nudge_block_days),
-                    PlacementBlock.students > func.coalesce(offered.c.places, 0),
-                )
+        places = func.coalesce(offered.c.places, 0)
+        rows = await self.session.execute(
+            select(PlacementBlock, places)
+            .outerjoin(offered, offered.c.block_id == PlacementBlock.id)
+            .where(
+                PlacementBlock.offers_close >= today,
+                PlacementBlock.offers_close
+                <= today + timedelta(days=self.settings.placebot_nudge_block_days),
+                PlacementBlock.students > places,
             )
-        ).all()
-        if not rows:
-            return {}
-        ids = [block.id for block, _ in rows]
-        answered = await self._answers(ids)
-        by_profession: dict[str, list[tuple[PlacementBlock, int]]] = defaultdict(list)
-        for block, places in rows:
-            by_profession[block.profession].append((block, block.students - int(places)))
-        found: dict[int, list[Candidate]] = defaultdict(list)
-        for person in self._today():
-            for code in person.professions:
-                for block, short_by in by_profession.get(code, ()):
-                    state = answered.get((block.id, person.respondent_key))
-                    if state is not None and not state.due(today, self.settings):
-                        continue
-                    last = self.past.recently(person.id, "block", block.ref)
-                    asked_since = state is not None and last is not None and state.at > last
-                    if last is not None and not asked_since:
-                        continue
-                    found[person.id].append(
-                        Candidate(
-                            "block",
-                            block.ref,
-                            block.offers_close,
-                            lambda b=block, s=short_by, p=person: nudge_replies.block(
-                                b, s, p.team_name, ask_again_date(today, b, p, self.settings), today
-                            ),
-                        )
-                    )
-        return found
+        )
+        return [
+            OpenBlock(b.id, b.ref, b.offers_close, b.students - int(offered_so_far), b)
+            for b, offered_so_far in rows.all()
+        ]
+
+    def _block_settled(self, person: Recipient, b: OpenBlock, state: Answered | None) -> bool:
+        """Answered (until a maybe's date comes), or raised with them lately and not asked for
+        again since."""
+        if state is not None and not state.due(self.today, self.settings):
+            return True
+        last = self.past.recently(person.id, "block", b.ref)
+        return last is not None and not (state is not None and state.at > last)
+
+    def _block_candidate(self, person: Recipient, b: OpenBlock) -> Candidate:
+        today = self.today
+
+        def make() -> Reply:
+            again = ask_again_date(today, b.closes, person.working_days, self.settings)
+            return nudge_replies.block(b.block, b.short_by, person.team_name, again, today)
+
+        return Candidate("block", b.ref, b.closes, make)
 
     async def _answers(self, block_ids: list[int]) -> dict[tuple[int, str], Answered]:
         """Each respondent's answer to each block: a recorded answer or an offer on it."""
         found: dict[tuple[int, str], Answered] = {}
-        for ids in chunked(block_ids):
+        for ids in batches(block_ids):
             for block_id, key, answer, again, at in await self.session.execute(
                 select(
                     CapacityAnswer.block_id,
@@ -352,24 +278,24 @@ class Rules:
                     found[(block_id, f"team:{team_id}")] = offering
         return found
 
-    async def training_soon(self, events: list[TrainingEvent]) -> dict[int, list[Candidate]]:
+    async def training_soon(self, events: list[TrainingEvent]) -> Found:
         """Educator training soon for provider staff of its professions; each event once."""
-        found: dict[int, list[Candidate]] = defaultdict(list)
-        wanted = [(event, frozenset(split_codes(event.professions))) for event in events]
+        soonest_first = sorted(events, key=lambda e: (e.starts_at, e.uid))
+        wanted = [
+            (e, e.uid, frozenset(split_codes(e.professions)), self.clock.local(e.starts_at).date())
+            for e in soonest_first
+        ]
+        found: Found = {}
         for person in self._today():
-            for event, codes in wanted:
+            for event, uid, codes, day in wanted:
                 if codes and not codes & person.professions:
                     continue
-                if (person.id, event.uid) in self.past.trained:
+                if (person.id, uid) in self.past.trained:
                     continue
-                found[person.id].append(
-                    Candidate(
-                        "training",
-                        event.uid,
-                        self.clock.local(event.starts_at).date(),
-                        lambda e=event: nudge_replies.training(e, self.clock),
-                    )
+                found[person.id] = Candidate(
+                    "training", uid, day, lambda e=event: nudge_replies.training(e, self.clock)
                 )
+                break
         return found
 
 
@@ -389,81 +315,14 @@ class Answered:
 
 
 def ask_again_date(
-    today: date, block: PlacementBlock, person: Recipient, settings: Settings
+    today: date, offers_close: date, working_days: str, settings: Settings
 ) -> date | None:
     """The date offered on the Maybe button: a week on, but two days before offers close at the
     latest, on one of the person's working days; None when there is no time for a maybe."""
     day = min(
         today + timedelta(days=settings.placebot_nudge_repeat_days),
-        block.offers_close - timedelta(days=2),
+        offers_close - timedelta(days=2),
     )
-    while day > today + timedelta(days=1) and not working_hours.is_working_day(
-        person.working_days, day
-    ):
+    while day > today + timedelta(days=1) and not working_hours.is_working_day(working_days, day):
         day -= timedelta(days=1)
     return day if day > today else None
-
-
-async def upcoming_training(
-    session: AsyncSession, now: datetime, settings: Settings
-) -> list[TrainingEvent]:
-    return list(
-        (
-            await session.execute(
-                select(TrainingEvent)
-                .where(
-                    TrainingEvent.starts_at > now,
-                    TrainingEvent.starts_at
-                    <= now + timedelta(days=settings.placebot_nudge_training_days),
-                )
-                .order_by(TrainingEvent.starts_at, TrainingEvent.id)
-            )
-        )
-        .scalars()
-        .all()
-    )
-
-
-async def plan(session: AsyncSession, clock: Clock, settings: Settings) -> list[Planned]:
-    """Today's nudges, at most one a person, the most pressing rule first, each timed for the
-    start of the person's working hours."""
-    now, today = clock.now(), clock.today()
-    people = await recipients(session, today)
-    sendable: dict[int, datetime] = {}
-    for person in people.values():
-        when = working_hours.send_at(
-            person.working_days, person.work_starts, person.work_ends, now, clock.zone
-        )
-        if when is not None:
-            sendable[person.id] = when
-    if not sendable:
-        return []
-    events = await upcoming_training(session, now, settings)
-    past = await history(
-        session, today, settings.placebot_nudge_repeat_days, (e.uid for e in events)
-    )
-    rules = Rules(session, clock, settings, people, past, sendable)
-    by_rule = [
-        await rules.offers_starting(),
-        await rules.blocks_closing(),
-        await rules.training_soon(events),
-    ]
-    planned = []
-    for pid in sorted(sendable):
-        if pid in past.today:
-            continue
-        for found in by_rule:
-            if found.get(pid):
-                best = min(found[pid], key=lambda c: (c.soonest, c.subject))
-                planned.append(
-                    Planned(
-                        pid,
-                        people[pid].channel,
-                        best.kind,
-                        best.subject,
-                        best.make(),
-                        sendable[pid],
-                    )
-                )
-                break
-    return planned

@@ -10,10 +10,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot import nudges, outbox
+from bot import nudge_plan, nudges, outbox
 from bot.clock import FixedClock
 from bot.core import PlaceBot
 from bot.messages import Button, Reply
@@ -269,7 +269,7 @@ async def test_an_unconfirmed_offer_starting_soon_is_nudged_to_whoever_posted_it
 ) -> None:
     await world.person("physio", team="stroke", professions=",PT,")
     ref = await world.offer("physio", starts_in=10)
-    assert (await world.scan()).startswith("1 nudges queued")
+    assert (await world.scan()).startswith("1 nudge queued")
     [nudge] = await world.nudges("physio")
     assert (nudge.kind, nudge.subject, nudge.sent_on, nudge.outcome) == (
         "offer_start",
@@ -739,3 +739,40 @@ async def test_an_undelivered_nudge_never_counts_as_ignored(world: World) -> Non
     first = (await world.nudges("physio"))[0]
     assert first.outcome == "info"
     assert (await world.person_row("physio")).ignored_nudges == 0
+
+
+# efficiency
+
+
+async def test_the_plan_takes_the_same_queries_for_five_people_or_fifty(
+    world: World, engine: AsyncEngine
+) -> None:
+    await world.block("PT", closes_in=5)
+    await world.block("OT", closes_in=8)
+    await world.training("Educator update", in_days=3, professions=())
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    async def plan() -> tuple[int, int]:
+        statements.clear()
+        async with world.sessions.begin() as session:
+            planned = await nudge_plan.plan(session, world.clock, world.settings)
+        return len(planned), sum(s.lstrip().upper().startswith("SELECT") for s in statements)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        for n in range(5):
+            await world.person(f"pt-{n}", team="stroke", professions=",PT,")
+            await world.offer(f"pt-{n}", starts_in=6)
+        few = await plan()
+        for n in range(45):
+            team = "stroke" if n % 2 else "community"
+            await world.person(f"more-{n}", team=team)
+            await world.offer(f"more-{n}", starts_in=9, team=team)
+        many = await plan()
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
+    assert (few[0], many[0]) == (5, 50)
+    assert few[1] == many[1] < 15
