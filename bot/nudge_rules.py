@@ -126,41 +126,31 @@ class Rules:
         return self.clock.today()
 
     async def offers_starting(self) -> Found:
-        """Unconfirmed offers starting soon: to the person who posted each, or when they cannot
-        be reached, to their team."""
+        """Unconfirmed offers starting soon, with the HEI requests waiting on each: to the person
+        who posted it, or when they cannot be nudged (opted out, paused, snoozed, unreachable),
+        to their team."""
         today = self.today
+        waiting = (
+            select(PlacementRequest.offer_id, func.count().label("requests"))
+            .where(PlacementRequest.status == "pending")
+            .group_by(PlacementRequest.offer_id)
+            .subquery()
+        )
         offers = (
-            (
-                await self.session.execute(
-                    select(PlacementOffer).where(
-                        PlacementOffer.status.in_(UNCONFIRMED),
-                        PlacementOffer.start_date >= today,
-                        PlacementOffer.start_date
-                        <= today + timedelta(days=self.settings.placebot_nudge_offer_days),
-                    )
+            await self.session.execute(
+                select(PlacementOffer, func.coalesce(waiting.c.requests, 0))
+                .outerjoin(waiting, waiting.c.offer_id == PlacementOffer.id)
+                .where(
+                    PlacementOffer.status.in_(UNCONFIRMED),
+                    PlacementOffer.start_date >= today,
+                    PlacementOffer.start_date
+                    <= today + timedelta(days=self.settings.placebot_nudge_offer_days),
                 )
             )
-            .unique()
-            .scalars()
-            .all()
-        )
-        waiting: dict[int, int] = {}
-        for ids in batches(offer.id for offer in offers):
-            waiting |= dict(
-                (
-                    await self.session.execute(
-                        select(PlacementRequest.offer_id, func.count())
-                        .where(
-                            PlacementRequest.offer_id.in_(ids),
-                            PlacementRequest.status == "pending",
-                        )
-                        .group_by(PlacementRequest.offer_id)
-                    )
-                ).all()
-            )
+        ).all()
         teams = self._teams()
         found: Found = {}
-        for offer in offers:
+        for offer, requests in offers:
             poster = offer.created_by_id
             to = [poster] if poster in self.people else teams.get(offer.team_id, [])
             for pid in to:
@@ -173,8 +163,8 @@ class Rules:
                         "offer_start",
                         offer.ref,
                         offer.start_date,
-                        lambda o=offer, own=pid == poster: nudge_replies.offer_start(
-                            o, waiting.get(o.id, 0), own, today
+                        lambda o=offer, n=int(requests), own=pid == poster: (
+                            nudge_replies.offer_start(o, n, own, today)
                         ),
                     ),
                 )
