@@ -66,13 +66,17 @@ class Evidence:
     offer_answers: dict[str, datetime] = field(default_factory=dict)
 
     def acted(self, nudge: Nudge, team_id: int | None) -> bool:
-        after = nudge.sent_at
-        if self.settings_changed.get(nudge.person_id, after) > after:
-            return True
-        if nudge.kind == "offer_start":
-            return self.offer_answers.get(nudge.subject, after) > after
+        """Anything done from the moment it was sent counts."""
         key = f"team:{team_id}" if team_id is not None else f"person:{nudge.person_id}"
-        return self.block_answers.get((nudge.subject, key), after) > after
+        answered = (
+            self.offer_answers.get(nudge.subject)
+            if nudge.kind == "offer_start"
+            else self.block_answers.get((nudge.subject, key))
+        )
+        return any(
+            at is not None and at >= nudge.sent_at
+            for at in (answered, self.settings_changed.get(nudge.person_id))
+        )
 
 
 async def _evidence(session: AsyncSession, open_nudges: list[Nudge]) -> Evidence:
@@ -83,7 +87,7 @@ async def _evidence(session: AsyncSession, open_nudges: list[Nudge]) -> Evidence
     found = Evidence()
     for actor, at in await session.execute(
         select(AuditEvent.actor_id, AuditEvent.at).where(
-            AuditEvent.at > since,
+            AuditEvent.at >= since,
             AuditEvent.actor_id.is_not(None),
             AuditEvent.action.like("nudges.%"),
         )
@@ -93,7 +97,7 @@ async def _evidence(session: AsyncSession, open_nudges: list[Nudge]) -> Evidence
         for ref, key, at in await session.execute(
             select(PlacementBlock.ref, CapacityAnswer.respondent_key, CapacityAnswer.answered_at)
             .join(PlacementBlock, PlacementBlock.id == CapacityAnswer.block_id)
-            .where(PlacementBlock.ref.in_(refs), CapacityAnswer.answered_at > since)
+            .where(PlacementBlock.ref.in_(refs), CapacityAnswer.answered_at >= since)
         ):
             _latest(found.block_answers, (ref, key), at)
         for ref, team_id, poster, at in await session.execute(
@@ -104,7 +108,7 @@ async def _evidence(session: AsyncSession, open_nudges: list[Nudge]) -> Evidence
                 PlacementOffer.created_at,
             )
             .join(PlacementBlock, PlacementBlock.id == PlacementOffer.block_id)
-            .where(PlacementBlock.ref.in_(refs), PlacementOffer.created_at > since)
+            .where(PlacementBlock.ref.in_(refs), PlacementOffer.created_at >= since)
         ):
             _latest(found.block_answers, (ref, f"person:{poster}"), at)
             if team_id is not None:
@@ -115,7 +119,7 @@ async def _evidence(session: AsyncSession, open_nudges: list[Nudge]) -> Evidence
                 AuditEvent.entity == "placement_offer",
                 AuditEvent.entity_ref.in_(refs),
                 AuditEvent.action.in_(OFFER_ANSWERS),
-                AuditEvent.at > since,
+                AuditEvent.at >= since,
             )
         ):
             _latest(found.offer_answers, ref, at)
@@ -125,7 +129,7 @@ async def _evidence(session: AsyncSession, open_nudges: list[Nudge]) -> Evidence
             .where(
                 PlacementOffer.ref.in_(refs),
                 PlacementRequest.decided_by_id.is_not(None),
-                PlacementRequest.decided_at > since,
+                PlacementRequest.decided_at >= since,
             )
         ):
             _latest(found.offer_answers, ref, at)

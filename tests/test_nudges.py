@@ -392,30 +392,64 @@ async def test_blocks_answered_offered_on_full_far_off_or_of_another_profession_
     assert await world.nudges() == []
 
 
+async def maybe(world: World, ref: str, ask_again: date | None) -> None:
+    """The team said maybe five days ago."""
+    async with world.sessions.begin() as session:
+        block_id = await session.scalar(select(PlacementBlock.id).where(PlacementBlock.ref == ref))
+        session.add(
+            CapacityAnswer(
+                block_id=block_id,
+                respondent_key=f"team:{world.ids['stroke']}",
+                team_id=world.ids["stroke"],
+                person_id=world.ids["physio"],
+                answer="maybe",
+                ask_again_on=ask_again,
+                answered_at=SCAN - timedelta(days=5),
+            )
+        )
+
+
+@pytest.mark.parametrize(
+    ("ask_again", "nudged"),
+    [(MONDAY + timedelta(days=3), False), (MONDAY, True), (MONDAY - timedelta(days=2), True)],
+)
 async def test_a_maybe_holds_until_its_date_and_then_the_team_is_asked_again(
-    world: World,
+    world: World, ask_again: date, nudged: bool
 ) -> None:
     await world.person("physio", team="stroke", professions=",PT,")
-    later = await world.block("PT", closes_in=12)
-    due = await world.block("PT", closes_in=12)
-    async with world.sessions.begin() as session:
-        for ref, again in ((later, MONDAY + timedelta(days=3)), (due, MONDAY)):
-            block_id = await session.scalar(
-                select(PlacementBlock.id).where(PlacementBlock.ref == ref)
-            )
-            session.add(
-                CapacityAnswer(
-                    block_id=block_id,
-                    respondent_key=f"team:{world.ids['stroke']}",
-                    team_id=world.ids["stroke"],
-                    person_id=world.ids["physio"],
-                    answer="maybe",
-                    ask_again_on=again,
-                    answered_at=SCAN - timedelta(days=5),
-                )
-            )
+    ref = await world.block("PT", closes_in=12)
+    await maybe(world, ref, ask_again)
     await world.scan()
-    assert [(n.kind, n.subject) for n in await world.nudges("physio")] == [("block", due)]
+    assert [(n.kind, n.subject) for n in await world.nudges("physio")] == (
+        [("block", ref)] if nudged else []
+    )
+
+
+async def test_a_maybe_without_a_date_is_asked_again_a_week_later(world: World) -> None:
+    await world.person("physio", team="stroke", professions=",PT,")
+    ref = await world.block("PT", closes_in=12)
+    await maybe(world, ref, None)  # five days ago
+    await world.scan()
+    assert await world.nudges("physio") == []
+    world.clock.at += timedelta(days=2)  # Wednesday: a week since the maybe
+    await world.scan()
+    assert [n.subject for n in await world.nudges("physio")] == [ref]
+
+
+async def test_a_coordinator_without_a_team_answers_for_themselves(world: World) -> None:
+    await world.person("coordinator", "coordinator", professions=",OT,")
+    ref = await world.block("OT", closes_in=6)
+    await world.scan()
+    [nudge] = await world.nudges("coordinator")
+    assert nudge.subject == ref
+    reply = await world.last_message("coordinator")
+    assert reply.text.startswith("Could you offer placements")
+    await world.chat.press("coordinator", the_button(reply, "No capacity"))
+    [answer] = await world.rows(CapacityAnswer)
+    assert answer.respondent_key == f"person:{world.ids['coordinator']}"
+    await world.next_working_day()
+    await world.scan()
+    assert [n.outcome for n in await world.nudges("coordinator")] == ["acted"]
 
 
 async def test_the_team_is_asked_again_on_its_maybe_date_even_within_the_week(
