@@ -43,7 +43,10 @@ PLACEMENT_HELP = (
         'HEI and faculty leads: training add "Educator update" 3 Feb 2027 '
         "10:00-11:00 PT online https://events.example.org/book",
     ),
-    Fact("nudges on | off | snooze 2w | status", "reminders from the bot"),
+    Fact(
+        "nudges on | off | snooze 2w | status",
+        "reminders from the bot, at most one a working day; also snooze until 12 Jan",
+    ),
     Fact(
         "digest daily | weekly | off | email | chat | status",
         "HEI leads: how often, and where, the digest of register changes comes",

@@ -1,9 +1,10 @@
-"""`nudges on | off | snooze 2w | status`: each person decides how much the bot may remind them."""
+"""`nudges on | off | snooze 2w | snooze until 12 Jan | status`: each person decides how much the
+bot may remind them."""
 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, time, timedelta
 
 from bot import audit, dates
 from bot.context import Context
@@ -11,7 +12,26 @@ from bot.errors import UserError
 from bot.messages import Reply
 
 _SNOOZE = re.compile(r"^(?P<n>\d{1,2})\s*(?P<unit>d|days?|w|weeks?)$", re.I)
+_UNTIL = re.compile(r"^(?:until|till|to)\s+(?P<date>.+)$", re.I)
 USAGE = "nudges snooze 2w"
+UNTIL_USAGE = "nudges snooze until 12 Jan"
+MAX_SNOOZE_DAYS = 84
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _days(working_days: str) -> str:
+    """ "12345" -> "Monday to Friday"; "135" -> "Monday, Wednesday and Friday"."""
+    numbers = sorted({int(d) for d in working_days if d in "1234567"})
+    if not numbers:
+        return "on no day (no working days are set)"
+    names = [DAY_NAMES[n - 1] for n in numbers]
+    if len(numbers) > 2 and numbers == list(range(numbers[0], numbers[-1] + 1)):
+        return f"{names[0]} to {names[-1]}"
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" and {names[-1]}"
+
+
+def _hours(starts: time, ends: time) -> str:
+    return f"{starts:%H:%M}–{ends:%H:%M}"
 
 
 def _status(ctx: Context) -> Reply:
@@ -19,12 +39,45 @@ def _status(ctx: Context) -> Reply:
     if person.opted_out:
         state = "off. Turn them back on with `nudges on`."
     elif person.snoozed_until and person.snoozed_until >= ctx.clock.today():
-        state = f"snoozed until {dates.show(person.snoozed_until)}."
+        state = f"snoozed until {dates.show(person.snoozed_until)}. `nudges on` resumes them."
     elif person.paused:
         state = "paused after three unanswered nudges. `nudges on` resumes them."
     else:
-        state = "on: at most one a day, on working days, in working hours."
+        place = ctx.clock.zone.key.rsplit("/", 1)[-1].replace("_", " ")
+        state = (
+            f"on: at most one a day, {_days(person.working_days)}, "
+            f"{_hours(person.work_starts, person.work_ends)} ({place} time), "
+            "and only when something needs you."
+        )
     return Reply(text=f"Your nudges are {state}", private=True)
+
+
+def _snooze_until(ctx: Context, words: list[str]) -> date:
+    """`2w`, `10 days`, or `until 12 Jan`: a date from tomorrow to twelve weeks ahead."""
+    today = ctx.clock.today()
+    text = " ".join(words)
+    until = _UNTIL.match(text)
+    if until is not None:
+        try:
+            day = dates.parse_date(until.group("date"), today)
+        except UserError as problem:
+            raise UserError(problem.message, example=UNTIL_USAGE) from None
+        if not today < day <= today + timedelta(days=MAX_SNOOZE_DAYS):
+            raise UserError(
+                "Snooze until a date after today and up to 12 weeks ahead.", example=UNTIL_USAGE
+            )
+        return day
+    match = _SNOOZE.match(text)
+    if match is None:
+        raise UserError(
+            "Say how long to snooze (days or weeks, up to 12 weeks) or until when, e.g. "
+            f"`{UNTIL_USAGE}`.",
+            example=USAGE,
+        )
+    days = int(match.group("n")) * (7 if match.group("unit").lower().startswith("w") else 1)
+    if not 1 <= days <= MAX_SNOOZE_DAYS:
+        raise UserError("Snooze for 1 day to 12 weeks.", example=USAGE)
+    return today + timedelta(days=days)
 
 
 async def run(ctx: Context, rest: str) -> Reply:
@@ -40,13 +93,7 @@ async def run(ctx: Context, rest: str) -> Reply:
     elif verb == "off":
         person.opted_out = True
     elif verb == "snooze":
-        match = _SNOOZE.match(" ".join(words[1:]))
-        if match is None:
-            raise UserError("Say how long to snooze: days or weeks, up to 12 weeks.", example=USAGE)
-        days = int(match.group("n")) * (7 if match.group("unit").lower().startswith("w") else 1)
-        if not 1 <= days <= 84:
-            raise UserError("Snooze for 1 day to 12 weeks.", example=USAGE)
-        person.snoozed_until = ctx.clock.today() + timedelta(days=days)
+        person.snoozed_until = _snooze_until(ctx, words[1:])
     else:
         raise UserError(
             f"I don't know “nudges {verb[:20]}”. Use on, off, snooze or status.", example=USAGE

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -70,6 +70,48 @@ async def enqueue(
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
     )
     return (await session.execute(statement)).rowcount == 1
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message for `enqueue_many`."""
+
+    recipient_id: int
+    channel: str
+    reply: Reply
+    dedupe_key: str
+    not_before: datetime | None = None
+
+
+async def enqueue_many(
+    session: AsyncSession, messages: Sequence[Outgoing], now: datetime
+) -> set[str]:
+    """As `enqueue`, for many messages in one statement (a fan-out to thousands); the dedupe
+    keys that were new."""
+    if not messages:
+        return set()
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    rows = [
+        {
+            "recipient_id": m.recipient_id,
+            "channel": m.channel,
+            "message": m.reply.to_dict(),
+            "dedupe_key": m.dedupe_key,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": max(now, m.not_before) if m.not_before else now,
+            "created_at": now,
+        }
+        for m in messages
+    ]
+    statement = (
+        insert(Delivery)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(Delivery.dedupe_key)
+    )
+    connection = await session.connection()  # Core executemany: one cached statement
+    return set((await connection.execute(statement, rows)).scalars())
 
 
 async def claim(session: AsyncSession, now: datetime, limit: int) -> list[Delivery]:
