@@ -6,7 +6,7 @@ release delivers through them.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +23,15 @@ class Channel(Protocol):
     async def send(self, person_id: int, reply: Reply, key: str | None = None) -> None:
         """Deliver `reply`. `key` is the outbox's dedupe key: a channel that can should use it
         so that a second send of the same delivery (after a sender died mid-send) is a no-op."""
+        ...
+
+
+@runtime_checkable
+class DeliveryCheck(Protocol):
+    """A channel that can tell whether a message it sent with a dedupe key has arrived."""
+
+    async def delivered(self, person_id: int, key: str) -> bool:
+        """Asked before sending again a delivery whose earlier try may have gone through."""
         ...
 
 
