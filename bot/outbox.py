@@ -241,18 +241,22 @@ class Sender:
         self, row: Claimed, lease: Lease, results: list[Result], outcome: Outcome
     ) -> None:
         pace = self.pacing.of(row.channel)
-        if pace.pause_left() > DEFER_AFTER.total_seconds():
-            waiting = f"{row.channel} asked us to slow down; waiting"
-            results.append(Result(row, waiting, retry_after=pace.pause_left(), tried=False))
-        else:
+        while True:
+            if (left := pace.pause_left()) > DEFER_AFTER.total_seconds():
+                waiting = f"{row.channel} asked us to slow down; waiting"
+                results.append(Result(row, waiting, retry_after=left, tried=False))
+                break
             await pace.wait()
             async with self.in_flight:
+                if pace.pause_left() > 0:
+                    continue  # a 429 came back while this one queued for a place
                 if not await self._still_ours(row, lease):
                     return  # our lease ran out and another sender has the row now
                 result = await self._attempt(row)
-            if result.retry_after is not None:
-                pace.slow_down(result.retry_after)
-            results.append(result)
+                if result.retry_after is not None:
+                    pace.slow_down(result.retry_after)
+                results.append(result)
+                break
         if len(results) >= FLUSH_EVERY:
             await self._flush(lease, results, outcome)
 

@@ -109,6 +109,7 @@ class FakeSlack:
         self._channels: dict[str, Bucket] = {}
         self._stamps = itertools.count(1)
         self._limits: dict[str, list[int]] = defaultdict(list)
+        self._failures: dict[str, list[int]] = defaultdict(list)
         self._arrived = asyncio.Condition()
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
@@ -135,6 +136,10 @@ class FakeSlack:
     def rate_limit(self, method: str, retry_after: int = 1, times: int = 1) -> None:
         """Answer the next `times` calls of `method` with 429 and this Retry-After."""
         self._limits[method] += [retry_after] * times
+
+    def fail(self, method: str, status: int = 500, times: int = 1) -> None:
+        """Answer the next `times` calls of `method` with this server error (nothing kept)."""
+        self._failures[method] += [status] * times
 
     async def _record(self, call: Call) -> None:
         async with self._arrived:
@@ -165,6 +170,10 @@ class FakeSlack:
                 status=429,
                 headers={"Retry-After": str(retry_after)},
             )
+        if self._failures[method]:
+            status = self._failures[method].pop(0)
+            await self._record(Call(f"{status}:{method}", body))
+            return web.json_response({"ok": False, "error": "fatal_error"}, status=status)
         await self._record(Call(method, body))
         if method == "chat.postMessage":
             return await self._post(body)
