@@ -25,7 +25,7 @@ from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.channels import Channel, DeliveryCheck, Unreachable
+from bot.channels import Channel, DeliveryCheck, Prefetch, Unreachable
 from bot.clock import Clock
 from bot.messages import Reply
 from bot.pacing import Pacing
@@ -230,12 +230,25 @@ class Sender:
         if not claimed:
             return outcome
         lease = Lease({row.id for row in claimed}, claimed[0].held)
+        await self._prefetch(claimed)
         results: list[Result] = []
         async with asyncio.TaskGroup() as tasks:
             for row in claimed:
                 tasks.create_task(self._deliver(row, lease, results, outcome))
         await self._flush(lease, results, outcome)
         return outcome
+
+    async def _prefetch(self, claimed: list[Claimed]) -> None:
+        """Let channels that can look up a claim's people in one query, not one per send."""
+        for name in {row.channel for row in claimed}:
+            channel = self.channels.get(name)
+            if isinstance(channel, Prefetch):
+                try:
+                    await channel.prefetch(
+                        [row.recipient_id for row in claimed if row.channel == name]
+                    )
+                except Exception as error:  # each send looks up for itself then
+                    log.warning("prefetch for %s failed: %r", name, error)
 
     async def _deliver(
         self, row: Claimed, lease: Lease, results: list[Result], outcome: Outcome

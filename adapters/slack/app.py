@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Collection
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
-from aiohttp import web
+from aiohttp import ClientSession, web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
@@ -22,7 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.background import BackgroundWork
 from adapters.slack import blocks
-from bot.channels import Unreachable, identity_on
+from bot.channels import Unreachable, identities_on, identity_on
 from bot.core import PlaceBot
 from bot.messages import Actor, Command, Reply
 from bot.outbox import RateLimited
@@ -91,6 +91,7 @@ class SlackEdge:
         self.outbox = outbox_client(settings)
         # Slack user -> DM channel id; a DM's id never changes, so a fan-out costs one call each.
         self.dm_channels: dict[str, str] = {}
+        self.slack_users: dict[int, str] = {}  # person -> Slack user id (identities never move)
         # Listeners run before the response goes back: commands and buttons ack and queue their
         # work at once (no polling for the ack), forms are checked first so errors can be shown.
         self.app = AsyncApp(
@@ -232,7 +233,7 @@ class SlackEdge:
         try:
             await self._post_dm(self.outbox, user_id, reply, metadata)
         except SlackApiError as error:
-            raise self._translated(error, person_id) from error
+            raise self._translated(error, person_id, user_id) from error
 
     async def delivered(self, person_id: int, key: str) -> bool:
         """Whether the DM's recent messages include one sent with this outbox key."""
@@ -243,7 +244,7 @@ class SlackEdge:
                 channel=channel, limit=HISTORY_LOOKBACK, include_all_metadata=True
             )
         except SlackApiError as error:
-            raise self._translated(error, person_id) from error
+            raise self._translated(error, person_id, user_id) from error
         for message in history.get("messages") or []:
             metadata = message.get("metadata") or {}
             if metadata.get("event_type") == DELIVERY_EVENT and (
@@ -262,10 +263,26 @@ class SlackEdge:
                 raise
             raise limited from error
 
+    async def prefetch(self, person_ids: Collection[int]) -> None:
+        """The Slack users of a claim's people, in one query."""
+        missing = [p for p in person_ids if p not in self.slack_users]
+        if missing:
+            async with self.bot.sessions() as session:
+                self.slack_users |= await identities_on(session, missing, "slack")
+        if self.outbox.session is None:  # one connection pool for the outbox's calls
+            self.outbox.session = ClientSession()
+
+    async def close(self) -> None:
+        if self.outbox.session is not None:
+            await self.outbox.session.close()
+            self.outbox.session = None
+
     async def _slack_user(self, person_id: int) -> str:
-        async with self.bot.sessions() as session:
-            identity = await identity_on(session, person_id, "slack")
-        return identity.external_id
+        if (user := self.slack_users.get(person_id)) is None:
+            async with self.bot.sessions() as session:
+                user = (await identity_on(session, person_id, "slack")).external_id
+            self.slack_users[person_id] = user
+        return user
 
     async def _dm(self, client: AsyncWebClient, user_id: str) -> str:
         """The DM channel with the person: conversations.open once, then from memory."""
@@ -287,12 +304,14 @@ class SlackEdge:
         extra = {"metadata": metadata} if metadata else {}
         await client.chat_postMessage(channel=channel, **blocks.message(reply), **extra)
 
-    def _translated(self, error: SlackApiError, person_id: int) -> Exception:
+    def _translated(self, error: SlackApiError, person_id: int, user_id: str) -> Exception:
         """Slack's answers as the outbox understands them: wait, give up on this person, or
         (anything else) try again later."""
         if (limited := rate_limited(error)) is not None:
             return limited
         code = str(error.response.get("error", ""))
+        if code == "channel_not_found":  # the DM we remembered is gone: open it afresh
+            self.dm_channels.pop(user_id, None)
         if code in GONE:
             return Unreachable(f"Slack cannot reach person {person_id}: {code}")
         return error
