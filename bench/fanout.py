@@ -1,12 +1,13 @@
 """A nudge fan-out through Slack at the rate Slack allows, on SQLite and on PostgreSQL.
 
-    .venv/bin/python -m bench.fanout [--people 20000] [--rate 200]
+    .venv/bin/python -m bench.fanout [--people 20000] [--rate 200] [--sender-rate 250]
 
 For each database: `--people` people with Slack identities and one due nudge-like delivery
 each, written in bulk; then a real `placebot worker` process delivers them through the fake
 Slack Web API on loopback (in this process), which allows `--rate` chat.postMessage calls a
 second across the workspace and one a second per channel, answering 429 with Retry-After
-beyond either. The worker is told the same rate (PLACEBOT_SEND_RATES). Prints deliveries per
+beyond either. The worker is told the same rate (PLACEBOT_SEND_RATES), or `--sender-rate` to
+see how it backs off from 429s when set too high. Prints deliveries per
 second against the allowed rate (target at least 0.9), duplicates and losses (both must be 0),
 and the 429s seen. Then, when `bench/digest_compose.py` is there, the time to compose the HEI
 digests (target under 5 s).
@@ -88,7 +89,7 @@ async def statuses(url: str) -> dict[str, int]:
         await engine.dispose()
 
 
-async def fanout(kind: str, people: int, rate: float) -> Run:
+async def fanout(kind: str, people: int, rate: float, sender_rate: float) -> Run:
     async with database(kind) as url:
         engine = make_engine(url)
         try:
@@ -101,7 +102,7 @@ async def fanout(kind: str, people: int, rate: float) -> Run:
                 "SLACK_BOT_TOKEN": "xoxb-bench",
                 "SLACK_SIGNING_SECRET": "bench-signing-secret",
                 "SLACK_API_URL": slack.api_url,
-                "PLACEBOT_SEND_RATES": f"slack={rate:g}",
+                "PLACEBOT_SEND_RATES": f"slack={sender_rate:g}",
                 "PLACEBOT_OUTBOX_POLL_SECONDS": "0.5",
             }
             log = open(os.environ.get("BENCH_SERVER_LOG", os.devnull), "ab")  # noqa: SIM115, ASYNC230
@@ -159,17 +160,18 @@ async def digests() -> None:
         print(f"digest compose ({kind}, 500 HEI leads, 100,000 placements; target < 5 s): {shown}")
 
 
-async def main(people: int, rate: float) -> None:
+async def main(people: int, rate: float, sender_rate: float) -> None:
     print(
         f"fan-out: {people:,} nudges to distinct people through a fake Slack Web API allowing "
-        f"{rate:g} chat.postMessage/s across the workspace and 1/s per channel (429 beyond)"
+        f"{rate:g} chat.postMessage/s across the workspace and 1/s per channel (429 beyond); "
+        f"the worker paces Slack at {sender_rate:g}/s"
     )
     print(
         f"{'database':<11} {'seconds':>8} {'msg/s':>8} {'of rate':>8} {'dupes':>6} "
         f"{'losses':>7} {'429s':>5}"
     )
     for kind in ("sqlite", "postgresql"):
-        run = await fanout(kind, people, rate)
+        run = await fanout(kind, people, rate, sender_rate)
         verdict = (
             "ok" if run.per_second >= 0.9 * rate and not run.duplicates + run.losses else "MISSED"
         )
@@ -186,8 +188,11 @@ def cli() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=20_000)
     parser.add_argument("--rate", type=float, default=200, help="allowed posts a second")
+    parser.add_argument(
+        "--sender-rate", type=float, help="the worker's pace for Slack (default: --rate)"
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.people, args.rate))
+    asyncio.run(main(args.people, args.rate, args.sender_rate or args.rate))
 
 
 if __name__ == "__main__":

@@ -2,9 +2,10 @@
 
 Each channel gets a leaky bucket (aiolimiter) at its configured rate, with a burst of a tenth of
 a second's worth, so sends arrive spread out rather than in clumps a platform would refuse.
-A 429 pauses the whole channel for the Retry-After the platform asked for and halves its
-rate; the rate then climbs back to the configured one over `RECOVERY_SECONDS` without another
-429. Pacing is in real time (the event loop's clock), whatever clock the outbox rows use.
+A 429 pauses the whole channel for the Retry-After the platform asked for and halves its rate
+(once for the 429s of sends already in flight); the rate then climbs back to the configured
+one over `RECOVERY_SECONDS` without another 429. Pacing is in real time (the event loop's
+clock), whatever clock the outbox rows use.
 """
 
 from __future__ import annotations
@@ -61,8 +62,9 @@ class Pace:
         """The platform said 429: pause everyone, and go at half the rate for a while."""
         now = self._now()
         self.limited += 1
+        already = now < self.paused_until  # sent before the first 429 came back: one episode
         self.paused_until = max(self.paused_until, now + max(retry_after, 0.0))
-        if self.configured is None or self.rate is None:
+        if self.configured is None or self.rate is None or already:
             return
         self.rate = max(self.configured * SLOWEST_SHARE, self.rate / 2)
         self._slowed_to, self._slowed_at = self.rate, self.paused_until

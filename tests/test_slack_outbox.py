@@ -4,11 +4,12 @@ repeated try after a failure that finds the message already there and posts noth
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.slack.app import DELIVERY_EVENT, SlackEdge
@@ -40,9 +41,10 @@ class Rig:
             return list((await session.execute(select(Delivery).order_by(Delivery.id))).scalars())
 
 
+@asynccontextmanager
 async def started(
     slack: FakeSlack, engine: AsyncEngine, settings: Settings, clock: FixedClock
-) -> Rig:
+) -> AsyncIterator[Rig]:
     configured = settings.model_copy(
         update={
             "slack_signing_secret": wire.SIGNING_SECRET,
@@ -51,13 +53,17 @@ async def started(
         }
     )
     bot = PlaceBot(make_sessionmaker(engine), configured, clock)
-    return Rig(slack, SlackEdge(bot, configured), bot, engine, clock)
+    edge = SlackEdge(bot, configured)
+    try:
+        yield Rig(slack, edge, bot, engine, clock)
+    finally:
+        await edge.close()
 
 
 @pytest.fixture
 async def rig(engine: AsyncEngine, settings: Settings, clock: FixedClock) -> AsyncIterator[Rig]:
-    async with FakeSlack() as slack:
-        yield await started(slack, engine, settings, clock)
+    async with FakeSlack() as slack, started(slack, engine, settings, clock) as rig:
+        yield rig
 
 
 async def test_a_delivery_is_a_dm_carrying_its_key_and_the_dm_is_opened_once(rig: Rig) -> None:
@@ -99,8 +105,7 @@ async def test_a_429_from_slack_puts_the_row_back_and_pauses_slack(rig: Rig) -> 
 async def test_per_channel_limit_answers_429_for_a_second_post_to_the_same_dm(
     engine: AsyncEngine, settings: Settings, clock: FixedClock
 ) -> None:
-    async with FakeSlack(channel_rate=1) as slack:
-        rig = await started(slack, engine, settings, clock)
+    async with FakeSlack(channel_rate=1) as slack, started(slack, engine, settings, clock) as rig:
         [person] = await queue_fanout(engine, 1, clock.now())
         await rig.edge.send(person, nudge(1), "nudge:a")
         with pytest.raises(outbox.RateLimited) as limited:
@@ -113,8 +118,7 @@ async def test_per_channel_limit_answers_429_for_a_second_post_to_the_same_dm(
 async def test_a_slack_server_error_is_retried_later_without_a_second_message(
     engine: AsyncEngine, settings: Settings, clock: FixedClock
 ) -> None:
-    async with FakeSlack(delay=0.5) as slack:
-        rig = await started(slack, engine, settings, clock)
+    async with FakeSlack(delay=0.5) as slack, started(slack, engine, settings, clock) as rig:
         [person] = await queue_fanout(engine, 1, clock.now())
         # The post arrives but its answer never comes in time: the try is in doubt.
         sender = outbox.Sender(rig.bot.sessions, {"slack": rig.edge}, clock, lease=outbox.LEASE)
@@ -134,3 +138,25 @@ async def test_a_slack_server_error_is_retried_later_without_a_second_message(
         assert (row.status, row.attempts, row.maybe_sent) == ("sent", 3, False)
         assert len(slack.messages[f"D{slack_user(person)}"]) == 1
         assert len(slack.named("chat.postMessage")) == 1
+
+
+async def test_a_fanout_looks_up_its_people_once_a_claim_and_opens_each_dm_once(
+    rig: Rig,
+) -> None:
+    people = await queue_fanout(rig.engine, 30, rig.clock.now())
+    lookups: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if "FROM identities" in statement:
+            lookups.append(statement)
+
+    event.listen(rig.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        outcome = await rig.sender(batch=30).run_once()
+    finally:
+        event.remove(rig.engine.sync_engine, "before_cursor_execute", count)
+    assert outcome.sent == 30
+    assert len(lookups) == 1
+    assert len(rig.slack.named("conversations.open")) == 30
+    assert len(rig.slack.named("chat.postMessage")) == 30
+    assert {len(rig.slack.messages[f"D{slack_user(p)}"]) for p in people} == {1}

@@ -244,6 +244,9 @@ class SlackEdge:
                 channel=channel, limit=HISTORY_LOOKBACK, include_all_metadata=True
             )
         except SlackApiError as error:
+            if error.response.get("error") == "missing_scope":  # an app installed before im:history
+                log.warning("Slack: add the im:history scope, or a resend after a crash may repeat")
+                return False
             raise self._translated(error, person_id, user_id) from error
         for message in history.get("messages") or []:
             metadata = message.get("metadata") or {}
