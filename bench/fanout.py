@@ -104,6 +104,7 @@ async def fanout(kind: str, people: int, rate: float, sender_rate: float) -> Run
                 "SLACK_API_URL": slack.api_url,
                 "PLACEBOT_SEND_RATES": f"slack={sender_rate:g}",
                 "PLACEBOT_OUTBOX_POLL_SECONDS": "0.5",
+                "PLACEBOT_SCHEDULE_GRACE_HOURS": "0.001",  # no catch-up runs of the schedules
             }
             log = open(os.environ.get("BENCH_SERVER_LOG", os.devnull), "ab")  # noqa: SIM115, ASYNC230
             worker = await asyncio.create_subprocess_exec(

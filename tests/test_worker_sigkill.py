@@ -72,6 +72,7 @@ async def test_a_worker_killed_mid_fanout_and_restarted_sends_each_message_once(
             "PLACEBOT_OUTBOX_LEASE_SECONDS": str(LEASE_SECONDS),
             "PLACEBOT_OUTBOX_POLL_SECONDS": "0.2",
             "PLACEBOT_SEND_RATES": "slack=40",
+            "PLACEBOT_SCHEDULE_GRACE_HOURS": "0.001",  # no catch-up runs of the schedules
             "PYTHONUNBUFFERED": "1",
         }
 
