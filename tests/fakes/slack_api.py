@@ -26,6 +26,7 @@ import json
 import math
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -242,6 +243,11 @@ class FakeSlack:
 
     def named(self, method: str) -> list[Call]:
         return [call for call in self.calls if call.method == method]
+
+    async def wait_until(self, test: Callable[[], bool], seconds: float = 10) -> None:
+        """Return once `test()` holds, checked as each call arrives (`seconds` at most)."""
+        async with asyncio.timeout(seconds), self._arrived:
+            await self._arrived.wait_for(test)
 
     async def wait_for(self, method: str, count: int = 1) -> list[Call]:
         """The calls of `method` once there are at least `count` of them (5 s at most)."""
