@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -63,3 +64,8 @@ async def run(engine: AsyncEngine, settings: Settings) -> None:
     except asyncio.CancelledError:
         log.info("worker stopping")
         raise
+    finally:
+        for channel in worker.sender.channels.values():
+            if close := getattr(channel, "close", None):
+                with contextlib.suppress(Exception):
+                    await close()

@@ -6,7 +6,8 @@ release delivers through them.
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Collection
+from typing import Protocol, runtime_checkable
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +27,24 @@ class Channel(Protocol):
         ...
 
 
+@runtime_checkable
+class DeliveryCheck(Protocol):
+    """A channel that can tell whether a message it sent with a dedupe key has arrived."""
+
+    async def delivered(self, person_id: int, key: str) -> bool:
+        """Asked before sending again a delivery whose earlier try may have gone through."""
+        ...
+
+
+@runtime_checkable
+class Prefetch(Protocol):
+    """A channel that sends faster when told the people of a claim up front."""
+
+    async def prefetch(self, person_ids: Collection[int]) -> None:
+        """Look up what sends to these people will need, in one go."""
+        ...
+
+
 class Unreachable(Exception):
     """The person has no identity on this channel."""
 
@@ -41,4 +60,18 @@ async def identity_on(session: AsyncSession, person_id: int, platform: str) -> I
     ).scalar_one_or_none()
     if found is None:
         raise Unreachable(f"person {person_id} has no {platform} identity")
+    return found
+
+
+async def identities_on(
+    session: AsyncSession, person_ids: Collection[int], platform: str
+) -> dict[int, str]:
+    """Each person's external id on this platform, for those who have one, in one query."""
+    found: dict[int, str] = {}
+    for person_id, external_id in await session.execute(
+        select(Identity.person_id, Identity.external_id)
+        .where(Identity.person_id.in_(list(person_ids)), Identity.platform == platform)
+        .order_by(Identity.id.desc())
+    ):
+        found[person_id] = external_id  # the oldest wins, as in identity_on
     return found

@@ -24,6 +24,8 @@ from bot.schedule import Job, JobContext, WallClockCron, catch_up
 
 log = logging.getLogger(__name__)
 
+OUTBOX_LANES = 2
+
 
 @dataclass(frozen=True)
 class Schedule:
@@ -44,7 +46,7 @@ class Worker:
     ) -> None:
         self.ctx = ctx
         self.leadership = leadership
-        self.sender = Sender(ctx.sessions, channels, ctx.clock)
+        self.sender = Sender.configured(ctx.sessions, channels, ctx.clock, ctx.settings)
         self.schedules = schedules
         settings = ctx.settings
         self.grace = timedelta(hours=settings.placebot_schedule_grace_hours)
@@ -55,7 +57,9 @@ class Worker:
     async def run(self) -> None:
         """Until cancelled."""
         async with asyncio.TaskGroup() as tasks:
-            tasks.create_task(self._send_forever(), name="outbox sender")
+            # Two claims in flight: one's last sends overlap the next one's first.
+            for lane in range(OUTBOX_LANES):
+                tasks.create_task(self._send_forever(), name=f"outbox sender {lane}")
             tasks.create_task(self._lead_forever(), name="schedule leader")
 
     async def run_schedule(self, schedule: Schedule) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///placebot.db"
@@ -56,6 +56,14 @@ class Settings(BaseSettings):
     placebot_leader_retry_seconds: float = Field(default=5, gt=0)
     # How often senders look for due messages when the outbox was empty.
     placebot_outbox_poll_seconds: float = Field(default=2, gt=0)
+    # Outbox pace per channel, messages a second per worker ("slack=50,teams=15,email=10"); a
+    # channel not named is not held back. A platform's 429 pauses and slows its channel.
+    placebot_send_rates: str = "slack=50,teams=15,email=10"
+    # Sends in flight at once per worker, and rows taken per claim.
+    placebot_outbox_concurrency: int = Field(default=16, ge=1, le=256)
+    placebot_outbox_batch: int = Field(default=100, ge=1, le=1000)
+    # How long a sender holds the rows it claimed; a dead sender's rows come back after it.
+    placebot_outbox_lease_seconds: float = Field(default=300, ge=1)
 
     # Nudges: how far ahead each rule looks, and how long an answer may take before the nudge
     # counts as ignored (three ignored in a row pause the person).
@@ -75,3 +83,33 @@ class Settings(BaseSettings):
     @cached_property
     def timezone(self) -> ZoneInfo:
         return ZoneInfo(self.placebot_timezone)
+
+    @field_validator("placebot_send_rates")
+    @classmethod
+    def _rates_parse(cls, text: str) -> str:
+        parse_rates(text)
+        return text
+
+    @cached_property
+    def send_rates(self) -> dict[str, float]:
+        """PLACEBOT_SEND_RATES as {channel: messages per second}."""
+        return parse_rates(self.placebot_send_rates)
+
+
+def parse_rates(text: str) -> dict[str, float]:
+    """`"slack=50,teams=15"` as {channel: messages per second}; ValueError says how to fix it."""
+    rates: dict[str, float] = {}
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        name, sep, value = part.partition("=")
+        try:
+            rate = float(value)
+        except ValueError:
+            rate = 0.0
+        if not sep or not name.strip() or not 0 < rate < float("inf"):
+            raise ValueError(
+                f"{part.strip()!r} is not channel=messages per second, e.g. slack=50,teams=15"
+            )
+        rates[name.strip().lower()] = rate
+    return rates

@@ -338,6 +338,9 @@ class Delivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    # A try may have reached the person (its sender died mid-send, or the answer never came):
+    # the next try asks the channel whether it arrived before sending again.
+    maybe_sent: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Nudge(Base):

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import math
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import demo, outbox
 from bot.clock import FixedClock
 from bot.messages import Button, Fact, Item, Reply
+from bot.pacing import Pacing
 from config.settings import Settings
 from storage.engine import make_engine, make_sessionmaker
 from storage.tables import Delivery
@@ -177,9 +180,199 @@ async def test_a_sender_whose_lease_ran_out_does_not_send_what_another_took(
     slow, quick = Recorder(), Recorder()
     async with chat.bot.sessions.begin() as session:
         [row] = await outbox.claim(session, clock.now(), 10)  # the slow sender's claim
-        held = row.next_attempt_at
     clock.at += outbox.LEASE  # it stalls past its lease; another sender claims and sends
     assert (await outbox.Sender(chat.bot.sessions, {"local": quick}, clock).run_once()).sent == 1
     slow_sender = outbox.Sender(chat.bot.sessions, {"local": slow}, clock)
-    assert await slow_sender._renew(row.id, held) is None  # the slow one finds it gone
+    lease = outbox.Lease({row.id}, row.held)
+    assert await slow_sender._still_ours(row, lease) is False  # the slow one finds it gone
     assert (len(quick.sent), len(slow.sent)) == (1, 0)
+
+
+class Gate(Recorder):
+    """A channel whose sends wait until `opens` of them are in flight together, or until
+    `release` is set; counts how many were ever in flight at once."""
+
+    def __init__(self, opens: int = 0, failure: Exception | None = None) -> None:
+        super().__init__(failure)
+        self.opens = opens
+        self.in_flight = 0
+        self.most = 0
+        self.entered = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def send(self, person_id: int, reply: Reply, key: str | None = None) -> None:
+        self.in_flight += 1
+        self.most = max(self.most, self.in_flight)
+        self.entered.set()
+        if self.in_flight == self.opens:
+            self.release.set()
+        await self.release.wait()
+        self.in_flight -= 1
+        await super().send(person_id, reply, key)
+
+
+async def test_sends_go_concurrently_up_to_the_limit(chat: Chat, clock: FixedClock) -> None:
+    for n in range(10):
+        await queue(chat, clock, f"nudge:{n}:g", recipient=1 + n % 7)
+    channel = Gate(opens=4)  # with one send at a time this would wait for ever
+    sender = outbox.Sender(chat.bot.sessions, {"local": channel}, clock, concurrency=4)
+    async with asyncio.timeout(30):
+        outcome = await sender.run_once()
+    assert (outcome.claimed, outcome.sent, channel.most) == (10, 10, 4)
+    assert {row.status for row in await rows(chat)} == {"sent"}
+
+
+async def test_a_429_puts_the_row_back_and_slows_its_channel_for_every_send(
+    chat: Chat, clock: FixedClock
+) -> None:
+    async with chat.bot.sessions.begin() as session:
+        for n in range(4):
+            await outbox.enqueue(session, 1 + n, "slack", NUDGE, f"nudge:{n}:h", clock.now())
+        for n in range(2):
+            await outbox.enqueue(session, 1 + n, "local", NUDGE, f"digest:{n}:h", clock.now())
+    slack = Recorder()
+    slack.name = "slack"
+    limited_once = [outbox.RateLimited(30)]
+
+    async def send(person_id: int, reply: Reply, key: str | None = None) -> None:
+        if limited_once:
+            raise limited_once.pop()
+        slack.sent.append((person_id, reply))
+
+    slack.send = send  # type: ignore[method-assign]
+    local = Recorder()
+    pacing = Pacing({"slack": 100})
+    sender = outbox.Sender(
+        chat.bot.sessions, {"slack": slack, "local": local}, clock, concurrency=1, pacing=pacing
+    )
+    outcome = await sender.run_once()
+    assert (outcome.sent, outcome.retried, outcome.deferred) == (2, 1, 3)
+    assert (slack.sent, len(local.sent)) == ([], 2)
+    pace = pacing.of("slack")
+    assert (pace.limited, pace.rate) == (1, 50)  # half the rate after the pause, for everyone
+    assert pace.pause_left() > 0 and pacing.paused() == ["slack"]
+    waiting = [row for row in await rows(chat) if row.channel == "slack"]
+    assert {(row.status, row.attempts) for row in waiting} == {("pending", 0)}
+    assert [row.next_attempt_at for row in waiting].count(clock.now() + timedelta(seconds=30)) == 1
+    assert all(row.next_attempt_at > clock.now() + outbox.DEFER_AFTER for row in waiting)
+    clock.at += timedelta(minutes=1)
+    async with chat.bot.sessions.begin() as session:  # a paused channel's rows stay put
+        assert await outbox.claim(session, clock.now(), 10, skip_channels=pacing.paused()) == []
+
+
+async def test_a_server_error_backs_off_and_the_next_try_asks_first(
+    chat: Chat, clock: FixedClock
+) -> None:
+    await queue(chat, clock, "nudge:1:i")
+    channel = Checking(ConnectionError("502 Bad Gateway"))
+    sender = outbox.Sender(chat.bot.sessions, {"local": channel}, clock)
+    assert (await sender.run_once()).retried == 1
+    [row] = await rows(chat)
+    assert (row.status, row.attempts, row.maybe_sent) == ("pending", 1, True)
+    assert row.next_attempt_at == clock.now() + outbox.FIRST_RETRY
+    channel.failure = None
+    channel.arrived.add("nudge:1:i")  # the 502 came after the platform had it
+    clock.at = row.next_attempt_at
+    assert (await sender.run_once()).sent == 1
+    [row] = await rows(chat)
+    assert (row.status, row.attempts, row.maybe_sent, channel.sent) == ("sent", 2, False, [])
+    assert channel.asked == ["nudge:1:i"]
+
+
+class Checking(Recorder):
+    """A channel that can tell whether a key arrived (as Slack can from message metadata)."""
+
+    def __init__(self, failure: Exception | None = None) -> None:
+        super().__init__(failure)
+        self.arrived: set[str] = set()
+        self.asked: list[str] = []
+
+    async def send(self, person_id: int, reply: Reply, key: str | None = None) -> None:
+        await super().send(person_id, reply, key)
+        self.arrived.add(key or "")
+
+    async def delivered(self, person_id: int, key: str) -> bool:
+        self.asked.append(key)
+        return key in self.arrived
+
+
+async def test_a_dead_senders_rows_are_checked_and_sent_only_where_missing(
+    chat: Chat, clock: FixedClock
+) -> None:
+    for n in range(4):
+        await queue(chat, clock, f"nudge:{n}:j", recipient=1 + n)
+    channel = Checking()
+    async with chat.bot.sessions.begin() as session:
+        claimed = await outbox.claim(session, clock.now(), 10)  # then the sender dies...
+    assert not any(row.maybe_sent for row in claimed)
+    channel.arrived |= {"nudge:0:j", "nudge:1:j"}  # ...having sent two of them
+    clock.at += outbox.LEASE
+    outcome = await outbox.Sender(chat.bot.sessions, {"local": channel}, clock).run_once()
+    assert outcome.sent == 4
+    assert sorted(channel.asked) == [f"nudge:{n}:j" for n in range(4)]
+    assert sorted(key for key in channel.arrived) == [f"nudge:{n}:j" for n in range(4)]
+    assert [person for person, _reply in channel.sent] == [3, 4]  # only the two missing
+    assert {(row.status, row.maybe_sent) for row in await rows(chat)} == {("sent", False)}
+
+
+async def test_a_stalled_sender_never_records_over_the_row_another_sender_took(
+    chat: Chat, clock: FixedClock
+) -> None:
+    await queue(chat, clock, "nudge:1:k")
+    stalled = Gate(failure=ConnectionError("reset"))
+    slow = asyncio.create_task(
+        outbox.Sender(chat.bot.sessions, {"local": stalled}, clock).run_once()
+    )
+    await stalled.entered.wait()  # mid-send, its lease runs out
+    clock.at += outbox.LEASE
+    quick = Recorder()
+    assert (await outbox.Sender(chat.bot.sessions, {"local": quick}, clock).run_once()).sent == 1
+    stalled.release.set()  # the stalled send now fails, too late to be recorded
+    await slow
+    [row] = await rows(chat)
+    assert (row.status, row.attempts, row.last_error, row.sent_at) == ("sent", 1, None, clock.now())
+    assert len(quick.sent) == 1
+
+
+async def test_a_long_claim_renews_its_lease_so_no_other_sender_takes_its_rows(
+    chat: Chat, clock: FixedClock
+) -> None:
+    for n in range(6):
+        await queue(chat, clock, f"nudge:{n}:l", recipient=1 + n)
+    lease = timedelta(seconds=30)
+    other = outbox.Sender(chat.bot.sessions, {"local": Recorder()}, clock, lease=lease)
+    stolen: list[int] = []
+
+    class Slow(Recorder):
+        async def send(self, person_id: int, reply: Reply, key: str | None = None) -> None:
+            clock.at += lease / 2  # each send takes half a lease
+            stolen.append((await other.run_once()).claimed)
+            await super().send(person_id, reply, key)
+
+    channel = Slow()
+    sender = outbox.Sender(chat.bot.sessions, {"local": channel}, clock, lease=lease, concurrency=1)
+    assert (await sender.run_once()).sent == 6
+    assert stolen == [0] * 6 and len(channel.sent) == 6
+    assert {(row.status, row.attempts) for row in await rows(chat)} == {("sent", 1)}
+
+
+async def test_outcomes_are_written_per_batch_not_per_message(
+    chat: Chat, clock: FixedClock, engine: AsyncEngine
+) -> None:
+    for n in range(60):
+        await queue(chat, clock, f"digest:{n}:m", recipient=1 + n % 7)
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if statement.lstrip().upper().startswith(("UPDATE", "INSERT", "DELETE")):
+            statements.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        outcome = await outbox.Sender(
+            chat.bot.sessions, {"local": Recorder()}, clock, batch=60
+        ).run_once()
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
+    assert outcome.sent == 60
+    assert len(statements) <= 1 + math.ceil(60 / outbox.FLUSH_EVERY) + 1

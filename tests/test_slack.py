@@ -149,7 +149,11 @@ async def test_a_retried_command_stores_one_offer(rig: SlackRig) -> None:
         None,
         **{"X-Slack-Retry-Num": "2", "X-Slack-Retry-Reason": "http_timeout"},
     )
-    await asyncio.sleep(0.5)  # the three are handled concurrently; whichever wins answers
+    # The three are handled concurrently; whichever wins answers, and no other may.
+    await rig.slack.wait_until(
+        lambda: any(c.method.startswith("response:") for c in rig.slack.calls)
+    )
+    await asyncio.sleep(0.5)
     answered = [c for c in rig.slack.calls if c.method.startswith("response:")]
     assert len(answered) == 1
     assert "is in the register" in answered[0].body["text"]

@@ -10,6 +10,14 @@
 `slack.response_url("x")` gives a response_url whose posts are recorded under "response:x".
 File uploads (`files_upload_v2`) work: the upload URL points here, and the bytes are recorded
 as an "upload" call (`body["file_id"]`, `body["data"]`).
+
+Like Slack, it can hold chat.postMessage to a rate, answering 429 with Retry-After beyond it,
+and keeps each channel's messages (with their metadata) for conversations.history:
+
+    async with FakeSlack(workspace_rate=200, channel_rate=1, delay=0.05) as slack:
+        ...
+        assert [len(m) for m in slack.messages.values()] == [1] * people
+        print(slack.limited)   # 429s answered
 """
 
 from __future__ import annotations
@@ -17,8 +25,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import math
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -32,6 +42,28 @@ class Call:
     method: str
     body: dict[str, Any]
     at: float = field(default_factory=time.monotonic)
+
+
+class Bucket:
+    """A token bucket: `rate` a second, bursts up to `burst`; how long until the next token."""
+
+    def __init__(self, rate: float, burst: float) -> None:
+        self.rate, self.burst = rate, burst
+        self.tokens, self.at = burst, time.monotonic()
+
+    def take(self) -> float:
+        """0 when a token was taken, else the seconds until one will be there."""
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return 0.0
+        return (1 - self.tokens) / self.rate
+
+
+def _truthy(value: Any) -> bool:
+    return value in (True, 1, "1", "true", "True")
 
 
 def _answer(method: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -54,8 +86,6 @@ def _answer(method: str, body: dict[str, Any]) -> dict[str, Any]:
         }
     if method == "conversations.open":
         return {"ok": True, "channel": {"id": "D" + str(body.get("users", "x"))[:10]}}
-    if method == "chat.postMessage":
-        return {"ok": True, "channel": body.get("channel"), "ts": f"{time.time():.6f}"}
     if method == "apps.connections.open":
         return {"ok": True, "url": body["_socket_url"]}
     if method == "files.getUploadURLExternal":
@@ -69,9 +99,25 @@ def _answer(method: str, body: dict[str, Any]) -> dict[str, Any]:
 
 
 class FakeSlack:
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        workspace_rate: float | None = None,
+        channel_rate: float | None = None,
+        delay: float = 0.0,
+    ) -> None:
+        """`workspace_rate`, `channel_rate`: chat.postMessage calls a second allowed in all and
+        in each channel (bursts of one second's worth); `delay`: seconds each post takes to
+        answer, after the message has arrived."""
         self.calls: list[Call] = []
+        self.messages: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.limited = 0
+        self.delay = delay
+        self._workspace = Bucket(workspace_rate, workspace_rate) if workspace_rate else None
+        self._channel_rate = channel_rate
+        self._channels: dict[str, Bucket] = {}
+        self._stamps = itertools.count(1)
         self._limits: dict[str, list[int]] = defaultdict(list)
+        self._failures: dict[str, list[int]] = defaultdict(list)
         self._arrived = asyncio.Condition()
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
@@ -101,6 +147,10 @@ class FakeSlack:
         """Answer the next `times` calls of `method` with 429 and this Retry-After."""
         self._limits[method] += [retry_after] * times
 
+    def fail(self, method: str, status: int = 500, times: int = 1) -> None:
+        """Answer the next `times` calls of `method` with this server error (nothing kept)."""
+        self._failures[method] += [status] * times
+
     async def _record(self, call: Call) -> None:
         async with self._arrived:
             self.calls.append(call)
@@ -119,20 +169,67 @@ class FakeSlack:
                 if isinstance(body.get(key), str):
                     body[key] = json.loads(body[key])
         body.setdefault("token", request.headers.get("Authorization", "").removeprefix("Bearer "))
-        if self._limits[method]:
-            retry_after = self._limits[method].pop(0)
+        retry_after = (
+            self._limits[method].pop(0) if self._limits[method] else self._over(method, body)
+        )
+        if retry_after:
+            self.limited += 1
             await self._record(Call(f"429:{method}", body))
             return web.json_response(
                 {"ok": False, "error": "ratelimited"},
                 status=429,
                 headers={"Retry-After": str(retry_after)},
             )
+        if self._failures[method]:
+            status = self._failures[method].pop(0)
+            await self._record(Call(f"{status}:{method}", body))
+            return web.json_response({"ok": False, "error": "fatal_error"}, status=status)
         await self._record(Call(method, body))
+        if method == "chat.postMessage":
+            return await self._post(body)
+        if method == "conversations.history":
+            return web.json_response(self._history(body))
         body["_socket_url"] = str(self.server.make_url("/socket")).replace("http", "ws", 1)
         if method == "files.getUploadURLExternal":
             body["_file_id"] = f"F{next(self._file_ids):04d}"
             body["_upload_url"] = str(self.server.make_url(f"/upload/{body['_file_id']}"))
         return web.json_response(_answer(method, body))
+
+    def _over(self, method: str, body: dict[str, Any]) -> int:
+        """Retry-After seconds when this post goes beyond a rate, else 0 (and it counts)."""
+        if method != "chat.postMessage":
+            return 0
+        buckets = [self._workspace] if self._workspace else []
+        if self._channel_rate:
+            channel = str(body.get("channel"))
+            rate = self._channel_rate
+            buckets.append(self._channels.setdefault(channel, Bucket(rate, max(1.0, rate))))
+        for bucket in buckets:
+            if wait := bucket.take():
+                return max(1, math.ceil(wait))
+        return 0
+
+    async def _post(self, body: dict[str, Any]) -> web.Response:
+        """The message arrives at once; the answer comes after `delay`."""
+        metadata = body.get("metadata")
+        if isinstance(metadata, str):
+            metadata = json.loads(metadata)
+        channel = str(body.get("channel"))
+        ts = f"{1_700_000_000 + next(self._stamps)}.000100"
+        self.messages[channel].append(
+            {"type": "message", "ts": ts, "text": body.get("text", ""), "metadata": metadata}
+        )
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        return web.json_response({"ok": True, "channel": channel, "ts": ts})
+
+    def _history(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Newest first, `limit` of them; metadata only when asked for, as Slack does."""
+        found = self.messages.get(str(body.get("channel")), [])
+        newest = list(reversed(found))[: int(body.get("limit") or 100)]
+        if not _truthy(body.get("include_all_metadata")):
+            newest = [{k: v for k, v in m.items() if k != "metadata"} for m in newest]
+        return {"ok": True, "messages": newest, "has_more": len(found) > len(newest)}
 
     async def _socket(self, request: web.Request) -> web.WebSocketResponse:
         """Socket Mode: say hello, then record what the app sends back (acks) as calls."""
@@ -163,6 +260,11 @@ class FakeSlack:
 
     def named(self, method: str) -> list[Call]:
         return [call for call in self.calls if call.method == method]
+
+    async def wait_until(self, test: Callable[[], bool], seconds: float = 10) -> None:
+        """Return once `test()` holds, checked as each call arrives (`seconds` at most)."""
+        async with asyncio.timeout(seconds), self._arrived:
+            await self._arrived.wait_for(test)
 
     async def wait_for(self, method: str, count: int = 1) -> list[Call]:
         """The calls of `method` once there are at least `count` of them (5 s at most)."""

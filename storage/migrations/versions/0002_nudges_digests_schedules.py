@@ -63,8 +63,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("job", "slot", name=op.f("pk_schedule_runs")),
     )
 
+    with op.batch_alter_table("deliveries", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("maybe_sent", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("deliveries", schema=None) as batch_op:
+        batch_op.drop_column("maybe_sent")
     op.drop_table("schedule_runs")
     op.drop_index("ix_nudges_subject", table_name="nudges")
     op.drop_table("nudges")

@@ -1,0 +1,162 @@
+"""The outbox through Slack: DMs with their delivery key, Slack's 429 slowing the channel, and a
+repeated try after a failure that finds the message already there and posts nothing."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.slack.app import DELIVERY_EVENT, SlackEdge
+from bot import outbox
+from bot.clock import FixedClock
+from bot.core import PlaceBot
+from bot.pacing import Pacing
+from config.settings import Settings
+from storage.engine import make_sessionmaker
+from storage.tables import Delivery
+from tests import slack_wire as wire
+from tests.fakes.slack_api import FakeSlack
+from tests.fanout import nudge, queue_fanout, slack_user
+
+
+@dataclass
+class Rig:
+    slack: FakeSlack
+    edge: SlackEdge
+    bot: PlaceBot
+    engine: AsyncEngine
+    clock: FixedClock
+
+    def sender(self, **kwargs: object) -> outbox.Sender:
+        return outbox.Sender(self.bot.sessions, {"slack": self.edge}, self.clock, **kwargs)  # type: ignore[arg-type]
+
+    async def rows(self) -> list[Delivery]:
+        async with self.bot.sessions() as session:
+            return list((await session.execute(select(Delivery).order_by(Delivery.id))).scalars())
+
+
+@asynccontextmanager
+async def started(
+    slack: FakeSlack, engine: AsyncEngine, settings: Settings, clock: FixedClock
+) -> AsyncIterator[Rig]:
+    configured = settings.model_copy(
+        update={
+            "slack_signing_secret": wire.SIGNING_SECRET,
+            "slack_bot_token": "xoxb-test-token",
+            "slack_api_url": slack.api_url,
+        }
+    )
+    bot = PlaceBot(make_sessionmaker(engine), configured, clock)
+    edge = SlackEdge(bot, configured)
+    try:
+        yield Rig(slack, edge, bot, engine, clock)
+    finally:
+        await edge.close()
+
+
+@pytest.fixture
+async def rig(engine: AsyncEngine, settings: Settings, clock: FixedClock) -> AsyncIterator[Rig]:
+    async with FakeSlack() as slack, started(slack, engine, settings, clock) as rig:
+        yield rig
+
+
+async def test_a_delivery_is_a_dm_carrying_its_key_and_the_dm_is_opened_once(rig: Rig) -> None:
+    [person] = await queue_fanout(rig.engine, 1, rig.clock.now())
+    await rig.edge.send(person, nudge(1), "nudge:a")
+    await rig.edge.send(person, nudge(2), "nudge:b")
+    assert len(rig.slack.named("conversations.open")) == 1
+    channel = f"D{slack_user(person)}"
+    assert [m["metadata"] for m in rig.slack.messages[channel]] == [
+        {"event_type": DELIVERY_EVENT, "event_payload": {"key": key}}
+        for key in ("nudge:a", "nudge:b")
+    ]
+    assert await rig.edge.delivered(person, "nudge:b") is True
+    assert await rig.edge.delivered(person, "nudge:c") is False
+
+
+async def test_slacks_429_comes_back_to_the_outbox_untried_again(rig: Rig) -> None:
+    [person] = await queue_fanout(rig.engine, 1, rig.clock.now())
+    rig.slack.rate_limit("chat.postMessage", retry_after=12)
+    with pytest.raises(outbox.RateLimited) as limited:
+        await rig.edge.send(person, nudge(1), "nudge:a")
+    assert limited.value.retry_after == 12
+    assert len(rig.slack.named("429:chat.postMessage")) == 1
+    assert rig.slack.named("chat.postMessage") == []  # no retry of its own: the outbox decides
+
+
+async def test_a_429_from_slack_puts_the_row_back_and_pauses_slack(rig: Rig) -> None:
+    people = await queue_fanout(rig.engine, 3, rig.clock.now())
+    rig.slack.rate_limit("chat.postMessage", retry_after=20)
+    pacing = Pacing({"slack": 40})
+    outcome = await rig.sender(concurrency=1, pacing=pacing).run_once()
+    assert (outcome.sent, outcome.retried, outcome.deferred) == (0, 1, 2)
+    assert pacing.of("slack").rate == 20 and pacing.paused() == ["slack"]
+    assert len(rig.slack.named("chat.postMessage")) == 0
+    assert {row.status for row in await rig.rows()} == {"pending"}
+    assert len(people) == 3
+
+
+async def test_per_channel_limit_answers_429_for_a_second_post_to_the_same_dm(
+    engine: AsyncEngine, settings: Settings, clock: FixedClock
+) -> None:
+    async with FakeSlack(channel_rate=1) as slack, started(slack, engine, settings, clock) as rig:
+        [person] = await queue_fanout(engine, 1, clock.now())
+        await rig.edge.send(person, nudge(1), "nudge:a")
+        with pytest.raises(outbox.RateLimited) as limited:
+            await rig.edge.send(person, nudge(2), "nudge:b")
+        assert limited.value.retry_after >= 1
+        assert slack.limited == 1
+        assert len(slack.messages[f"D{slack_user(person)}"]) == 1
+
+
+async def test_a_slack_server_error_is_retried_later_without_a_second_message(
+    engine: AsyncEngine, settings: Settings, clock: FixedClock
+) -> None:
+    async with FakeSlack(delay=0.5) as slack, started(slack, engine, settings, clock) as rig:
+        [person] = await queue_fanout(engine, 1, clock.now())
+        # The post arrives but its answer never comes in time: the try is in doubt.
+        sender = outbox.Sender(rig.bot.sessions, {"slack": rig.edge}, clock, lease=outbox.LEASE)
+        sender.send_timeout = timedelta(seconds=0.1)
+        assert (await sender.run_once()).retried == 1
+        [row] = await rig.rows()
+        assert (row.status, row.maybe_sent) == ("pending", True)
+        clock.at = row.next_attempt_at
+        slack.delay = 0
+        slack.fail("conversations.history", status=503)  # first the check meets a 503...
+        assert (await sender.run_once()).retried == 1
+        [row] = await rig.rows()
+        assert (row.status, row.attempts, row.maybe_sent) == ("pending", 2, True)
+        clock.at = row.next_attempt_at
+        assert (await sender.run_once()).sent == 1  # ...then finds the message there
+        [row] = await rig.rows()
+        assert (row.status, row.attempts, row.maybe_sent) == ("sent", 3, False)
+        assert len(slack.messages[f"D{slack_user(person)}"]) == 1
+        assert len(slack.named("chat.postMessage")) == 1
+
+
+async def test_a_fanout_looks_up_its_people_once_a_claim_and_opens_each_dm_once(
+    rig: Rig,
+) -> None:
+    people = await queue_fanout(rig.engine, 30, rig.clock.now())
+    lookups: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if "FROM identities" in statement:
+            lookups.append(statement)
+
+    event.listen(rig.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        outcome = await rig.sender(batch=30).run_once()
+    finally:
+        event.remove(rig.engine.sync_engine, "before_cursor_execute", count)
+    assert outcome.sent == 30
+    assert len(lookups) == 1
+    assert len(rig.slack.named("conversations.open")) == 30
+    assert len(rig.slack.named("chat.postMessage")) == 30
+    assert {len(rig.slack.messages[f"D{slack_user(p)}"]) for p in people} == {1}
