@@ -17,12 +17,13 @@ from tqdm import tqdm
 from adapters import cli_tokens, worker
 from adapters.server import ConfigurationError, build_app
 from adapters.teams.package import write_package
-from bot import demo, outbox, training
+from bot import demo, nudges, outbox, summary, training
 from bot.clock import Clock
 from bot.context import Context
 from bot.errors import UserError
 from bot.jobs import ScheduleError
 from bot.register_records import count_placements, csv_lines, iter_placements, placement_record
+from bot.schedule import JobContext
 from bot.training_events import read_csv, read_ics
 from config.settings import Settings
 from storage.engine import make_engine, make_sessionmaker
@@ -83,8 +84,13 @@ async def run_demo(settings: Settings) -> None:
     try:
         await upgrade(engine)
         clock = Clock(zone=settings.timezone)
-        async with make_sessionmaker(engine).begin() as session:
+        sessions = make_sessionmaker(engine)
+        async with sessions.begin() as session:
             loaded = await demo.load(session, clock, settings)
+        if loaded:  # something in the inboxes at once: this week's summary, today's nudges
+            ctx = JobContext(sessions, clock, settings)
+            for job in (summary.weekly, nudges.scan):
+                print(f"Demo {job.__module__.split('.')[-1]}: {await job(ctx, clock.now())}")
     finally:
         await engine.dispose()
     print("Demo data loaded." if loaded else "Demo data already present.")

@@ -58,7 +58,7 @@ def render_png(title: str, bars: Sequence[Bar]) -> bytes:
     figure = Figure(figsize=(WIDTH_INCHES, HEIGHT_INCHES), dpi=DPI)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
-    axes.set_title(title, fontsize=12)
+    axes.set_title(title, fontsize=12, loc="left")
     axes.spines[["top", "right"]].set_visible(False)
     if not bars:
         axes.set_xticks([])
@@ -81,7 +81,10 @@ def render_png(title: str, bars: Sequence[Bar]) -> bytes:
         axes.set_xticks(positions, [bar.profession for bar in bars], fontsize=10)
         axes.set_ylabel("Placements", fontsize=10)
         axes.margins(y=0.15)
-        axes.legend(fontsize=9, frameon=False, loc="upper right")
+        # Beside the title, above the bars, so it never hides a bar's number.
+        axes.legend(
+            fontsize=9, frameon=False, ncols=3, loc="lower right", bbox_to_anchor=(1, 1.02)
+        )
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=DPI)
