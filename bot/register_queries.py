@@ -10,24 +10,21 @@ from __future__ import annotations
 
 import base64
 import binascii
-import csv
-import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from bot.context import Context
 from bot.dates import weeks_between
 from bot.errors import NotFound, UserError
-from bot.register_records import neutralise
 from storage.tables import OFFER_STATUSES, Organisation, PlacementBlock, PlacementOffer, Site, Team
 
-_PROVIDER = aliased(Organisation)
+PROVIDER = aliased(Organisation)
 _COLUMNS = (
     PlacementOffer.id,
     PlacementOffer.ref,
@@ -36,8 +33,8 @@ _COLUMNS = (
     PlacementOffer.start_date,
     PlacementOffer.end_date,
     PlacementOffer.capacity,
-    _PROVIDER.name,
-    _PROVIDER.ods_code,
+    PROVIDER.name,
+    PROVIDER.ods_code,
     Site.name,
     Site.ods_code,
     Team.name,
@@ -109,11 +106,14 @@ class Page:
     next_updated_since: datetime | None  # where the next incremental pull starts
 
 
-def _statement(query: PlacementQuery) -> Select[Any]:
+def placements_statement(
+    query: PlacementQuery, columns: Sequence[ColumnElement[Any]] = _COLUMNS
+) -> Select[Any]:
+    """The register's rows matching `query`, in change order; `columns` say what each row holds."""
     statement = (
-        select(*_COLUMNS)
+        select(*columns)
         .select_from(PlacementOffer)
-        .outerjoin(_PROVIDER, _PROVIDER.id == PlacementOffer.provider_id)
+        .outerjoin(PROVIDER, PROVIDER.id == PlacementOffer.provider_id)
         .outerjoin(Site, Site.id == PlacementOffer.site_id)
         .outerjoin(Team, Team.id == PlacementOffer.team_id)
         .outerjoin(PlacementBlock, PlacementBlock.id == PlacementOffer.block_id)
@@ -205,7 +205,9 @@ def record_of(row: Row[Any] | Sequence[Any]) -> dict[str, Any]:
 
 
 async def _rows(ctx: Context, query: PlacementQuery) -> tuple[list[Row[Any]], bool]:
-    rows = list((await ctx.session.execute(_statement(query).limit(query.limit + 1))).all())
+    rows = list(
+        (await ctx.session.execute(placements_statement(query).limit(query.limit + 1))).all()
+    )
     return rows[: query.limit], len(rows) > query.limit
 
 
@@ -225,36 +227,10 @@ async def placements_page(ctx: Context, query: PlacementQuery) -> Page:
     )
 
 
-# Columns of `_COLUMNS` a person typed (or an organisation named): the only ones a spreadsheet
-# could take for a formula. Codes, dates and numbers never begin with = + - @.
-_TYPED = frozenset({7, 9, 11, 12, 16, 18})
-
-
-def _csv_cells(row: Row[Any]) -> list[Any]:
-    """A row as CSV cells in PLACEMENT_FIELDS order, without building a record dict first."""
-    cells: list[Any] = [
-        neutralise(value) if index in _TYPED and value else value for index, value in enumerate(row)
-    ]
-    start, end = row[4], row[5]
-    cells[4:6] = [start.isoformat(), end.isoformat(), weeks_between(start, end)]
-    cells[20] = row[19].isoformat()
-    cells[22] = row[21].isoformat()
-    cells[23] = row[22].isoformat()
-    return cells[1:]
-
-
-async def csv_chunk(ctx: Context, query: PlacementQuery) -> tuple[str, Position | None]:
-    """Up to `query.limit` records as CSV lines (no header), and where the next chunk starts."""
-    rows, more = await _rows(ctx, query)
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(_csv_cells(row) for row in rows)
-    return buffer.getvalue(), _position(rows[-1]) if more and rows else None
-
-
 async def placement(ctx: Context, ref: str) -> dict[str, Any]:
     row = (
         await ctx.session.execute(
-            _statement(PlacementQuery()).where(PlacementOffer.ref == ref.strip().upper())
+            placements_statement(PlacementQuery()).where(PlacementOffer.ref == ref.strip().upper())
         )
     ).one_or_none()
     if row is None:

@@ -38,7 +38,7 @@ PLACEMENT_FIELDS: tuple[str, ...] = (
     "created_at",
     "updated_at",
 )
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def placement_record(offer: PlacementOffer) -> dict[str, Any]:
@@ -72,7 +72,7 @@ def placement_record(offer: PlacementOffer) -> dict[str, Any]:
 def neutralise(value: Any) -> str:
     """A CSV cell a spreadsheet will not run as a formula (OWASP CSV injection advice)."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def csv_lines(records: Iterable[dict[str, Any]], header: bool = True) -> Iterable[str]:
