@@ -8,13 +8,14 @@ way memory stays flat, and `write` (the HTTP response or a file) sets the pace.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import String
+from sqlalchemy import Row, String
 from sqlalchemy import type_coerce as coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -61,18 +62,31 @@ async def _copy(session: AsyncSession, query: PlacementQuery, write: Sink) -> in
 
 
 async def _sqlite_chunks(begin: Transaction, query: PlacementQuery, write: Sink) -> int:
+    """Chunk after chunk by keyset, each in its own transaction; the next chunk is read while
+    the last one is written, so SQLite's thread and the writer work side by side."""
     offer = PlacementOffer
     columns = (offer.id, coerce(offer.updated_at, String), sqlite_line())
-    after, total = query.after, 0
-    while True:
+
+    async def read(after: Position | None) -> list[Row[Any]]:
         chunk = dataclasses.replace(query, after=after)
         statement = placements_statement(chunk, columns).limit(SQLITE_CHUNK)
         async with begin() as session:
-            rows = (await session.execute(statement)).all()
-        if rows:
-            await write("".join([row[2] for row in rows]).encode())
-        total += len(rows)
-        if len(rows) < SQLITE_CHUNK:
-            return total
-        last_id, stamp, _line = rows[-1]  # stored as naive UTC text
-        after = Position(datetime.fromisoformat(stamp).replace(tzinfo=UTC), last_id)
+            connection = await session.connection()  # Core rows: no ORM loading per row
+            return list((await connection.execute(statement)).all())
+
+    total = 0
+    reading = asyncio.ensure_future(read(query.after))
+    try:
+        while True:
+            rows = await reading
+            total += len(rows)
+            if len(rows) == SQLITE_CHUNK:
+                last_id, stamp, _line = rows[-1]  # stored as naive UTC text
+                after = Position(datetime.fromisoformat(stamp).replace(tzinfo=UTC), last_id)
+                reading = asyncio.ensure_future(read(after))
+            if rows:
+                await write("".join([row[2] for row in rows]).encode())
+            if len(rows) < SQLITE_CHUNK:
+                return total
+    finally:
+        reading.cancel()

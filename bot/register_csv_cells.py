@@ -33,20 +33,36 @@ def _text(column: Any) -> ColumnElement[str]:
     return coerce(column, String)
 
 
-def _neutralised(cell: ColumnElement[str]) -> ColumnElement[str]:
+def _neutralised(cell: ColumnElement[str], starts: ColumnElement[bool]) -> ColumnElement[str]:
     """`register_records.neutralise` in SQL: a leading ' before = + - @ tab or CR."""
-    starts = func.substr(cell, 1, 1).in_([sql_text(c) for c in FORMULA_STARTS])
     return case((starts, sql_text("'") + cell), else_=cell)
+
+
+def _formula_start(cell: ColumnElement[str]) -> ColumnElement[bool]:
+    return func.substr(cell, 1, 1).in_([sql_text(c) for c in FORMULA_STARTS])
+
+
+def _formula_start_glob(cell: ColumnElement[str]) -> ColumnElement[bool]:
+    """SQLite tests the first character with one GLOB, cheaper than substr and IN. A - last
+    in the class is itself, not a range."""
+    chars = "".join(c for c in FORMULA_STARTS if c != "-") + "-"
+    return cell.op("GLOB")(sql_text(f"[{chars}]*"))
 
 
 Format = Callable[[Any], ColumnElement[str]]
 
 
 def _fields(
-    date: Format, weeks: ColumnElement[Any], instant: Format, text: Format, typed: Format
+    date: Format,
+    weeks: ColumnElement[Any],
+    instant: Format,
+    code: Format,
+    text: Format,
+    typed: Format,
 ) -> list[ColumnElement[Any]]:
     """The 23 cells in PLACEMENT_FIELDS order. `typed` formats text a person typed (or an
-    organisation named), the only cells a spreadsheet could take for a formula; `text` codes."""
+    organisation named), the only cells a spreadsheet could take for a formula; `text` other text;
+    `code` the vocabulary codes (setting, supervision model, level), which never need quoting."""
     return [
         _text(Offer.ref),
         _text(Offer.profession),
@@ -61,9 +77,9 @@ def _fields(
         text(Site.ods_code),
         typed(Team.name),
         typed(Offer.place_text),
-        text(Offer.setting),
-        text(Offer.supervision_model),
-        text(Offer.student_level),
+        code(Offer.setting),
+        code(Offer.supervision_model),
+        code(Offer.student_level),
         typed(Offer.educator),
         text(PlacementBlock.ref),
         typed(Offer.notes),
@@ -91,18 +107,19 @@ def postgres_cells() -> list[ColumnElement[Any]]:
         return func.nullif(_text(column), sql_text(""))
 
     def typed(column: Any) -> ColumnElement[str]:
-        return _neutralised(text(column))
+        return _neutralised(text(column), _formula_start(text(column)))
 
     weeks = func.greatest(
         _number(1), (Offer.end_date - Offer.start_date + _number(7)) // _number(7)
     )
-    return _fields(date, weeks, instant, text, typed)
+    return _fields(date, weeks, instant, text, text, typed)
 
 
-def _quoted(cell: ColumnElement[str]) -> ColumnElement[str]:
-    """RFC 4180 quoting as Python's csv module does it: only cells holding , " CR or LF."""
+def _quoted(cell: ColumnElement[str], shown: ColumnElement[str]) -> ColumnElement[str]:
+    """RFC 4180 quoting as Python's csv module does it: only cells holding , " CR or LF. The
+    test is on the stored `cell`, which holds one of those exactly when its `shown` form does."""
     special = or_(*(func.instr(cell, sql_text(c)) > _number(0) for c in (",", '"', "\n", "\r")))
-    return case((special, func.printf(sql_text('"%w"'), cell)), else_=cell)
+    return case((special, func.printf(sql_text('"%w"'), shown)), else_=shown)
 
 
 def sqlite_line() -> ColumnElement[str]:
@@ -117,14 +134,15 @@ def sqlite_line() -> ColumnElement[str]:
         return func.replace(t, sql_text(".000000"), sql_text(""))
 
     def text(column: Any) -> ColumnElement[str]:
-        return _quoted(_text(column))
+        return _quoted(_text(column), _text(column))
 
     def typed(column: Any) -> ColumnElement[str]:
-        return _quoted(_neutralised(_text(column)))
+        cell = _text(column)
+        return _quoted(cell, _neutralised(cell, _formula_start_glob(cell)))
 
     julian_days = func.julianday(Offer.end_date) - func.julianday(Offer.start_date)
     weeks = func.max(_number(1), (cast(julian_days, Integer) + _number(7)) // _number(7))
-    cells = _fields(date, weeks, instant, text, typed)
+    cells = _fields(date, weeks, instant, _text, text, typed)
     instants = {19, 21, 22}
     layout = ",".join("%s+00:00" if n in instants else "%s" for n in range(len(cells)))
     return func.printf(sql_text(layout + "\r\n"), *cells, type_=String)
