@@ -57,12 +57,11 @@ def _fields(
     weeks: ColumnElement[Any],
     instant: Format,
     code: Format,
-    text: Format,
     typed: Format,
 ) -> list[ColumnElement[Any]]:
-    """The 23 cells in PLACEMENT_FIELDS order. `typed` formats text a person typed (or an
-    organisation named), the only cells a spreadsheet could take for a formula; `text` other text;
-    `code` the vocabulary codes (setting, supervision model, level), which never need quoting."""
+    """The 23 cells in PLACEMENT_FIELDS order. `typed` formats text that people or reference
+    data wrote, neutralised as `neutralise` does; `code` the vocabulary codes (setting,
+    supervision model, level), which never begin with a formula character nor need quoting."""
     return [
         _text(Offer.ref),
         _text(Offer.profession),
@@ -72,16 +71,16 @@ def _fields(
         weeks,
         Offer.capacity,
         typed(PROVIDER.name),
-        text(PROVIDER.ods_code),
+        typed(PROVIDER.ods_code),
         typed(Site.name),
-        text(Site.ods_code),
+        typed(Site.ods_code),
         typed(Team.name),
         typed(Offer.place_text),
         code(Offer.setting),
         code(Offer.supervision_model),
         code(Offer.student_level),
         typed(Offer.educator),
-        text(PlacementBlock.ref),
+        typed(PlacementBlock.ref),
         typed(Offer.notes),
         instant(Offer.release_at),
         Offer.version,
@@ -112,7 +111,7 @@ def postgres_cells() -> list[ColumnElement[Any]]:
     weeks = func.greatest(
         _number(1), (Offer.end_date - Offer.start_date + _number(7)) // _number(7)
     )
-    return _fields(date, weeks, instant, text, text, typed)
+    return _fields(date, weeks, instant, text, typed)
 
 
 def _quoted(cell: ColumnElement[str], shown: ColumnElement[str]) -> ColumnElement[str]:
@@ -133,16 +132,13 @@ def sqlite_line() -> ColumnElement[str]:
         t = func.replace(_text(column), sql_text(" "), sql_text("T"))
         return func.replace(t, sql_text(".000000"), sql_text(""))
 
-    def text(column: Any) -> ColumnElement[str]:
-        return _quoted(_text(column), _text(column))
-
     def typed(column: Any) -> ColumnElement[str]:
         cell = _text(column)
         return _quoted(cell, _neutralised(cell, _formula_start_glob(cell)))
 
     julian_days = func.julianday(Offer.end_date) - func.julianday(Offer.start_date)
     weeks = func.max(_number(1), (cast(julian_days, Integer) + _number(7)) // _number(7))
-    cells = _fields(date, weeks, instant, _text, text, typed)
+    cells = _fields(date, weeks, instant, _text, typed)
     instants = {19, 21, 22}
     layout = ",".join("%s+00:00" if n in instants else "%s" for n in range(len(cells)))
     return func.printf(sql_text(layout + "\r\n"), *cells, type_=String)

@@ -151,7 +151,7 @@ def _iso(value: date | datetime) -> str:
 
 
 def record_of(row: Row[Any] | Sequence[Any]) -> dict[str, Any]:
-    """A row of `_COLUMNS` as the public record (the same fields as `placement_record`)."""
+    """A row of `_COLUMNS` as the public record, with the fields of PLACEMENT_FIELDS."""
     (
         _id,
         ref,
