@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, Integer, String, case, cast, func, literal
 from sqlalchemy import type_coerce as coerce
 
 from bot.register_queries import PROVIDER
-from bot.register_records import FORMULA_STARTS
+from bot.register_records import FORMULA_STARTS, PLACEMENT_FIELDS
 from storage.tables import PlacementBlock, PlacementOffer, Site, Team
 
 Offer = PlacementOffer
@@ -123,7 +123,8 @@ def _quoted(cell: ColumnElement[str], shown: ColumnElement[str]) -> ColumnElemen
 
 def sqlite_line() -> ColumnElement[str]:
     """One whole CSV line (CRLF) per record from SQLite: a single printf, which costs far less
-    than 23 cells crossing into Python. Stored instants are naive UTC text with microseconds."""
+    than 23 cells crossing into Python. Stored instants are naive UTC text with microseconds;
+    the `_at` fields get their offset from the layout."""
 
     def date(column: Any) -> ColumnElement[str]:
         return _text(column)
@@ -139,6 +140,5 @@ def sqlite_line() -> ColumnElement[str]:
     julian_days = func.julianday(Offer.end_date) - func.julianday(Offer.start_date)
     weeks = func.max(_number(1), (cast(julian_days, Integer) + _number(7)) // _number(7))
     cells = _fields(date, weeks, instant, _text, typed)
-    instants = {19, 21, 22}
-    layout = ",".join("%s+00:00" if n in instants else "%s" for n in range(len(cells)))
+    layout = ",".join("%s+00:00" if name.endswith("_at") else "%s" for name in PLACEMENT_FIELDS)
     return func.printf(sql_text(layout + "\r\n"), *cells, type_=String)
