@@ -1,8 +1,8 @@
 """The register as one CSV stream: the header, then every matching record in change order.
 
 The database writes the CSV (see `register_csv_cells`): PostgreSQL through one
-`COPY (SELECT ...) TO STDOUT (FORMAT csv)`, SQLite a whole line per record, a chunk of records
-per read in a worker thread on a connection of its own, so the server's one pooled SQLite
+`COPY (SELECT ...) TO STDOUT (FORMAT csv)`, SQLite a whole line per record, chunks of records
+read in worker threads on connections of their own, so the server's one pooled SQLite
 connection stays free for other requests. Either way memory stays flat, and `write` (the HTTP
 response or a file) sets the pace.
 """
@@ -11,18 +11,19 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections import deque
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import String
+from sqlalchemy import Row, String
 from sqlalchemy import type_coerce as coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.csv_line_ends import CrlfLineEnds
 from bot.register_csv_cells import postgres_cells, sqlite_line
-from bot.register_queries import PlacementQuery, Position, placements_statement
+from bot.register_queries import PlacementQuery, Position, change_key, placements_statement
 from bot.register_records import csv_lines
 from storage.engine import sqlite_reader
 from storage.tables import PlacementOffer
@@ -32,6 +33,7 @@ Transaction = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 
 HEADER = "".join(csv_lines([], header=True)).encode()
 SQLITE_CHUNK = 5000  # records per SQLite read: a few tens of ms, about 1.5 MB
+SQLITE_READERS = 2  # chunks read at once; the machine's other core, and bounded memory
 
 
 async def write_csv(begin: Transaction, query: PlacementQuery, write: Sink) -> int:
@@ -62,37 +64,47 @@ async def _copy(session: AsyncSession, query: PlacementQuery, write: Sink) -> in
 
 
 async def _sqlite_chunks(database_url: str, query: PlacementQuery, write: Sink) -> int:
-    """Chunk after chunk by keyset, each its own read in a worker thread on its own connection;
-    the next chunk is read while the last one is written."""
-    offer = PlacementOffer
-    columns = (offer.id, coerce(offer.updated_at, String), sqlite_line())
+    """Chunks between keys found first by a cheap index walk, so that two worker threads, each on
+    a connection of its own, write lines side by side; they are written out in order."""
     engine = sqlite_reader(database_url)
+    offer = PlacementOffer
+    key_columns = (offer.id, coerce(offer.updated_at, String))
 
-    def read(after: Position | None) -> tuple[int, Position | None, bytes]:
-        """How many records, where the next chunk starts (None: no more), and the lines."""
-        chunk = dataclasses.replace(query, after=after)
+    def position(row: Row[Any]) -> Position:
+        last_id, stamp = row[0], row[1]  # stored as naive UTC text
+        return Position(datetime.fromisoformat(stamp).replace(tzinfo=UTC), last_id)
+
+    def chunk_end(after: Position | None) -> Position | None:
+        """The last key of a full chunk after `after`; None when fewer records are left."""
+        statement = placements_statement(dataclasses.replace(query, after=after), key_columns)
         with engine.connect() as connection:
-            statement = placements_statement(chunk, columns).limit(SQLITE_CHUNK)
-            rows = connection.execute(statement).all()
-        if len(rows) < SQLITE_CHUNK:
-            following = None
-        else:
-            last_id, stamp, _line = rows[-1]  # stored as naive UTC text
-            following = Position(datetime.fromisoformat(stamp).replace(tzinfo=UTC), last_id)
-        return len(rows), following, "".join([row[2] for row in rows]).encode()
+            row = connection.execute(statement.offset(SQLITE_CHUNK - 1).limit(1)).first()
+        return position(row) if row else None
 
-    total = 0
-    reading = asyncio.ensure_future(asyncio.to_thread(read, query.after))
+    def lines(after: Position | None, end: Position | None) -> tuple[int, bytes]:
+        """The records after `after` up to `end` (to the last, if None), and how many."""
+        statement = placements_statement(dataclasses.replace(query, after=after), [sqlite_line()])
+        if end is not None:
+            statement = statement.where(change_key() <= end.key())
+        with engine.connect() as connection:
+            found = connection.execute(statement).scalars().all()
+        return len(found), "".join(found).encode()
+
+    reads: deque[asyncio.Future[tuple[int, bytes]]] = deque()
+    total, after, more = 0, query.after, True
     try:
-        while True:
-            count, following, lines = await reading
-            total += count
-            if following is not None:
-                reading = asyncio.ensure_future(asyncio.to_thread(read, following))
-            if lines:
-                await write(lines)
-            if following is None:
-                return total
+        while more or reads:
+            if more:
+                end = await asyncio.to_thread(chunk_end, after)
+                reads.append(asyncio.ensure_future(asyncio.to_thread(lines, after, end)))
+                after, more = end, end is not None
+            if len(reads) == SQLITE_READERS or not more:
+                count, text = await reads.popleft()
+                total += count
+                if text:
+                    await write(text)
+        return total
     finally:
-        reading.cancel()
+        for read in reads:
+            read.cancel()
         engine.dispose()
