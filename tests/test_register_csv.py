@@ -169,7 +169,7 @@ async def test_every_filter_selects_the_same_records_as_json(
     assert {len(await json_records(api, secret, **p)) for p in filters} >= {0, 1, 2, 3}
 
 
-async def test_a_large_register_streams_whole_across_chunks(
+async def test_a_large_register_streams_whole_across_chunks_and_survives_a_hang_up(
     api: TestClient, bot: PlaceBot, chat: Chat
 ) -> None:
     """More records than one SQLite chunk, bulk written, several sharing each stamp."""
@@ -206,6 +206,16 @@ async def test_a_large_register_streams_whole_across_chunks(
     records = await json_records_big(api, secret)
     assert len(records) == count + 1
     assert text == as_python_writes_it(records)
+
+    # A client that hangs up part way through leaves the server (and its pool) whole.
+    for _ in range(3):
+        leaving = await api.get(
+            "/api/v1/placements", params={"format": "csv"}, headers=bearer(secret)
+        )
+        await leaving.content.read(1 << 16)
+        leaving.close()
+    assert await csv_text(api, secret) == text
+    assert len(await json_records_big(api, secret)) == count + 1
 
 
 async def json_records_big(api: TestClient, secret: str) -> list[dict[str, Any]]:
