@@ -22,7 +22,8 @@ from sqlalchemy import type_coerce as coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.csv_line_ends import CrlfLineEnds
-from bot.register_csv_cells import postgres_cells, sqlite_line
+from bot.register_csv_cells import postgres_cells
+from bot.register_csv_sqlite import sqlite_lines
 from bot.register_queries import PlacementQuery, Position, change_key, placements_statement
 from bot.register_records import csv_lines
 from storage.engine import sqlite_reader
@@ -83,7 +84,7 @@ async def _sqlite_chunks(database_url: str, query: PlacementQuery, write: Sink) 
 
     def lines(after: Position | None, end: Position | None) -> tuple[int, bytes]:
         """The records after `after` up to `end` (to the last, if None), and how many."""
-        statement = placements_statement(dataclasses.replace(query, after=after), [sqlite_line()])
+        statement = sqlite_lines(dataclasses.replace(query, after=after))
         if end is not None:
             statement = statement.where(change_key() <= end.key())
         with engine.connect() as connection:

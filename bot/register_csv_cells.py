@@ -1,8 +1,9 @@
-"""The register's CSV cells written by the database itself, one dialect at a time.
+"""The register's CSV cells written by PostgreSQL itself, for `COPY ... (FORMAT csv)`.
 
 Building 23 cells per record in Python cost most of a CSV pull. Here SQL formats them as the
 JSON record does (`register_queries.record_of`) and neutralises typed text as `neutralise` does,
-so Python only moves text. Tests compare the two paths cell for cell on both databases.
+so Python only moves text. Tests compare the two paths cell for cell on both databases; SQLite's
+lines are in `register_csv_sqlite`, which shares the helpers here.
 """
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, String, case, cast, func, literal_column, or_
+from sqlalchemy import ColumnElement, Integer, String, case, func, literal_column
 from sqlalchemy import type_coerce as coerce
 
 from bot.register_queries import PROVIDER
-from bot.register_records import FORMULA_STARTS, PLACEMENT_FIELDS
+from bot.register_records import FORMULA_STARTS
 from storage.tables import PlacementBlock, PlacementOffer, Site, Team
 
 Offer = PlacementOffer
@@ -25,15 +26,15 @@ def sql_text(value: str) -> ColumnElement[str]:
     return literal_column("'" + value.replace("'", "''") + "'", String)
 
 
-def _number(value: int) -> ColumnElement[int]:
+def number(value: int) -> ColumnElement[int]:
     return literal_column(str(value), Integer)
 
 
-def _text(column: Any) -> ColumnElement[str]:
+def text_of(column: Any) -> ColumnElement[str]:
     return coerce(column, String)
 
 
-def _neutralised(cell: ColumnElement[str], starts: ColumnElement[bool]) -> ColumnElement[str]:
+def neutralised(cell: ColumnElement[str], starts: ColumnElement[bool]) -> ColumnElement[str]:
     """`register_records.neutralise` in SQL: a leading ' before = + - @ tab or CR."""
     return case((starts, sql_text("'") + cell), else_=cell)
 
@@ -63,9 +64,9 @@ def _fields(
     data wrote, neutralised as `neutralise` does; `code` the vocabulary codes (setting,
     supervision model, level), which never begin with a formula character nor need quoting."""
     return [
-        _text(Offer.ref),
-        _text(Offer.profession),
-        _text(Offer.status),
+        text_of(Offer.ref),
+        text_of(Offer.profession),
+        text_of(Offer.status),
         date(Offer.start_date),
         date(Offer.end_date),
         weeks,
@@ -103,42 +104,10 @@ def postgres_cells() -> list[ColumnElement[Any]]:
         return func.replace(stamp, sql_text(".000000"), sql_text("")) + sql_text("+00:00")
 
     def text(column: Any) -> ColumnElement[str]:
-        return func.nullif(_text(column), sql_text(""))
+        return func.nullif(text_of(column), sql_text(""))
 
     def typed(column: Any) -> ColumnElement[str]:
-        return _neutralised(text(column), _formula_start(text(column)))
+        return neutralised(text(column), _formula_start(text(column)))
 
-    weeks = func.greatest(
-        _number(1), (Offer.end_date - Offer.start_date + _number(7)) // _number(7)
-    )
+    weeks = func.greatest(number(1), (Offer.end_date - Offer.start_date + number(7)) // number(7))
     return _fields(date, weeks, instant, text, typed)
-
-
-def _quoted(cell: ColumnElement[str], shown: ColumnElement[str]) -> ColumnElement[str]:
-    """RFC 4180 quoting as Python's csv module does it: only cells holding , " CR or LF. The
-    test is on the stored `cell`, which holds one of those exactly when its `shown` form does."""
-    special = or_(*(func.instr(cell, sql_text(c)) > _number(0) for c in (",", '"', "\n", "\r")))
-    return case((special, func.printf(sql_text('"%w"'), shown)), else_=shown)
-
-
-def sqlite_line() -> ColumnElement[str]:
-    """One whole CSV line (CRLF) per record from SQLite: a single printf, which costs far less
-    than 23 cells crossing into Python. Stored instants are naive UTC text with microseconds;
-    the `_at` fields get their offset from the layout."""
-
-    def date(column: Any) -> ColumnElement[str]:
-        return _text(column)
-
-    def instant(column: Any) -> ColumnElement[str]:
-        t = func.replace(_text(column), sql_text(" "), sql_text("T"))
-        return func.replace(t, sql_text(".000000"), sql_text(""))
-
-    def typed(column: Any) -> ColumnElement[str]:
-        cell = _text(column)
-        return _quoted(cell, _neutralised(cell, _formula_start_glob(cell)))
-
-    julian_days = func.julianday(Offer.end_date) - func.julianday(Offer.start_date)
-    weeks = func.max(_number(1), (cast(julian_days, Integer) + _number(7)) // _number(7))
-    cells = _fields(date, weeks, instant, _text, typed)
-    layout = ",".join("%s+00:00" if name.endswith("_at") else "%s" for name in PLACEMENT_FIELDS)
-    return func.printf(sql_text(layout + "\r\n"), *cells, type_=String)

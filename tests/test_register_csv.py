@@ -102,6 +102,7 @@ async def awkward_register(bot: PlaceBot, chat: Chat) -> list[str]:
         offers[0].release_at = datetime(2027, 3, 28, 2, 30, tzinfo=LONDON)
         offers[1].release_at = datetime(2027, 1, 5, 9, 0, 0, 1, tzinfo=UTC)
         offers[1].end_date = offers[1].start_date  # a one-day placement is one week
+        offers[3].provider_id = offers[3].site_id = offers[3].team_id = None  # a place as typed
         shared = max(item.updated_at for item in offers) + timedelta(seconds=1)
         for item in offers[2:]:
             item.updated_at = shared  # the same stamp: the keyset falls back to the id
@@ -133,6 +134,7 @@ async def test_csv_is_the_json_records_as_pythons_csv_module_writes_them(
     assert {"2027-03-28T01:30:00+00:00", "2027-01-05T09:00:00.000001+00:00"} <= release
     assert any(record["weeks"] == 1 for record in records)
     assert any(record["site_ods_code"] is None for record in records)
+    assert any(record["provider"] is record["site"] is record["team"] is None for record in records)
     assert (
         "'=BLK,1" in text
         and "'@RX1," in text
