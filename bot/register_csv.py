@@ -17,7 +17,7 @@ from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, String
+from sqlalchemy import Integer, String, bindparam, tuple_
 from sqlalchemy import type_coerce as coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,12 +28,16 @@ from bot.register_queries import PlacementQuery, Position, change_key, placement
 from bot.register_records import csv_lines
 from storage.engine import sqlite_reader
 from storage.tables import PlacementOffer
+from storage.types import UTCDateTime
 
 Sink = Callable[[bytes], Awaitable[None]]
 Transaction = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 
 HEADER = "".join(csv_lines([], header=True)).encode()
 SQLITE_CHUNK = 5000  # records per SQLite read: a few tens of ms, about 1.5 MB
+# Keys before and after every record: stored stamps compare as text, "0001-" < "2026-" < "9999-".
+_FIRST = Position(datetime.min.replace(tzinfo=UTC), 0)
+_LAST = Position(datetime.max.replace(tzinfo=UTC), 2**63 - 1)
 SQLITE_READERS = 2  # chunks read at once; the machine's other core, and bounded memory
 
 
@@ -69,36 +73,46 @@ async def _sqlite_chunks(database_url: str, query: PlacementQuery, write: Sink) 
     a connection of its own, write lines side by side; they are written out in order."""
     engine = sqlite_reader(database_url)
     offer = PlacementOffer
-    key_columns = (offer.id, coerce(offer.updated_at, String))
+    everything = dataclasses.replace(query, after=None)
+    # Built once per pull: each chunk only binds its keys (building the statement costs more
+    # than reading a chunk's lines).
+    low = tuple_(bindparam("after_at", type_=UTCDateTime()), bindparam("after_id", type_=Integer))
+    high = tuple_(bindparam("end_at", type_=UTCDateTime()), bindparam("end_id", type_=Integer))
+    ends = (
+        placements_statement(everything, (offer.id, coerce(offer.updated_at, String)))
+        .where(change_key() > low)
+        .offset(SQLITE_CHUNK - 1)
+        .limit(1)
+    )
+    between = sqlite_lines(everything).where(change_key() > low, change_key() <= high)
 
-    def position(row: Row[Any]) -> Position:
-        last_id, stamp = row[0], row[1]  # stored as naive UTC text
+    def chunk_end(after: Position) -> Position | None:
+        """The last key of a full chunk after `after`; None when fewer records are left."""
+        with engine.connect() as connection:
+            row = connection.execute(ends, {"after_at": after.updated_at, "after_id": after.id})
+            found = row.first()
+        if found is None:
+            return None
+        last_id, stamp = found  # stored as naive UTC text
         return Position(datetime.fromisoformat(stamp).replace(tzinfo=UTC), last_id)
 
-    def chunk_end(after: Position | None) -> Position | None:
-        """The last key of a full chunk after `after`; None when fewer records are left."""
-        statement = placements_statement(dataclasses.replace(query, after=after), key_columns)
-        with engine.connect() as connection:
-            row = connection.execute(statement.offset(SQLITE_CHUNK - 1).limit(1)).first()
-        return position(row) if row else None
-
-    def lines(after: Position | None, end: Position | None) -> tuple[int, bytes]:
+    def lines(after: Position, end: Position | None) -> tuple[int, bytes]:
         """The records after `after` up to `end` (to the last, if None), and how many."""
-        statement = sqlite_lines(dataclasses.replace(query, after=after))
-        if end is not None:
-            statement = statement.where(change_key() <= end.key())
+        end = end or _LAST
+        keys = {"after_at": after.updated_at, "after_id": after.id}
+        keys |= {"end_at": end.updated_at, "end_id": end.id}
         with engine.connect() as connection:
-            found = connection.execute(statement).scalars().all()
+            found = connection.execute(between, keys).scalars().all()
         return len(found), "".join(found).encode()
 
     reads: deque[asyncio.Future[tuple[int, bytes]]] = deque()
-    total, after, more = 0, query.after, True
+    total, after, more = 0, query.after or _FIRST, True
     try:
         while more or reads:
             if more:
                 end = await asyncio.to_thread(chunk_end, after)
                 reads.append(asyncio.ensure_future(asyncio.to_thread(lines, after, end)))
-                after, more = end, end is not None
+                after, more = end or after, end is not None
             if len(reads) == SQLITE_READERS or not more:
                 count, text = await reads.popleft()
                 total += count
