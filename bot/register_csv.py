@@ -2,7 +2,7 @@
 
 The database writes the CSV (see `register_csv_cells`): PostgreSQL through one
 `COPY (SELECT ...) TO STDOUT (FORMAT csv)`, SQLite a whole line per record, chunks of records
-read in worker threads on connections of their own, so the server's one pooled SQLite
+read in a worker thread on connections of its own, so the server's one pooled SQLite
 connection stays free for other requests. Either way memory stays flat, and `write` (the HTTP
 response or a file) sets the pace.
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections import deque
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
@@ -38,7 +37,6 @@ SQLITE_CHUNK = 5000  # records per SQLite read: a few tens of ms, about 1.5 MB
 # Keys before and after every record: stored stamps compare as text, "0001-" < "2026-" < "9999-".
 _FIRST = Position(datetime.min.replace(tzinfo=UTC), 0)
 _LAST = Position(datetime.max.replace(tzinfo=UTC), 2**63 - 1)
-SQLITE_READERS = 2  # chunks read at once; the machine's other core, and bounded memory
 
 
 async def write_csv(begin: Transaction, query: PlacementQuery, write: Sink) -> int:
@@ -69,8 +67,9 @@ async def _copy(session: AsyncSession, query: PlacementQuery, write: Sink) -> in
 
 
 async def _sqlite_chunks(database_url: str, query: PlacementQuery, write: Sink) -> int:
-    """Chunks between keys found first by a cheap index walk, so that two worker threads, each on
-    a connection of its own, write lines side by side; they are written out in order."""
+    """Chunk after chunk in a worker thread on connections of its own. A chunk's end is found
+    first by a cheap index walk, so a record that changes meanwhile moves past the chunk rather
+    than into it twice (it comes again later in the pull, newer)."""
     engine = sqlite_reader(database_url)
     offer = PlacementOffer
     everything = dataclasses.replace(query, after=None)
@@ -86,40 +85,34 @@ async def _sqlite_chunks(database_url: str, query: PlacementQuery, write: Sink) 
     )
     between = sqlite_lines(everything).where(change_key() > low, change_key() <= high)
 
-    def chunk_end(after: Position) -> Position | None:
-        """The last key of a full chunk after `after`; None when fewer records are left."""
-        with engine.connect() as connection:
-            row = connection.execute(ends, {"after_at": after.updated_at, "after_id": after.id})
-            found = row.first()
-        if found is None:
-            return None
-        last_id, stamp = found  # stored as naive UTC text
-        return Position(datetime.fromisoformat(stamp).replace(tzinfo=UTC), last_id)
-
-    def lines(after: Position, end: Position | None) -> tuple[int, bytes]:
-        """The records after `after` up to `end` (to the last, if None), and how many."""
-        end = end or _LAST
+    def chunk(after: Position) -> tuple[int, bytes, Position | None]:
+        """How many records after `after`, up to a full chunk's last key, their lines, and that
+        key (None when this was the last chunk)."""
         keys = {"after_at": after.updated_at, "after_id": after.id}
-        keys |= {"end_at": end.updated_at, "end_id": end.id}
         with engine.connect() as connection:
-            found = connection.execute(between, keys).scalars().all()
-        return len(found), "".join(found).encode()
+            found = connection.execute(ends, keys).first()
+            if found is None:
+                end = None
+            else:
+                last_id, stamp = found  # stored as naive UTC text
+                end = Position(datetime.fromisoformat(stamp).replace(tzinfo=UTC), last_id)
+            upto = end or _LAST
+            keys |= {"end_at": upto.updated_at, "end_id": upto.id}
+            lines = connection.execute(between, keys).scalars().all()
+        return len(lines), "".join(lines).encode(), end
 
-    reads: deque[asyncio.Future[tuple[int, bytes]]] = deque()
-    total, after, more = 0, query.after or _FIRST, True
+    total = 0
+    reading = asyncio.ensure_future(asyncio.to_thread(chunk, query.after or _FIRST))
     try:
-        while more or reads:
-            if more:
-                end = await asyncio.to_thread(chunk_end, after)
-                reads.append(asyncio.ensure_future(asyncio.to_thread(lines, after, end)))
-                after, more = end or after, end is not None
-            if len(reads) == SQLITE_READERS or not more:
-                count, text = await reads.popleft()
-                total += count
-                if text:
-                    await write(text)
-        return total
+        while True:
+            count, lines, end = await reading
+            total += count
+            if end is not None:  # read the next chunk while this one is written
+                reading = asyncio.ensure_future(asyncio.to_thread(chunk, end))
+            if lines:
+                await write(lines)
+            if end is None:
+                return total
     finally:
-        for read in reads:
-            read.cancel()
+        reading.cancel()
         engine.dispose()

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.pool import ConnectionPoolEntry, NullPool
+from sqlalchemy.pool import ConnectionPoolEntry
 
 
 def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
@@ -51,11 +51,11 @@ def make_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
 def sqlite_reader(database_url: str) -> Engine:
     """A plain engine on the same SQLite file for long reads in a worker thread: they neither
     hold the server's one pooled connection nor hop threads per statement, and WAL lets them
-    read beside the writer. Each use opens its own connection (no pool to leak)."""
+    read beside the writer. Dispose of it when done: that closes its connections."""
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
         raise ValueError(f"not an SQLite file: {url.render_as_string()}")
-    return create_engine(url.set(drivername="sqlite+pysqlite"), poolclass=NullPool)
+    return create_engine(url.set(drivername="sqlite+pysqlite"))
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
