@@ -8,7 +8,6 @@ lines are in `register_csv_sqlite`, which shares the helpers here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, String, case, func, literal_column
@@ -43,56 +42,11 @@ def _formula_start(cell: ColumnElement[str]) -> ColumnElement[bool]:
     return func.substr(cell, 1, 1).in_([sql_text(c) for c in FORMULA_STARTS])
 
 
-def _formula_start_glob(cell: ColumnElement[str]) -> ColumnElement[bool]:
-    """SQLite tests the first character with one GLOB, cheaper than substr and IN. A - last
-    in the class is itself, not a range."""
-    chars = "".join(c for c in FORMULA_STARTS if c != "-") + "-"
-    return cell.op("GLOB")(sql_text(f"[{chars}]*"))
-
-
-Format = Callable[[Any], ColumnElement[str]]
-
-
-def _fields(
-    date: Format,
-    weeks: ColumnElement[Any],
-    instant: Format,
-    code: Format,
-    typed: Format,
-) -> list[ColumnElement[Any]]:
-    """The 23 cells in PLACEMENT_FIELDS order. `typed` formats text that people or reference
-    data wrote, neutralised as `neutralise` does; `code` the vocabulary codes (setting,
-    supervision model, level), which never begin with a formula character nor need quoting."""
-    return [
-        text_of(Offer.ref),
-        text_of(Offer.profession),
-        text_of(Offer.status),
-        date(Offer.start_date),
-        date(Offer.end_date),
-        weeks,
-        Offer.capacity,
-        typed(PROVIDER.name),
-        typed(PROVIDER.ods_code),
-        typed(Site.name),
-        typed(Site.ods_code),
-        typed(Team.name),
-        typed(Offer.place_text),
-        code(Offer.setting),
-        code(Offer.supervision_model),
-        code(Offer.student_level),
-        typed(Offer.educator),
-        typed(PlacementBlock.ref),
-        typed(Offer.notes),
-        instant(Offer.release_at),
-        Offer.version,
-        instant(Offer.created_at),
-        instant(Offer.updated_at),
-    ]
-
-
 def postgres_cells() -> list[ColumnElement[Any]]:
-    """Cells for `COPY ... (FORMAT csv)`, which quotes as Python's csv module does. Empty text
-    becomes NULL because COPY writes '' as a quoted "" but NULL as nothing, as Python does."""
+    """The 23 cells in PLACEMENT_FIELDS order for `COPY ... (FORMAT csv)`, which quotes as
+    Python's csv module does. Empty text becomes NULL because COPY writes '' as a quoted ""
+    but NULL as nothing, as Python does. Text people or reference data wrote is neutralised;
+    vocabulary codes (setting, supervision model, level) never begin with a formula character."""
 
     def date(column: Any) -> ColumnElement[str]:
         return func.to_char(column, sql_text("YYYY-MM-DD"))
@@ -110,4 +64,28 @@ def postgres_cells() -> list[ColumnElement[Any]]:
         return neutralised(text(column), _formula_start(text(column)))
 
     weeks = func.greatest(number(1), (Offer.end_date - Offer.start_date + number(7)) // number(7))
-    return _fields(date, weeks, instant, text, typed)
+    return [
+        text_of(Offer.ref),
+        text_of(Offer.profession),
+        text_of(Offer.status),
+        date(Offer.start_date),
+        date(Offer.end_date),
+        weeks,
+        Offer.capacity,
+        typed(PROVIDER.name),
+        typed(PROVIDER.ods_code),
+        typed(Site.name),
+        typed(Site.ods_code),
+        typed(Team.name),
+        typed(Offer.place_text),
+        text(Offer.setting),
+        text(Offer.supervision_model),
+        text(Offer.student_level),
+        typed(Offer.educator),
+        typed(PlacementBlock.ref),
+        typed(Offer.notes),
+        instant(Offer.release_at),
+        Offer.version,
+        instant(Offer.created_at),
+        instant(Offer.updated_at),
+    ]
