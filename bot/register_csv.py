@@ -114,5 +114,9 @@ async def _sqlite_chunks(database_url: str, query: PlacementQuery, write: Sink) 
             if end is None:
                 return total
     finally:
-        reading.cancel()
+        # Let a read in flight finish (a chunk takes tens of ms), so that its connection is
+        # back in the pool and closes with it; nobody wants its result now.
+        await asyncio.wait([reading])
+        if not reading.cancelled():
+            reading.exception()
         engine.dispose()

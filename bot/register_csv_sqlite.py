@@ -7,6 +7,7 @@ once per offer: they are most of the per-record work of neutralising and quoting
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from sqlalchemy import CTE, ColumnElement, Integer, Select, String, case, cast, func, or_, select
@@ -50,7 +51,9 @@ def _cells_of(name: str, key: Any, *columns: Any) -> CTE:
     """Ready CSV cells, comma-joined, for each row of a small table; worked out once."""
     layout = sql_text(",".join(["%s"] * len(columns)))
     cells = func.printf(layout, *(_typed(column) for column in columns), type_=String)
-    return select(key.label("id"), cells.label("cells")).cte(name).prefix_with("MATERIALIZED")
+    cte = select(key.label("id"), cells.label("cells")).cte(name)
+    # SQLite before 3.35 knows no MATERIALIZED: the same lines, worked out per offer there.
+    return cte.prefix_with("MATERIALIZED") if sqlite3.sqlite_version_info >= (3, 35) else cte
 
 
 def sqlite_lines(query: PlacementQuery) -> Select[Any]:
