@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import codecs
 import logging
 import sys
 from collections.abc import Sequence
@@ -22,7 +23,9 @@ from bot.clock import Clock
 from bot.context import Context
 from bot.errors import UserError
 from bot.jobs import ScheduleError
-from bot.register_records import count_placements, csv_lines, iter_placements, placement_record
+from bot.register_csv import write_csv
+from bot.register_queries import PlacementQuery
+from bot.register_records import count_placements
 from bot.schedule import JobContext
 from bot.training_events import read_csv, read_ics
 from config.settings import Settings
@@ -138,26 +141,27 @@ async def import_training(settings: Settings, path: Path, payload: bytes) -> Non
 
 
 async def export_placements(settings: Settings, out: TextIO) -> int:
+    """The whole register as the API's CSV (the same stream, in change order); how many."""
     engine = make_engine(settings.database_url)
-    rows = 0
     try:
         if problem := await pending_message(engine):
             raise CommandFailed(problem)
-        async with make_sessionmaker(engine)() as session:
+        sessions = make_sessionmaker(engine)
+        async with sessions() as session:
             total = await count_placements(session)
-            with tqdm(
-                total=total, desc="Exporting", unit="offer", disable=None, file=sys.stderr
-            ) as bar:
-                for line in csv_lines([], header=True):
-                    out.write(line)
-                async for offer in iter_placements(session):
-                    for line in csv_lines([placement_record(offer)], header=False):
-                        out.write(line)
-                    rows += 1
-                    bar.update()
+        with tqdm(
+            total=total, desc="Exporting", unit="offer", disable=None, file=sys.stderr
+        ) as bar:
+            text = codecs.getincrementaldecoder("utf-8")()  # a chunk may end mid-character
+
+            async def write(data: bytes) -> None:
+                out.write(text.decode(data))
+                # Lines, about right (the header is one, a cell may hold a line feed).
+                bar.update(min(data.count(b"\n"), total - bar.n))
+
+            return await write_csv(sessions.begin, PlacementQuery(), write)
     finally:
         await engine.dispose()
-    return rows
 
 
 async def list_deliveries(settings: Settings, failed_only: bool) -> None:

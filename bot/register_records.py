@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.dates import weeks_between
 from storage.tables import PlacementOffer
 
 PLACEMENT_FIELDS: tuple[str, ...] = (
@@ -38,41 +37,13 @@ PLACEMENT_FIELDS: tuple[str, ...] = (
     "created_at",
     "updated_at",
 )
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def placement_record(offer: PlacementOffer) -> dict[str, Any]:
-    return {
-        "ref": offer.ref,
-        "profession": offer.profession,
-        "status": offer.status,
-        "start_date": offer.start_date.isoformat(),
-        "end_date": offer.end_date.isoformat(),
-        "weeks": weeks_between(offer.start_date, offer.end_date),
-        "capacity": offer.capacity,
-        "provider": offer.provider.name if offer.provider else None,
-        "provider_ods_code": offer.provider.ods_code if offer.provider else None,
-        "site": offer.site.name if offer.site else None,
-        "site_ods_code": offer.site.ods_code if offer.site else None,
-        "team": offer.team.name if offer.team else None,
-        "place": offer.place_text,
-        "setting": offer.setting,
-        "supervision_model": offer.supervision_model,
-        "student_level": offer.student_level,
-        "educator": offer.educator,
-        "block": offer.block.ref if offer.block else None,
-        "notes": offer.notes,
-        "release_at": offer.release_at.isoformat(),
-        "version": offer.version,
-        "created_at": offer.created_at.isoformat(),
-        "updated_at": offer.updated_at.isoformat(),
-    }
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(value: Any) -> str:
     """A CSV cell a spreadsheet will not run as a formula (OWASP CSV injection advice)."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def csv_lines(records: Iterable[dict[str, Any]], header: bool = True) -> Iterable[str]:
@@ -96,24 +67,3 @@ def csv_lines(records: Iterable[dict[str, Any]], header: bool = True) -> Iterabl
 
 async def count_placements(session: AsyncSession) -> int:
     return (await session.execute(select(func.count(PlacementOffer.id)))).scalar_one()
-
-
-async def iter_placements(
-    session: AsyncSession, batch: int = 1000
-) -> AsyncIterator[PlacementOffer]:
-    """Every offer in id order, a batch at a time, so memory stays flat at any size."""
-    last_id = 0
-    while True:
-        rows = await session.execute(
-            select(PlacementOffer)
-            .where(PlacementOffer.id > last_id)
-            .order_by(PlacementOffer.id)
-            .limit(batch)
-        )
-        offers = list(rows.unique().scalars())
-        if not offers:
-            return
-        for offer in offers:
-            yield offer
-        last_id = offers[-1].id
-        session.expunge_all()

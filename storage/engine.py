@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -46,6 +46,16 @@ def make_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _begin_immediate)
     return engine
+
+
+def sqlite_reader(database_url: str) -> Engine:
+    """A plain engine on the same SQLite file for long reads in a worker thread: they neither
+    hold the server's one pooled connection nor hop threads per statement, and WAL lets them
+    read beside the writer. Dispose of it when done: that closes its connections."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        raise ValueError(f"not an SQLite file: {url.render_as_string()}")
+    return create_engine(url.set(drivername="sqlite+pysqlite"))
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

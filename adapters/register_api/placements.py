@@ -9,12 +9,9 @@ from aiohttp import web
 
 from adapters.register_api.limits import page_size
 from adapters.register_api.runtime import runtime
-from bot import professions, register_queries
+from bot import professions, register_csv, register_queries
 from bot.errors import UserError
 from bot.register_queries import PlacementQuery, Position
-from bot.register_records import csv_lines
-
-CSV_CHUNK = 2000  # records per transaction while streaming CSV: short locks, flat memory
 
 
 def _day(request: web.Request, name: str) -> date | None:
@@ -104,23 +101,13 @@ async def list_placements(request: web.Request) -> web.StreamResponse:
 async def _stream_csv(
     request: web.Request, query: PlacementQuery, headers: dict[str, str]
 ) -> web.StreamResponse:
-    """Every matching record, a chunk per short transaction, so memory stays flat."""
+    """Every matching record, written by the database and streamed as it comes."""
     response = web.StreamResponse(headers=headers)
     response.content_type = "text/csv"
     response.charset = "utf-8"
     response.headers["Content-Disposition"] = 'attachment; filename="placements.csv"'
     await response.prepare(request)
-    await response.write("".join(csv_lines([], header=True)).encode())
-    chunk = PlacementQuery(**{**query.__dict__, "limit": CSV_CHUNK})
-    api = runtime(request)
-    while True:
-        async with api.context() as ctx:
-            text, after = await register_queries.csv_chunk(ctx, chunk)
-        if text:
-            await response.write(text.encode())
-        if after is None:
-            break
-        chunk = PlacementQuery(**{**chunk.__dict__, "after": after})
+    await register_csv.write_csv(runtime(request).sessions.begin, query, response.write)
     await response.write_eof()
     return response
 
