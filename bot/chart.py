@@ -82,9 +82,7 @@ def render_png(title: str, bars: Sequence[Bar]) -> bytes:
         axes.set_ylabel("Placements", fontsize=10)
         axes.margins(y=0.15)
         # Beside the title, above the bars, so it never hides a bar's number.
-        axes.legend(
-            fontsize=9, frameon=False, ncols=3, loc="lower right", bbox_to_anchor=(1, 1.02)
-        )
+        axes.legend(fontsize=9, frameon=False, ncols=3, loc="lower right", bbox_to_anchor=(1, 1.02))
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=DPI)
