@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,17 +21,25 @@ def clean_name(name: str) -> str:
     return _CONTROL.sub("", name).strip()[:200] or "New colleague"
 
 
-async def find_person(session: AsyncSession, actor: Actor) -> Person | None:
-    statement = (
-        select(Person)
-        .join(Identity, Identity.person_id == Person.id)
-        .where(
-            Identity.platform == actor.platform,
-            Identity.tenant == actor.tenant,
-            Identity.external_id == actor.external_id,
-        )
+# Built once: building a statement and its cache key cost more CPU than running it.
+_BY_IDENTITY = (
+    select(Person)
+    .join(Identity, Identity.person_id == Person.id)
+    .where(
+        Identity.platform == bindparam("platform"),
+        Identity.tenant == bindparam("tenant"),
+        Identity.external_id == bindparam("external_id"),
     )
-    return (await session.execute(statement)).unique().scalar_one_or_none()
+)
+
+
+async def find_person(session: AsyncSession, actor: Actor) -> Person | None:
+    identity = {
+        "platform": actor.platform,
+        "tenant": actor.tenant,
+        "external_id": actor.external_id,
+    }
+    return (await session.execute(_BY_IDENTITY, identity)).unique().scalar_one_or_none()
 
 
 async def meet(session: AsyncSession, actor: Actor, clock: Clock) -> Person:
