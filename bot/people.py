@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.known_people import KnownPeople
 from bot.messages import Actor
 from storage.tables import Identity, Person, RoleGrant
 
@@ -42,10 +43,22 @@ async def find_person(session: AsyncSession, actor: Actor) -> Person | None:
     return (await session.execute(_BY_IDENTITY, identity)).unique().scalar_one_or_none()
 
 
-async def meet(session: AsyncSession, actor: Actor, clock: Clock) -> Person:
-    """The person behind `actor`; someone new becomes a clinician with no set-up asked of them."""
+async def meet(
+    session: AsyncSession, actor: Actor, clock: Clock, known: KnownPeople | None = None
+) -> Person:
+    """The person behind `actor`; someone new becomes a clinician with no set-up asked of them.
+
+    With `known`, a person met in the last few seconds is taken from memory, without SQL.
+    """
+    if known is not None:
+        copy = known.get(actor)
+        if copy is not None:
+            return await session.merge(copy, load=False)
+    generation = KnownPeople.generation()
     person = await find_person(session, actor)
     if person is not None:
+        if known is not None:
+            known.keep(actor, person, generation)
         return person
     try:
         async with session.begin_nested():  # a savepoint: a twin request may meet them first

@@ -31,6 +31,7 @@ async def record(session: AsyncSession, key: str, at: datetime) -> None:
     """Keep the receipt, or raise AlreadyHandled when it is there (or a twin is writing it:
     the insert then waits for the twin's transaction and fails if it committed)."""
     try:
-        await session.execute(_INSERT, {"key": key[:255], "received_at": at, "reply": None})
+        connection = await session.connection()  # Core, past the ORM's bulk-insert machinery
+        await connection.execute(_INSERT, {"key": key[:255], "received_at": at, "reply": None})
     except IntegrityError:
         raise AlreadyHandled(key) from None
