@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from tqdm import tqdm
 
 from adapters import cli_tokens
+from adapters.access_log import AccessLog
 from adapters.server import ConfigurationError, build_app
 from adapters.teams.package import write_package
 from bot import demo, outbox, training
@@ -40,7 +41,7 @@ async def _serve(settings: Settings, banner: str) -> None:
     if problem:
         await engine.dispose()
         raise CommandFailed(problem)
-    runner = web.AppRunner(build_app(settings, engine))
+    runner = web.AppRunner(build_app(settings, engine), access_log_class=AccessLog)
     await runner.setup()
     await web.TCPSite(runner, settings.host, settings.port).start()
     print(banner.format(url=f"http://{settings.host}:{settings.port}/"), flush=True)
