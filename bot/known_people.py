@@ -19,7 +19,7 @@ from bot.messages import Actor
 from storage.tables import Identity, Organisation, Person, RoleGrant, Site, Team
 
 TTL = 5.0  # seconds a copy is trusted without a look at the database
-MAX_PEOPLE = 10_000
+MAX_PEOPLE = 2_000  # a copy holds its roles, organisation and team: bounded memory
 _MADE_OF = (Person, RoleGrant, Identity, Team, Site, Organisation)
 _TOUCHED = "placebot.touches_people"
 _generation = 0  # bumped by every write to what a remembered person is made of
