@@ -6,9 +6,9 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from aiohttp import web
 from pydantic import ValidationError
@@ -33,6 +33,16 @@ log = logging.getLogger("placebot")
 
 class CommandFailed(Exception):
     """A CLI verb could not do its job; the message says why and what to do."""
+
+
+def run_server(main: Coroutine[Any, Any, None]) -> None:
+    """Servers run on uvloop where it is installed: less CPU per request than asyncio's loop."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - platforms without uvloop (Windows)
+        asyncio.run(main)
+    else:
+        uvloop.run(main)
 
 
 async def _serve(settings: Settings, banner: str) -> None:
@@ -198,9 +208,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         match args.verb:
             case "serve":
-                asyncio.run(_serve(settings, "PlaceBot is running on {url}"))
+                run_server(_serve(settings, "PlaceBot is running on {url}"))
             case "demo":
-                asyncio.run(run_demo(settings))
+                run_server(run_demo(settings))
             case "migrate":
                 asyncio.run(migrate(settings))
             case "import":
