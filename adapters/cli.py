@@ -7,15 +7,16 @@ import asyncio
 import codecs
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from aiohttp import web
 from pydantic import ValidationError
 from tqdm import tqdm
 
 from adapters import cli_tokens, worker
+from adapters.access_log import AccessLog
 from adapters.server import ConfigurationError, build_app
 from adapters.teams.package import write_package
 from bot import demo, nudges, outbox, summary, training
@@ -39,6 +40,16 @@ class CommandFailed(Exception):
     """A CLI verb could not do its job; the message says why and what to do."""
 
 
+def run_server(main: Coroutine[Any, Any, None]) -> None:
+    """Servers run on uvloop where it is installed: less CPU per request than asyncio's loop."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - platforms without uvloop (Windows)
+        asyncio.run(main)
+    else:
+        uvloop.run(main)
+
+
 async def _serve(settings: Settings, banner: str, with_worker: bool = False) -> None:
     """The web server; with `with_worker`, the worker too, in this one process (the demo)."""
     engine = make_engine(settings.database_url)
@@ -49,7 +60,7 @@ async def _serve(settings: Settings, banner: str, with_worker: bool = False) -> 
     worker_task = None
     if with_worker:
         worker_task = asyncio.create_task(worker.run(engine, settings), name="worker")
-    runner = web.AppRunner(build_app(settings, engine))
+    runner = web.AppRunner(build_app(settings, engine), access_log_class=AccessLog)
     await runner.setup()
     await web.TCPSite(runner, settings.host, settings.port).start()
     print(banner.format(url=f"http://{settings.host}:{settings.port}/"), flush=True)
@@ -229,11 +240,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         match args.verb:
             case "serve":
-                asyncio.run(_serve(settings, "PlaceBot is running on {url}"))
+                run_server(_serve(settings, "PlaceBot is running on {url}"))
             case "worker":
                 asyncio.run(run_worker(settings))
             case "demo":
-                asyncio.run(run_demo(settings))
+                run_server(run_demo(settings))
             case "migrate":
                 asyncio.run(migrate(settings))
             case "import":

@@ -25,6 +25,7 @@ from bot.context import Context
 from bot.errors import FieldErrors, StaleVersion, UserError
 from bot.forms import OFFER_CREATE, OFFER_EDIT, offer_form
 from bot.help import help_reply
+from bot.known_people import KnownPeople
 from bot.messages import Actor, Command, Reply
 from bot.numbers import whole_number
 from bot.replies import offer_card
@@ -67,6 +68,7 @@ class PlaceBot:
         self.sessions = sessions
         self.settings = settings
         self.clock = clock or Clock(zone=settings.timezone)
+        self.known = KnownPeople()
 
     async def handle(self, command: Command) -> Reply:
         """Never raises: problems become polite replies and nothing is stored half-way."""
@@ -87,7 +89,7 @@ class PlaceBot:
             async with self.sessions.begin() as session:
                 if command.delivery_key:  # first, so a twin waits on it and then stands down
                     await receipts.record(session, command.delivery_key, self.clock.now())
-                person = await people.meet(session, command.actor, self.clock)
+                person = await people.meet(session, command.actor, self.clock, self.known)
                 ctx = Context(session, person, self.clock, self.settings, command.actor.platform)
                 return await self._dispatch(ctx, command)
         except receipts.AlreadyHandled:
@@ -140,7 +142,7 @@ class PlaceBot:
     async def remember_conversation(self, actor: Actor, reference: dict[str, Any]) -> None:
         """Keep where to reach this person later (a Teams conversation reference)."""
         async with self.sessions.begin() as session:
-            person = await people.meet(session, actor, self.clock)
+            person = await people.meet(session, actor, self.clock, self.known)
             ctx = Context(session, person, self.clock, self.settings, actor.platform)
             await conversations.remember(ctx, actor.platform, actor.tenant, reference)
 

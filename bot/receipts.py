@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.tables import InboundReceipt
+
+# Built once: a Core insert skips the ORM's unit of work and statement building on every turn.
+_INSERT = insert(InboundReceipt)
 
 
 class AlreadyHandled(Exception):
@@ -26,8 +30,8 @@ async def check_new(session: AsyncSession, key: str) -> None:
 async def record(session: AsyncSession, key: str, at: datetime) -> None:
     """Keep the receipt, or raise AlreadyHandled when it is there (or a twin is writing it:
     the insert then waits for the twin's transaction and fails if it committed)."""
-    session.add(InboundReceipt(key=key[:255], received_at=at, reply=None))
     try:
-        await session.flush()
+        connection = await session.connection()  # Core, past the ORM's bulk-insert machinery
+        await connection.execute(_INSERT, {"key": key[:255], "received_at": at, "reply": None})
     except IntegrityError:
         raise AlreadyHandled(key) from None

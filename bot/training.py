@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, timedelta
+from functools import cache
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 
 from bot import audit, professions
 from bot.context import Context
@@ -36,27 +38,40 @@ class TrainingQuery:
     limit: int = 15
 
 
-async def upcoming(ctx: Context, query: TrainingQuery) -> list[TrainingEvent]:
-    """Events that have not ended, soonest first."""
-    now = ctx.clock.now()
-    statement = select(TrainingEvent).where(TrainingEvent.ends_at >= now)
-    if query.profession:
+@cache
+def _upcoming_statement(profession: bool, organiser: bool, weeks: bool, limit: int) -> Select[Any]:
+    """Built once per shape of query: building a statement costs more CPU than running it."""
+    statement = select(TrainingEvent).where(TrainingEvent.ends_at >= bindparam("now"))
+    if profession:
         statement = statement.where(
             or_(
                 TrainingEvent.professions == "",
-                TrainingEvent.professions.like(f"%,{query.profession},%"),
+                TrainingEvent.professions.like(bindparam("profession")),
             )
         )
-    if query.organiser:
+    if organiser:
         statement = statement.where(
-            func.lower(TrainingEvent.organiser).like(f"%{query.organiser.lower()}%")
+            func.lower(TrainingEvent.organiser).like(bindparam("organiser"))
         )
-    if query.weeks:
-        statement = statement.where(TrainingEvent.starts_at <= now + timedelta(weeks=query.weeks))
-    rows = await ctx.session.execute(
-        statement.order_by(TrainingEvent.starts_at, TrainingEvent.id).limit(query.limit)
+    if weeks:
+        statement = statement.where(TrainingEvent.starts_at <= bindparam("until"))
+    return statement.order_by(TrainingEvent.starts_at, TrainingEvent.id).limit(limit)
+
+
+async def upcoming(ctx: Context, query: TrainingQuery) -> list[TrainingEvent]:
+    """Events that have not ended, soonest first."""
+    now = ctx.clock.now()
+    statement = _upcoming_statement(
+        bool(query.profession), bool(query.organiser), bool(query.weeks), query.limit
     )
-    return list(rows.scalars())
+    values: dict[str, object] = {"now": now}
+    if query.profession:
+        values["profession"] = f"%,{query.profession},%"
+    if query.organiser:
+        values["organiser"] = f"%{query.organiser.lower()}%"
+    if query.weeks:
+        values["until"] = now + timedelta(weeks=query.weeks)
+    return list((await ctx.session.execute(statement, values)).scalars())
 
 
 @dataclass
