@@ -20,7 +20,7 @@ from typing import Any
 
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import delete, update
+from sqlalchemy import delete, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -40,6 +40,9 @@ class JobContext:
     sessions: async_sessionmaker[AsyncSession]
     clock: Clock
     settings: Settings
+    # Who runs the slots: a leader's term. A new leader takes over its predecessor's unfinished
+    # slots at once (the predecessor lost the lock, so it died or lost its database).
+    runner: str = ""
 
 
 class WallClockCron(BaseTrigger):  # type: ignore[misc]
@@ -100,18 +103,20 @@ def slot_key(instant: datetime, zone: tzinfo) -> str:
     return instant.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
 
 
-# A slot begun this long ago and never finished is taken to be orphaned by a worker that died.
+# A slot begun this long ago and never finished is orphaned, whoever began it.
 ORPHANED_AFTER = timedelta(minutes=30)
 
 
-async def _claim_slot(session: AsyncSession, job: str, slot: str, now: datetime) -> bool:
-    """True when this slot is ours to run: new, or begun by a worker that died long ago.
-    A slot another runner is working on right now is not ours."""
+async def _claim_slot(
+    session: AsyncSession, job: str, slot: str, now: datetime, runner: str
+) -> bool:
+    """True when this slot is ours to run: new, left unfinished by an earlier leader, or begun
+    long ago. A slot this runner is working on right now is not taken twice."""
     dialect = session.bind.dialect.name if session.bind else "sqlite"
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     inserted = await session.execute(
         insert(ScheduleRun)
-        .values(job=job, slot=slot, started_at=now)
+        .values(job=job, slot=slot, started_at=now, runner=runner)
         .on_conflict_do_nothing(index_elements=["job", "slot"])
     )
     if inserted.rowcount == 1:
@@ -122,9 +127,9 @@ async def _claim_slot(session: AsyncSession, job: str, slot: str, now: datetime)
             ScheduleRun.job == job,
             ScheduleRun.slot == slot,
             ScheduleRun.finished_at.is_(None),
-            ScheduleRun.started_at < now - ORPHANED_AFTER,
+            or_(ScheduleRun.runner != runner, ScheduleRun.started_at < now - ORPHANED_AFTER),
         )
-        .values(started_at=now)
+        .values(started_at=now, runner=runner)
     )
     return taken_over.rowcount == 1
 
@@ -132,10 +137,10 @@ async def _claim_slot(session: AsyncSession, job: str, slot: str, now: datetime)
 async def run_slot(ctx: JobContext, name: str, job: Job, slot: datetime) -> str | None:
     """Run `job` for `slot` unless that slot ran, or is running; the result, or None.
 
-    A job that fails gives its slot back at once, so the next firing or catch-up tries again."""
+    A job that fails gives its slot back at once, so the leader's next catch-up tries again."""
     key = slot_key(slot, ctx.clock.zone)
     async with ctx.sessions.begin() as session:
-        if not await _claim_slot(session, name, key, ctx.clock.now()):
+        if not await _claim_slot(session, name, key, ctx.clock.now(), ctx.runner):
             log.info("%s for %s already ran or is running", name, key)
             return None
     try:

@@ -11,8 +11,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import time
+import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -23,6 +26,9 @@ from bot.outbox import Sender
 from bot.schedule import Job, JobContext, WallClockCron, catch_up
 
 log = logging.getLogger(__name__)
+
+# How often the leader looks again for slots within grace that did not run to the end.
+CATCH_UP_EVERY = 300.0
 
 OUTBOX_LANES = 2
 
@@ -53,6 +59,8 @@ class Worker:
         self.retry = settings.placebot_leader_retry_seconds
         self.poll = settings.placebot_outbox_poll_seconds
         self.leading = asyncio.Event()
+        self.term = ctx  # the job context of the current leadership term
+        self.catch_up_every = CATCH_UP_EVERY
 
     async def run(self) -> None:
         """Until cancelled."""
@@ -66,7 +74,7 @@ class Worker:
         """The latest due slot of `schedule`, once; errors are logged, never raised."""
         try:
             return await catch_up(
-                self.ctx, schedule.name, schedule.job, schedule.trigger, self.grace
+                self.term, schedule.name, schedule.job, schedule.trigger, self.grace
             )
         except Exception:
             log.exception("scheduled job %s failed", schedule.name)
@@ -94,14 +102,22 @@ class Worker:
             await asyncio.sleep(self.retry)
 
     async def _hold(self) -> None:
-        """Return when the leadership is lost (checked every `retry` seconds)."""
+        """Return when the leadership is lost (checked every `retry` seconds). Meanwhile, every
+        few minutes, run any slot within grace that has not run to the end: one whose job
+        failed, or one a dead leader left unfinished."""
+        last_catch_up = time.monotonic()
         while True:
             await asyncio.sleep(self.retry)
             if not await self.leadership.still_held():
                 return
+            if time.monotonic() - last_catch_up >= self.catch_up_every:
+                last_catch_up = time.monotonic()
+                for schedule in self.schedules:
+                    await self.run_schedule(schedule)
 
     async def _lead(self) -> None:
-        log.info("this worker runs the schedules")
+        self.term = replace(self.ctx, runner=f"{os.getpid()}-{uuid.uuid4().hex[:12]}")
+        log.info("this worker runs the schedules (term %s)", self.term.runner)
         self.leading.set()
         scheduler = AsyncIOScheduler(
             timezone=self.ctx.clock.zone,

@@ -375,6 +375,7 @@ class ScheduleRun(Base):
     slot: Mapped[str] = mapped_column(String(16), primary_key=True)  # "2026-10-25T01:30"
     started_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
+    runner: Mapped[str] = mapped_column(String(40), default="")  # the leader's term
     result: Mapped[str | None] = mapped_column(String(200))
 
 

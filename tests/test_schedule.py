@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -166,6 +167,22 @@ async def test_a_slot_orphaned_by_a_dead_worker_is_taken_over_later(
     assert await run_slot(ctx, "digests", job, slot) == "run 1"
 
 
+async def test_a_new_leader_takes_over_the_unfinished_slot_of_the_last_one_at_once(
+    engine: AsyncEngine, settings: Settings, clock: FixedClock
+) -> None:
+    ctx = job_context(engine, settings, clock)
+    async with ctx.sessions.begin() as session:  # the last leader was killed mid-run
+        session.add(
+            ScheduleRun(
+                job="digests", slot="2026-11-23T08:00", started_at=clock.now(), runner="old-term"
+            )
+        )
+    job = CountingJob()
+    new_term = replace(ctx, runner="new-term")
+    assert await run_slot(new_term, "digests", job, local(2026, 11, 23, 8)) == "run 1"
+    assert await run_slot(new_term, "digests", job, local(2026, 11, 23, 8)) is None
+
+
 async def test_a_missed_monday_digest_is_caught_up_once_when_the_worker_returns(
     engine: AsyncEngine, settings: Settings, clock: FixedClock
 ) -> None:
@@ -214,6 +231,37 @@ async def test_the_leader_catches_up_then_schedules_and_senders_keep_going(
             await task
     assert job.slots == [local(2026, 11, 23, 8)]
     assert await runs(engine) == [("digests-weekly", "2026-11-23T08:00", "run 1")]
+
+
+class FailsOnce(CountingJob):
+    async def __call__(self, ctx: JobContext, slot: datetime) -> str:
+        if not self.slots:
+            self.slots.append(slot)
+            raise RuntimeError("the database went away for a moment")
+        return await super().__call__(ctx, slot)
+
+
+async def test_the_leader_tries_a_failed_slot_again_within_grace(
+    engine: AsyncEngine, settings: Settings, clock: FixedClock
+) -> None:
+    settings = settings.model_copy(update={"placebot_leader_retry_seconds": 0.05})
+    clock.at = datetime(2026, 11, 23, 8, 30, tzinfo=UTC)
+    job = FailsOnce()
+    schedules = [Schedule("digests-weekly", WallClockCron("0 8 * * mon", LONDON), job)]
+    worker = Worker(job_context(engine, settings, clock), AlwaysLeader(), {}, schedules)
+    worker.catch_up_every = 0.1
+    task = asyncio.create_task(worker.run())
+    try:
+        for _ in range(250):
+            if (await runs(engine))[-1:] and (await runs(engine))[-1][2]:
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert len(job.slots) == 2  # failed once, then ran to the end
+    assert await runs(engine) == [("digests-weekly", "2026-11-23T08:00", "run 2")]
 
 
 async def test_on_sqlite_a_second_worker_stands_by_until_the_first_is_gone(

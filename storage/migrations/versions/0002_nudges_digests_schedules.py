@@ -59,6 +59,7 @@ def upgrade() -> None:
         sa.Column("slot", sa.String(length=16), nullable=False),
         sa.Column("started_at", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("finished_at", storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("runner", sa.String(length=40), nullable=False, server_default=""),
         sa.Column("result", sa.String(length=200), nullable=True),
         sa.PrimaryKeyConstraint("job", "slot", name=op.f("pk_schedule_runs")),
     )
