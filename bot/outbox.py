@@ -201,6 +201,7 @@ class Result:
     retry_after: float | None = None
     in_doubt: bool = False  # the platform may have the message although we saw a failure
     tried: bool = True
+    permanent: bool = False  # the channel cannot reach this person: trying again will not help
 
     @property
     def delivered(self) -> bool:
@@ -354,7 +355,7 @@ class Sender:
         except RateLimited as limited:
             return Result(row, str(limited), retry_after=limited.retry_after)
         except Unreachable as unreachable:
-            return Result(row, str(unreachable))
+            return Result(row, str(unreachable), permanent=True)
         except TimeoutError:
             return Result(row, f"no answer within {self.send_timeout}", in_doubt=True)
         except Exception as error:  # a channel's failure must not stop the others
@@ -424,7 +425,7 @@ class Sender:
         attempts = row.attempts + 1 if result.tried and result.retry_after is None else row.attempts
         if result.retry_after is not None:
             status, when = "pending", now + timedelta(seconds=result.retry_after)
-        elif attempts < MAX_ATTEMPTS:
+        elif attempts < MAX_ATTEMPTS and not result.permanent:
             status, when = "pending", now + FIRST_RETRY * 2 ** (attempts - 1)
         else:
             status, when = "failed", now

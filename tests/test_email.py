@@ -245,10 +245,9 @@ async def test_a_permanent_refusal_is_parked_as_failed_and_never_delivered(
     await give_email(chat)
     await queue(chat, clock)
     server.rcpt_answers = ["550 5.1.1 No such user here"] * (outbox.MAX_ATTEMPTS + 1)
-    row = await run_until_settled(
-        sender_for(chat, settings, clock, f"smtp://127.0.0.1:{port}"), chat, clock
-    )
-    assert row.status == "failed"
+    await sender_for(chat, settings, clock, f"smtp://127.0.0.1:{port}").run_once()
+    row = await the_row(chat)
+    assert (row.status, row.attempts) == ("failed", 1)  # parked at once: no second RCPT
     assert f"refused {ADDRESS}: 550" in (row.last_error or "")
     assert server.received == []
 
@@ -261,7 +260,7 @@ async def test_a_lead_without_an_email_address_is_parked_not_sent(
     row = await run_until_settled(
         sender_for(chat, settings, clock, f"smtp://127.0.0.1:{port}"), chat, clock
     )
-    assert row.status == "failed"
+    assert (row.status, row.attempts) == ("failed", 1)
     assert row.last_error == f"person {LEAD} has no email address"
     assert server.received == []
 
