@@ -24,6 +24,9 @@ def _status(ctx: Context) -> Reply:
 
 async def run(ctx: Context, rest: str) -> Reply:
     person = ctx.require_person()
+    # The person may come from the few-seconds memory of people (bot/known_people.py), and a
+    # worker may have paused them meanwhile: their settings are read and written as stored.
+    await ctx.session.refresh(person)
     verb = (rest.split() or ["status"])[0].lower()
     if verb == "status":
         return _status(ctx)

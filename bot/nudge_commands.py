@@ -82,6 +82,9 @@ def _snooze_until(ctx: Context, words: list[str]) -> date:
 
 async def run(ctx: Context, rest: str) -> Reply:
     person = ctx.require_person()
+    # The person may come from the few-seconds memory of people (bot/known_people.py), and a
+    # worker may have paused them meanwhile: their settings are read and written as stored.
+    await ctx.session.refresh(person)
     words = rest.split()
     verb = words[0].lower() if words else "status"
     if verb == "status":

@@ -79,3 +79,28 @@ async def test_a_remembered_person_is_not_duplicated_or_changed_by_turns(chat: C
             .all()
         )
     assert count == 1
+
+
+async def test_nudges_on_undoes_a_pause_another_process_made_a_moment_ago(chat: Chat) -> None:
+    """The worker pauses people with plain SQL; the copy in memory here still says not paused."""
+    assert "on:" in (await chat.say("stroke-physio", "nudges status")).text  # now remembered
+    async with chat.bot.sessions.begin() as session:
+        person_id = (
+            await session.execute(
+                select(Identity.person_id).where(Identity.external_id == "stroke-physio")
+            )
+        ).scalar_one()
+        await (await session.connection()).execute(
+            text("UPDATE people SET paused = :yes, ignored_nudges = 3 WHERE id = :id"),
+            {"yes": True, "id": person_id},
+        )
+    assert "paused" in (await chat.say("stroke-physio", "nudges status")).text
+    assert "on:" in (await chat.say("stroke-physio", "nudges on")).text
+    async with chat.bot.sessions() as session:
+        stored = (
+            await session.execute(
+                text("SELECT paused, ignored_nudges FROM people WHERE id = :id"),
+                {"id": person_id},
+            )
+        ).one()
+    assert (bool(stored[0]), stored[1]) == (False, 0)
