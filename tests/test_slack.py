@@ -349,7 +349,9 @@ async def test_a_home_tab_button_answers_by_direct_message(rig: SlackRig) -> Non
     assert "withdrawn" in dm.body["text"]
 
 
-async def test_a_chart_is_uploaded_into_the_direct_message_after_its_text(rig: SlackRig) -> None:
+async def test_a_chart_is_uploaded_then_shown_in_the_same_message_as_its_text(
+    rig: SlackRig,
+) -> None:
     png = base64.b64decode(ONE_PIXEL_PNG)
     chart = Image("Offers against targets", "PT: 12 of 39 offered; OT: 5 of 23", ONE_PIXEL_PNG)
     reply = Reply(text="Weekly summary: 12 of 39 PT placements offered.", image=chart)
@@ -362,8 +364,11 @@ async def test_a_chart_is_uploaded_into_the_direct_message_after_its_text(rig: S
     assert (asked.body["filename"], int(asked.body["length"])) == ("chart.png", len(png))
     assert asked.body["alt_txt"] == "PT: 12 of 39 offered; OT: 5 of 23"
     assert (uploaded.body["file_id"], uploaded.body["data"]) == (asked.body["_file_id"], png)
-    assert completed.body["channel_id"] == posted.body["channel"] == "DU0001"
+    assert "channel_id" not in completed.body  # shared by the message, not by the upload
     assert json.loads(completed.body["files"]) == [
         {"id": uploaded.body["file_id"], "title": "Offers against targets"}
     ]
-    assert posted.at <= asked.at <= uploaded.at <= completed.at
+    image = next(b for b in posted.body["blocks"] if b["type"] == "image")
+    assert image["slack_file"] == {"id": uploaded.body["file_id"]}
+    assert image["alt_text"] == "PT: 12 of 39 offered; OT: 5 of 23"
+    assert asked.at <= uploaded.at <= completed.at <= posted.at

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -16,6 +17,7 @@ from adapters.slack.app import DELIVERY_EVENT, SlackEdge
 from bot import outbox
 from bot.clock import FixedClock
 from bot.core import PlaceBot
+from bot.messages import Image, Reply
 from bot.pacing import Pacing
 from config.settings import Settings
 from storage.engine import make_sessionmaker
@@ -160,3 +162,26 @@ async def test_a_fanout_looks_up_its_people_once_a_claim_and_opens_each_dm_once(
     assert len(rig.slack.named("conversations.open")) == 30
     assert len(rig.slack.named("chat.postMessage")) == 30
     assert {len(rig.slack.messages[f"D{slack_user(p)}"]) for p in people} == {1}
+
+
+async def test_a_chart_whose_upload_is_refused_posts_nothing_until_it_goes_whole(
+    rig: Rig,
+) -> None:
+    """Text and chart go in one message: a refused upload leaves no text behind to repeat."""
+    from tests.test_slack import ONE_PIXEL_PNG
+
+    [person] = await queue_fanout(rig.engine, 1, rig.clock.now())
+    chart = Image("Offers against targets", "PT: 12 of 39 offered", ONE_PIXEL_PNG)
+    summary = Reply(text="Weekly placement summary", image=chart)
+    rig.slack.rate_limit("files.getUploadURLExternal", retry_after=1)
+    with pytest.raises(outbox.RateLimited):
+        await rig.edge.send(person, summary, "summary:1")
+    rig.slack.fail("files.getUploadURLExternal", status=500)
+    with pytest.raises(SlackApiError):
+        await rig.edge.send(person, summary, "summary:1")
+    assert rig.slack.messages.get(f"D{slack_user(person)}", []) == []
+    assert await rig.edge.delivered(person, "summary:1") is False  # so the outbox tries again
+    await rig.edge.send(person, summary, "summary:1")
+    assert len(rig.slack.messages[f"D{slack_user(person)}"]) == 1
+    [posted] = rig.slack.named("chat.postMessage")
+    assert [block["type"] for block in posted.body["blocks"]][:2] == ["section", "image"]

@@ -257,8 +257,8 @@ class SlackEdge:
         return False
 
     async def send_to_user(self, user_id: str, reply: Reply) -> None:
-        """A direct message in answer to the person (429s are retried by the client); a chart
-        follows as an uploaded image."""
+        """A direct message in answer to the person (429s are retried by the client), with
+        its chart in the same message."""
         try:
             await self._post_dm(self.client, user_id, reply, None)
         except SlackApiError as error:
@@ -305,10 +305,12 @@ class SlackEdge:
         metadata: dict[str, Any] | None,
     ) -> None:
         channel = await self._dm(client, user_id)
-        extra = {"metadata": metadata} if metadata else {}
-        await client.chat_postMessage(channel=channel, **blocks.message(reply), **extra)
-        if reply.image is not None:
-            await images.upload(client, channel, reply.image)
+        extra: dict[str, Any] = {"metadata": metadata} if metadata else {}
+        message = blocks.message(reply)
+        if reply.image is not None:  # uploaded first, so text and chart post as one message
+            file_id = await images.upload(client, reply.image)
+            message["blocks"].insert(1, images.image_block(file_id, reply.image))
+        await client.chat_postMessage(channel=channel, **message, **extra)
 
     def _translated(self, error: SlackApiError, person_id: int, user_id: str) -> Exception:
         """Slack's answers as the outbox understands them: wait, give up on this person, or
