@@ -27,15 +27,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
-
 from bench.digest_compose import measure
 from bench.servers import ROOT, postgres_database
 from storage.engine import make_engine
 from storage.migrate import upgrade
-from storage.tables import Delivery
 from tests.fakes.slack_api import FakeSlack
-from tests.fanout import queue_fanout, slack_user
+from tests.fanout import queue_fanout, slack_user, statuses
 
 GUARD_SECONDS = 1800  # a run that never drains stops here, and says so
 
@@ -74,18 +71,6 @@ async def migrated(url: str) -> None:
     engine = make_engine(url)
     try:
         await upgrade(engine)
-    finally:
-        await engine.dispose()
-
-
-async def statuses(url: str) -> dict[str, int]:
-    engine = make_engine(url)
-    try:
-        async with engine.connect() as connection:
-            found = await connection.execute(
-                select(Delivery.status, func.count()).group_by(Delivery.status)
-            )
-            return {status: count for status, count in found}
     finally:
         await engine.dispose()
 

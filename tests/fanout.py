@@ -12,6 +12,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.messages import Button, Fact, Reply
+from storage.engine import make_engine
 from storage.tables import Delivery, Identity, Person
 
 CHUNK = 2_000
@@ -72,3 +73,16 @@ async def queue_fanout(engine: AsyncEngine, people: int, now: datetime) -> list[
                 "SELECT setval(pg_get_serial_sequence('people', 'id'), (SELECT max(id) FROM people))"
             )
     return ids
+
+
+async def statuses(url: str) -> dict[str, int]:
+    """How many outbox rows are in each status."""
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as connection:
+            found = await connection.execute(
+                select(Delivery.status, func.count()).group_by(Delivery.status)
+            )
+            return {status: count for status, count in found}
+    finally:
+        await engine.dispose()

@@ -11,14 +11,11 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
-
 from storage.engine import make_engine
-from storage.tables import Delivery
 from tests import slack_wire as wire
 from tests.conftest import _truncate
 from tests.fakes.slack_api import FakeSlack
-from tests.fanout import queue_fanout, slack_user
+from tests.fanout import queue_fanout, slack_user, statuses
 
 ROOT = Path(__file__).resolve().parent.parent
 PEOPLE = 200
@@ -39,18 +36,6 @@ async def start_worker(env: dict[str, str], log: Path) -> asyncio.subprocess.Pro
             stdout=out,
             stderr=out,
         )
-
-
-async def statuses(url: str) -> dict[str, int]:
-    engine = make_engine(url)
-    try:
-        async with engine.connect() as connection:
-            found = await connection.execute(
-                select(Delivery.status, func.count()).group_by(Delivery.status)
-            )
-            return {status: count for status, count in found}
-    finally:
-        await engine.dispose()
 
 
 async def test_a_worker_killed_mid_fanout_and_restarted_sends_each_message_once(
