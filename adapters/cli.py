@@ -188,7 +188,7 @@ async def list_deliveries(settings: Settings, failed_only: bool) -> None:
         when = (row.sent_at or row.next_attempt_at).isoformat(timespec="minutes")
         error = f"  {row.last_error}" if row.last_error else ""
         print(
-            f"{row.id:>6} {row.status:<8} {row.channel:<6} person {row.recipient_id:<5} "
+            f"{row.id:>6} {row.status:<9} {row.channel:<6} person {row.recipient_id:<5} "
             f"tries {row.attempts} {when}  {row.dedupe_key}{error}"
         )
 
@@ -206,7 +206,9 @@ def _parser() -> argparse.ArgumentParser:
     importing.add_parser("training", help="educator training from iCalendar or CSV").add_argument(
         "file", type=Path
     )
-    deliveries = verbs.add_parser("deliveries", help="the outbox: messages sent, due and failed")
+    deliveries = verbs.add_parser(
+        "deliveries", help="the outbox: messages sent, due, failed, expired and cancelled"
+    )
     deliveries.add_argument("--failed", action="store_true", help="only those that gave up")
     package = verbs.add_parser("teams-package", help="the Teams app zip an admin uploads")
     package.add_argument(

@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from bot import audit
+from bot import audit, nudge_withdrawal
 from bot.context import Context
 from bot.errors import NotFound, UserError
 from bot.people import has_role
@@ -119,6 +119,9 @@ async def answer_block(
     existing.ask_again_on = ask_again_on
     existing.answered_at = ctx.clock.now()
     await ctx.session.flush()
+    await nudge_withdrawal.withdraw_pending(
+        ctx.session, ctx.clock.today(), "block", block.ref, person.team_id, person.id
+    )
     audit.record(
         ctx, "block.answer", "capacity_answer", block.ref, before, audit.snapshot(existing)
     )

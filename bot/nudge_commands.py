@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date, time, timedelta
 
-from bot import audit, dates
+from bot import audit, dates, nudge_withdrawal
 from bot.context import Context
 from bot.errors import UserError
 from bot.messages import Reply
@@ -102,5 +102,7 @@ async def run(ctx: Context, rest: str) -> Reply:
             f"I don't know “nudges {verb[:20]}”. Use on, off, snooze or status.", example=USAGE
         )
     await ctx.session.flush()
+    if verb != "on":  # a nudge queued this morning must not arrive after all
+        await nudge_withdrawal.cancel_pending(ctx.session, [person.id])
     audit.record(ctx, f"nudges.{verb}", "person", str(person.id), before, audit.snapshot(person))
     return _status(ctx)

@@ -6,7 +6,9 @@ declined) or the person changed their nudge settings (Snooze is one of its butto
 open PLACEBOT_NUDGE_ANSWER_DAYS after it was delivered is *ignored*. Each person's nudges
 settle in the order they were sent, so "three ignored in a row" means just that: an acted one
 resets the count, each ignored one adds one, and at three the person is paused and each
-faculty lead is told, once. A nudge whose delivery failed never counts against anyone.
+faculty lead is told, once. A nudge whose delivery failed never counts against anyone, nor
+one withdrawn before it went (`bot.nudge_withdrawal`) or expired unsent: those
+settle as information.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import TypeVar
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import audit, nudge_replies, outbox, working_hours
+from bot import audit, nudge_replies, nudge_withdrawal, outbox, working_hours
 from bot.clock import Clock
 from bot.context import Context
 from bot.recipients import channels_for
@@ -44,6 +46,8 @@ PAUSE_AFTER = 3
 # re-evaluate every loaded object against each IN list.
 UNSYNCED = {"synchronize_session": False}
 OFFER_ANSWERS = ("offer.edit", "offer.withdraw", "offer.confirmed")
+# Deliveries withdrawn or too late to send: their nudge is information, not ignored or acted.
+WITHDRAWN = ("cancelled", "expired")
 
 
 K = TypeVar("K")
@@ -181,7 +185,9 @@ async def settle(session: AsyncSession, clock: Clock, settings: Settings) -> Set
         if nudge.person_id in stopped:
             continue  # a newer nudge waits for the older one: they settle in order
         status, went = sent.get(delivery_key(nudge.person_id, nudge), ("sent", nudge.sent_at))
-        if evidence.acted(nudge, team_id):
+        if status in WITHDRAWN:
+            outcome = "info"  # withdrawn or too late: it never reached them
+        elif evidence.acted(nudge, team_id):
             outcome = "acted"
         elif status == "failed":
             outcome = "info"  # never reached them: neither acted on nor ignored
@@ -241,6 +247,7 @@ async def _pause(session: AsyncSession, clock: Clock, settings: Settings, people
         ).all()
     if not paused:
         return 0
+    await nudge_withdrawal.cancel_pending(session, paused)
     ctx = Context(session, None, clock, settings, "system")
     who = (
         await session.execute(

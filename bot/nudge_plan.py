@@ -32,6 +32,7 @@ class Planned:
     subject: str
     reply: Reply
     send_at: datetime
+    expires_at: datetime  # the end of the person's working hours today
 
 
 async def recipients(session: AsyncSession, today: date) -> dict[int, Recipient]:
@@ -171,6 +172,7 @@ async def plan(session: AsyncSession, clock: Clock, settings: Settings) -> list[
                         best.subject,
                         best.make(),
                         sendable[pid],
+                        working_hours.day_ends(people[pid].work_ends, now, clock.zone),
                     )
                 )
                 break

@@ -6,7 +6,9 @@ nudges (acted on or ignored: `bot.nudge_outcomes`), then picks at most one nudge
 working hours. Each nudge row and its outbox delivery are written in one transaction; the
 unique (person, local date) of the nudge row and the delivery's dedupe key
 `nudge:{person}:{date}` make a second scan the same day, even one running at the same moment,
-queue nothing new.
+queue nothing new. A nudge is for today only: its delivery expires at the end of the person's
+working hours, and is cancelled when they turn nudges off or snooze them, or when its subject
+is answered before it goes (`nudge_outcomes.withdraw_pending`).
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ async def _queue(
                 p.reply,
                 f"nudge:{p.person_id}:{today.isoformat()}",
                 p.send_at,
+                p.expires_at,
             )
             for p in batch
             if p.person_id in new

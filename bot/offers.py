@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 
-from bot import audit, dates, professions
+from bot import audit, dates, nudge_withdrawal, professions
 from bot.context import Context
 from bot.errors import FieldErrors, NotAllowed, NotFound, StaleVersion, UserError
 from bot.numbers import whole_number
@@ -111,6 +111,15 @@ async def create_offer(ctx: Context, draft: OfferDraft) -> PlacementOffer:
     await _fill(ctx, offer, checked, place)
     ctx.session.add(offer)
     await ctx.session.flush()
+    if checked.draft.block_ref:  # an offer on a block answers it for the poster's team
+        await nudge_withdrawal.withdraw_pending(
+            ctx.session,
+            ctx.clock.today(),
+            "block",
+            checked.draft.block_ref.upper(),
+            offer.team_id,
+            person.id,
+        )
     audit.record(ctx, "offer.create", "placement_offer", offer.ref, None, audit.snapshot(offer))
     return await get_offer(ctx, offer.ref)
 
@@ -271,6 +280,9 @@ async def _save(
     offer.updated_at = await change_stamp(ctx)
     await ctx.session.flush()  # the mapper's version counter bumps `version` and guards races
     await ctx.session.refresh(offer)
+    await nudge_withdrawal.withdraw_pending(
+        ctx.session, ctx.clock.today(), "offer_start", offer.ref
+    )
     audit.record(ctx, action, "placement_offer", offer.ref, before, audit.snapshot(offer))
     return offer
 

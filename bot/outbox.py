@@ -5,7 +5,8 @@ same job a no-op. Senders `claim` due rows (on PostgreSQL with FOR UPDATE SKIP L
 senders never take the same row), lease them for a while (a sender that dies gives them back
 when the lease runs out), send through the recipient's `Channel`, and record the outcome:
 sent; retried later with backoff (or when the platform's Retry-After says); parked as failed
-after MAX_ATTEMPTS.
+after MAX_ATTEMPTS. A row may carry `expires_at`: one still unsent then is marked `expired`,
+never sent late; one whose reason went away before it was sent is `cancelled` by its writer.
 
 Exactly once: a row whose try may have reached the person (its sender died holding it, or the
 answer never came) is marked `maybe_sent`; before sending it again the sender asks the channel
@@ -62,9 +63,11 @@ async def enqueue(
     dedupe_key: str,
     now: datetime,
     not_before: datetime | None = None,
+    expires_at: datetime | None = None,
 ) -> bool:
     """Queue a message, to go at `not_before` (e.g. the start of the person's working hours) or
-    at once; False when one with this dedupe key exists already."""
+    at once, and never after `expires_at` (then it is marked expired instead); False when one
+    with this dedupe key exists already."""
     dialect = session.bind.dialect.name if session.bind else "sqlite"
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
@@ -77,6 +80,7 @@ async def enqueue(
             status="pending",
             attempts=0,
             next_attempt_at=max(now, not_before) if not_before else now,
+            expires_at=expires_at,
             created_at=now,
         )
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
@@ -93,6 +97,7 @@ class Outgoing:
     reply: Reply
     dedupe_key: str
     not_before: datetime | None = None
+    expires_at: datetime | None = None
 
 
 async def enqueue_many(
@@ -113,6 +118,7 @@ async def enqueue_many(
             "status": "pending",
             "attempts": 0,
             "next_attempt_at": max(now, m.not_before) if m.not_before else now,
+            "expires_at": m.expires_at,
             "created_at": now,
         }
         for m in messages
@@ -151,10 +157,21 @@ async def claim(
     """Take up to `limit` due rows for this sender and lease them, in one statement.
 
     A row found still 'sending' was claimed by a sender whose lease ran out: it may have been
-    sent, so it is marked `maybe_sent` and the next try asks the channel first."""
+    sent, so it is marked `maybe_sent` and the next try asks the channel first. Due rows past
+    their `expires_at` are marked 'expired' first, in one statement, and never sent."""
+    due_now = (Delivery.status.in_(("pending", "sending")), Delivery.next_attempt_at <= now)
+    # SKIP LOCKED here too: two senders expiring at once never wait on (or deadlock with) each
+    # other; a row another sender holds is left out of this claim by `expires_at` below.
+    stale = select(Delivery.id).where(*due_now, Delivery.expires_at <= now)
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(stale.with_for_update(skip_locked=True).scalar_subquery()))
+        .values(status="expired", last_error="expired before it could be sent")
+        .execution_options(synchronize_session=False)
+    )
     due = (
         select(Delivery.id)
-        .where(Delivery.status.in_(("pending", "sending")), Delivery.next_attempt_at <= now)
+        .where(*due_now, or_(Delivery.expires_at.is_(None), Delivery.expires_at > now))
         .order_by(Delivery.next_attempt_at, Delivery.id)
         .limit(limit)
         .with_for_update(skip_locked=True)

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from bot import audit
+from bot import audit, nudge_withdrawal
 from bot.context import Context
 from bot.errors import Conflict, NotFound, UserError
 from bot.messages import Button, Fact, Item, Reply
@@ -329,6 +329,9 @@ async def decide(
             after,
         )
     await _restatus(ctx, offer)
+    await nudge_withdrawal.withdraw_pending(
+        ctx.session, ctx.clock.today(), "offer_start", offer.ref
+    )
     await ctx.session.refresh(offer)
     return offer
 

@@ -20,7 +20,7 @@ for the slot's local date:
   Terms: autumn 1 September to 31 December, spring 1 January to 31 March, summer 1 April to
   31 August.
 - Undelivered: outbox rows parked as failed that were queued in the 7 days up to the slot, the
-  count and the latest few.
+  count and the latest few (an expired or cancelled nudge was meant not to go: not counted).
 """
 
 from __future__ import annotations

@@ -26,3 +26,9 @@ def send_at(
         return None
     start = datetime.combine(today, starts, tzinfo=zone)
     return start.astimezone(UTC) if local < start else now
+
+
+def day_ends(ends: time, now: datetime, zone: ZoneInfo) -> datetime:
+    """The end of today's working hours: a message meant for today must not go after it."""
+    local = now.astimezone(zone)
+    return datetime.combine(local.date(), ends, tzinfo=zone).astimezone(UTC)

@@ -341,6 +341,8 @@ class Delivery(Base):
     # A try may have reached the person (its sender died mid-send, or the answer never came):
     # the next try asks the channel whether it arrived before sending again.
     maybe_sent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Never sent after this (a nudge is for that working day only): marked 'expired' instead.
+    expires_at: Mapped[datetime | None]
 
 
 class Nudge(Base):

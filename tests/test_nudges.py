@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import event, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot import nudge_plan, nudges, outbox
+from bot import nudge_outcomes, nudge_plan, nudges, outbox
 from bot.clock import FixedClock
 from bot.core import PlaceBot
 from bot.messages import Button, Reply
@@ -53,6 +53,7 @@ class World:
         self.chat = Chat(PlaceBot(self.sessions, settings, clock))
         self.counter = itertools.count(1)
         self.ids: dict[str, int] = {}
+        self.sent: list[tuple[int, str | None]] = []  # what the senders delivered: person, key
 
     async def add(self, *records: Any) -> None:
         async with self.sessions.begin() as session:
@@ -223,15 +224,22 @@ class World:
     async def deliver_all(self) -> None:
         """What the worker's senders do: every due message reaches its person."""
 
+        sent = self.sent
+
         class Delivered:
             name = "local"
 
             async def send(self, person_id: int, reply: Reply, key: str | None = None) -> None:
-                return None
+                sent.append((person_id, key))
 
         sender = outbox.Sender(self.sessions, {"local": Delivered()}, self.clock)
         while (await sender.run_once()).claimed:
             pass
+
+    async def settle(self) -> None:
+        """What the next scan does first: settle the open nudges, and nothing else."""
+        async with self.sessions.begin() as session:
+            await nudge_outcomes.settle(session, self.clock, self.settings)
 
     async def next_working_day(self, hour: int = 9, minute: int = 30) -> None:
         """On to the next weekday's scan time, in London."""
@@ -440,6 +448,7 @@ async def test_a_coordinator_without_a_team_answers_for_themselves(world: World)
     await world.person("coordinator", "coordinator", professions=",OT,")
     ref = await world.block("OT", closes_in=6)
     await world.scan()
+    await world.deliver_all()  # answered from the nudge itself, once it arrived
     [nudge] = await world.nudges("coordinator")
     assert nudge.subject == ref
     reply = await world.last_message("coordinator")
@@ -810,3 +819,191 @@ async def test_the_plan_takes_the_same_queries_for_five_people_or_fifty(
         event.remove(engine.sync_engine, "before_cursor_execute", count)
     assert (few[0], many[0]) == (5, 50)
     assert few[1] == many[1] < 15
+
+
+# withdrawn or too late: a queued nudge that no longer applies is never sent
+
+AFTERNOONS = {"work_starts": time(13), "work_ends": time(17)}  # queued at 09:30 for 13:00
+ONE_PM = datetime(2026, 11, 23, 13, 0, tzinfo=UTC)
+
+
+async def sent_to(world: World, who: str) -> list[str | None]:
+    return [key for person_id, key in world.sent if person_id == world.ids[who]]
+
+
+async def outcome(world: World, who: str) -> str:
+    [nudge] = await world.nudges(who)
+    return nudge.outcome
+
+
+async def test_a_nudge_queued_for_the_afternoon_goes_then_and_expires_at_the_end_of_the_day(
+    world: World,
+) -> None:
+    await world.person("physio", team="stroke", professions=",PT,", **AFTERNOONS)
+    await world.block("PT", closes_in=10)
+    await world.scan()
+    [queued] = await world.deliveries("physio")
+    assert (queued.status, queued.next_attempt_at, queued.expires_at) == (
+        "pending",
+        ONE_PM,
+        datetime(2026, 11, 23, 17, 0, tzinfo=UTC),
+    )
+    world.clock.at = ONE_PM
+    await world.deliver_all()
+    assert await sent_to(world, "physio") == [f"nudge:{world.ids['physio']}:2026-11-23"]
+    [delivery] = await world.deliveries("physio")
+    assert delivery.status == "sent"
+
+
+@pytest.mark.parametrize(
+    "command", ["nudges off", "nudges snooze 1w", "nudges snooze until 12 Jan"]
+)
+async def test_turning_nudges_off_or_snoozing_cancels_the_one_queued(
+    world: World, command: str
+) -> None:
+    await world.person("physio", team="stroke", professions=",PT,", **AFTERNOONS)
+    await world.block("PT", closes_in=10)
+    await world.scan()
+    world.clock.at = datetime(2026, 11, 23, 9, 45, tzinfo=UTC)
+    assert (await world.chat.say("physio", command)).tone != "error"
+    world.clock.at = ONE_PM
+    await world.deliver_all()
+    assert world.sent == []
+    [delivery] = await world.deliveries("physio")
+    assert delivery.status == "cancelled"
+    await world.settle()
+    assert await outcome(world, "physio") == "info"  # neither acted on nor ignored
+    assert (await world.person_row("physio")).ignored_nudges == 0
+
+
+async def test_a_block_answered_by_the_team_is_not_asked_of_it_but_still_of_others(
+    world: World,
+) -> None:
+    await world.person("physio", team="stroke", professions=",PT,", **AFTERNOONS)
+    await world.person("colleague", team="stroke", professions=",PT,", **AFTERNOONS)
+    await world.person("coordinator", "coordinator", professions=",PT,", **AFTERNOONS)
+    ref = await world.block("PT", closes_in=10)
+    await world.scan()
+    assert {n.subject for n in await world.nudges()} == {ref}
+    world.clock.at = datetime(2026, 11, 23, 9, 45, tzinfo=UTC)
+    assert (await world.chat.say("colleague", f"placement none {ref}")).tone == "success"
+    world.clock.at = ONE_PM
+    await world.deliver_all()
+    assert [person_id for person_id, _ in world.sent] == [world.ids["coordinator"]]
+    assert [d.status for d in await world.deliveries("physio")] == ["cancelled"]
+    await world.settle()
+    assert await outcome(world, "physio") == "info"
+    assert await outcome(world, "colleague") == "info"
+    assert await outcome(world, "coordinator") == "open"  # delivered, not yet answered
+
+
+async def test_an_offer_posted_on_the_block_cancels_the_teams_nudges(world: World) -> None:
+    await world.person("physio", team="stroke", professions=",PT,", **AFTERNOONS)
+    await world.person("colleague", team="stroke", professions=",PT,", **AFTERNOONS)
+    ref = await world.block("PT", closes_in=10)
+    await world.scan()
+    world.clock.at = datetime(2026, 11, 23, 9, 45, tzinfo=UTC)
+    posted = await world.chat.say(
+        "colleague",
+        f"placement offer PT 25 Jan - 5 Mar 2027 3 students at Stroke Rehab block {ref}",
+    )
+    assert posted.tone == "success", posted.text
+    world.clock.at = ONE_PM
+    await world.deliver_all()
+    assert world.sent == []
+    await world.settle()
+    assert [n.outcome for n in await world.nudges()] == ["info", "info"]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "placement withdraw {ref} staff sickness",
+        "placement confirm {ref}",
+        "placement decline {ref} no educator that week",
+        "placement edit {ref} capacity 3",
+    ],
+)
+async def test_an_offer_answered_before_its_nudge_goes_is_not_nudged(
+    world: World, command: str
+) -> None:
+    await world.person("physio", team="stroke", professions=",PT,", **AFTERNOONS)
+    ref = await world.offer("physio", starts_in=10)
+    await world.request(ref)
+    await world.scan()
+    [nudge] = await world.nudges("physio")
+    assert (nudge.kind, nudge.subject) == ("offer_start", ref)
+    world.clock.at = datetime(2026, 11, 23, 9, 45, tzinfo=UTC)
+    answered = await world.chat.say("physio", command.format(ref=ref))
+    assert answered.tone != "error", answered.text
+    world.clock.at = ONE_PM
+    await world.deliver_all()
+    assert world.sent == []
+    [delivery] = await world.deliveries("physio")
+    assert delivery.status == "cancelled"
+    await world.settle()
+    assert await outcome(world, "physio") == "info"
+
+
+@pytest.mark.parametrize(
+    "sender_back",
+    [
+        datetime(2026, 11, 27, 17, 30, tzinfo=UTC),  # Friday, after hours
+        datetime(2026, 11, 28, 10, 0, tzinfo=UTC),  # Saturday, a day off
+    ],
+)
+async def test_a_nudge_the_worker_could_not_send_that_day_expires_unsent(
+    world: World, sender_back: datetime
+) -> None:
+    await world.person("physio", team="stroke", professions=",PT,")
+    world.clock.at = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)  # Friday's scan
+    await world.block("PT", closes_in=10)
+    await world.scan()
+    world.clock.at = sender_back  # the worker was down from Friday 09:30 until now
+    await world.deliver_all()
+    assert world.sent == []
+    [delivery] = await world.deliveries("physio")
+    assert (delivery.status, delivery.sent_at) == ("expired", None)
+    await world.settle()
+    assert await outcome(world, "physio") == "info"
+    assert (await world.person_row("physio")).ignored_nudges == 0
+
+
+async def test_the_third_ignored_nudge_cancels_the_one_queued_today(world: World) -> None:
+    quiet = await world.person(
+        "quiet", team="stroke", professions=",PT,", ignored_nudges=2, **AFTERNOONS
+    )
+    friday = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)  # delivered three days before 10:00
+    await world.add(
+        Nudge(
+            person_id=quiet,
+            kind="block",
+            subject="BL-2027-0999",
+            sent_on=date(2026, 11, 20),
+            sent_at=friday,
+            outcome="open",
+        ),
+        Delivery(
+            recipient_id=quiet,
+            channel="local",
+            message=Reply(text="Friday's nudge").to_dict(),
+            dedupe_key=f"nudge:{quiet}:2026-11-20",
+            status="sent",
+            attempts=1,
+            next_attempt_at=friday,
+            created_at=friday,
+            sent_at=friday,
+        ),
+    )
+    today = await world.block("PT", closes_in=10)
+    await world.scan()  # 09:30: Friday's is not ignored yet; today's is queued for 13:00
+    assert [n.subject for n in await world.nudges("quiet")] == ["BL-2027-0999", today]
+    world.clock.at = datetime(2026, 11, 23, 11, 0, tzinfo=UTC)
+    await world.settle()  # Friday's is the third ignored in a row
+    assert (await world.person_row("quiet")).paused
+    world.clock.at = ONE_PM
+    await world.deliver_all()
+    assert await sent_to(world, "quiet") == []
+    assert await sent_to(world, "lead") != []  # the faculty lead is still told
+    await world.settle()
+    assert [n.outcome for n in await world.nudges("quiet")] == ["ignored", "info"]

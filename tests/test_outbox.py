@@ -376,3 +376,42 @@ async def test_outcomes_are_written_per_batch_not_per_message(
         event.remove(engine.sync_engine, "before_cursor_execute", count)
     assert outcome.sent == 60
     assert len(statements) <= 1 + math.ceil(60 / outbox.FLUSH_EVERY) + 1
+
+
+async def test_rows_past_their_expiry_are_marked_expired_in_one_statement_never_sent(
+    chat: Chat, clock: FixedClock, engine: AsyncEngine
+) -> None:
+    now = clock.now()
+    async with chat.bot.sessions.begin() as session:
+        await outbox.enqueue_many(
+            session,
+            [
+                outbox.Outgoing(
+                    1 + n % 7, "local", NUDGE, f"nudge:{n}:late", expires_at=now - timedelta(1)
+                )
+                for n in range(30)
+            ]
+            + [outbox.Outgoing(1, "local", NUDGE, "nudge:1:in-time", expires_at=now + timedelta(1))]
+            + [outbox.Outgoing(2, "local", NUDGE, "digest:2:no-expiry")],
+            now - timedelta(hours=1),
+        )
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if statement.lstrip().upper().startswith(("UPDATE", "INSERT", "DELETE")):
+            statements.append(statement)
+
+    channel = Recorder()
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        outcome = await outbox.Sender(chat.bot.sessions, {"local": channel}, clock).run_once()
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
+    assert (outcome.claimed, outcome.sent) == (2, 2)
+    assert sorted(person for person, _ in channel.sent) == [1, 2]
+    statuses = {row.dedupe_key: row.status for row in await rows(chat)}
+    assert {k for k, s in statuses.items() if s == "expired"} == {
+        f"nudge:{n}:late" for n in range(30)
+    }
+    assert statuses["nudge:1:in-time"] == statuses["digest:2:no-expiry"] == "sent"
+    assert len(statements) == 3  # expire, claim, record: none per row

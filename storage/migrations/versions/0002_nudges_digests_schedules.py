@@ -68,10 +68,14 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("maybe_sent", sa.Boolean(), nullable=False, server_default=sa.false())
         )
+        batch_op.add_column(
+            sa.Column("expires_at", storage.types.UTCDateTime(timezone=True), nullable=True)
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("deliveries", schema=None) as batch_op:
+        batch_op.drop_column("expires_at")
         batch_op.drop_column("maybe_sent")
     op.drop_table("schedule_runs")
     op.drop_index("ix_nudges_subject", table_name="nudges")
