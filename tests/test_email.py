@@ -13,6 +13,7 @@ import ipaddress
 import socket
 import ssl
 from collections.abc import Iterator
+from datetime import timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -25,9 +26,10 @@ from sqlalchemy import select, update
 
 from adapters.email.channel import EmailChannel
 from adapters.server import ConfigurationError, check_settings
-from bot import outbox
+from bot import digests, outbox
 from bot.clock import FixedClock
 from bot.messages import Button, Fact, Image, Item, Reply
+from bot.schedule import JobContext
 from config.settings import Settings
 from storage.tables import Delivery, Person
 from tests.conftest import Chat
@@ -460,3 +462,29 @@ def test_placebot_worker_will_not_start_with_a_bad_smtp_url(
     assert cli.main(["worker"]) == 1
     error = capsys.readouterr().err
     assert "SMTP_URL is not usable" in error and "secret" not in error
+
+
+async def test_the_weekly_digest_job_mails_a_lead_who_prefers_email(
+    chat: Chat, settings: Settings, clock: FixedClock, mailbox: tuple[Mailbox, int]
+) -> None:
+    """From the schedule to the mailbox: a new PT offer, the Monday digest job, the outbox."""
+    server, port = mailbox
+    await give_email(chat)
+    assert "by email" in (await chat.say("nottingham-lead", "digest email")).text
+    posted = await chat.say(
+        "stroke-physio", "placement offer PT 1 Feb - 12 Mar 2027 2 students at Stroke Rehab"
+    )
+    assert posted.tone == "success", posted.text
+    ref = next(f.value for f in posted.facts if f.label == "Reference")
+    clock.at += timedelta(minutes=5)
+    ctx = JobContext(chat.bot.sessions, clock, email_settings(settings, ""))
+    # The Nottingham lead by email; the Sheffield Hallam lead (PT too) in the local chat.
+    assert (await digests.weekly(ctx, clock.now())).startswith("2 weekly digests queued")
+    sender = sender_for(chat, settings, clock, f"smtp://127.0.0.1:{port}")
+    assert (await sender.run_once()).sent == 1  # this sender has only the email channel
+    [message] = server.messages()
+    assert message["To"].addresses[0].addr_spec == ADDRESS
+    assert "digest" in message["Subject"].lower()
+    plain = message.get_body(preferencelist=("plain",))
+    assert plain is not None and ref in plain.get_content()
+    assert (await digests.weekly(ctx, clock.now())).startswith("0")  # nothing new: no second
