@@ -57,14 +57,20 @@ async def _serve(settings: Settings, banner: str, with_worker: bool = False) -> 
     if problem:
         await engine.dispose()
         raise CommandFailed(problem)
-    worker_task = None
-    if with_worker:
-        worker_task = asyncio.create_task(worker.run(engine, settings), name="worker")
     runner = web.AppRunner(build_app(settings, engine), access_log_class=AccessLog)
-    await runner.setup()
-    await web.TCPSite(runner, settings.host, settings.port).start()
-    print(banner.format(url=f"http://{settings.host}:{settings.port}/"), flush=True)
+    await runner.setup()  # from here on, cleaning the runner up disposes of the engine
+    worker_task = None
     try:
+        try:
+            await web.TCPSite(runner, settings.host, settings.port).start()
+        except OSError as error:  # e.g. the port is taken
+            raise CommandFailed(
+                f"Cannot listen on {settings.host}:{settings.port}: {error.strerror}. "
+                "Set HOST and PORT to an address that is free."
+            ) from None
+        print(banner.format(url=f"http://{settings.host}:{settings.port}/"), flush=True)
+        if with_worker:
+            worker_task = asyncio.create_task(worker.run(engine, settings), name="worker")
         await (worker_task if worker_task else asyncio.Event().wait())
     finally:
         if worker_task:

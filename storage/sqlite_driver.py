@@ -165,6 +165,10 @@ def connector(database_url: str) -> Callable[[], Awaitable[DBAPIConnection]]:
         return sqlite3.connect(*args, **kwargs)
 
     def create() -> Awaitable[DBAPIConnection]:
-        return OneHopConnection(open_database, 64)  # type: ignore[return-value]
+        connection = OneHopConnection(open_database, 64)
+        # As SQLAlchemy does for aiosqlite: a connection never disposed of (a crash at start-up,
+        # a turn cut off at shutdown) must not keep the process alive.
+        connection._thread.daemon = True
+        return connection  # type: ignore[return-value]
 
     return create

@@ -187,3 +187,29 @@ def test_a_half_configured_adapter_stops_start_up_naming_the_variable(
     monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
     assert cli.main(["serve"]) == 1
     assert "SLACK_BOT_TOKEN" in capsys.readouterr().err
+
+
+def test_serve_on_a_port_that_is_taken_says_so_and_exits(tmp_path: Path) -> None:
+    """Not a traceback, and not a process left hanging on the database's threads."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'placebot.db'}"
+    env = os.environ | {"DATABASE_URL": url}
+    subprocess.run([sys.executable, "-m", "adapters.cli", "migrate"], env=env, check=True)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        served = subprocess.run(
+            [sys.executable, "-m", "adapters.cli", "serve"],
+            env=env | {"HOST": "127.0.0.1", "PORT": str(port)},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert served.returncode == 1
+    assert f"Cannot listen on 127.0.0.1:{port}" in served.stderr
+    assert "Traceback" not in served.stderr
