@@ -15,13 +15,15 @@ $(STAMP): pyproject.toml
 run: $(STAMP)  ## the bot on SQLite with the demo data and the local chat page
 	$(BIN)/placebot demo
 
-test: $(STAMP)  ## lint, then the whole suite (SQLite and PostgreSQL, browser tests)
+test: $(STAMP)  ## lint, the layers' contracts, then the whole suite (SQLite and PostgreSQL, browser tests)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -19,16 +19,20 @@ from adapters import cli_tokens, worker
 from adapters.access_log import AccessLog
 from adapters.server import ConfigurationError, build_app
 from adapters.teams.package import write_package
-from bot import demo, nudges, outbox, summary, training
-from bot.clock import Clock
-from bot.context import Context
-from bot.errors import UserError
+from bot import demo
+from bot.delivery import queue as outbox
 from bot.jobs import ScheduleError
-from bot.register_csv import write_csv
-from bot.register_queries import PlacementQuery
-from bot.register_records import count_placements
-from bot.schedule import JobContext
-from bot.training_events import read_csv, read_ics
+from bot.kernel.clock import Clock
+from bot.kernel.context import Context
+from bot.kernel.errors import UserError
+from bot.kernel.jobs import JobContext
+from bot.nudges import scan as nudges
+from bot.register.csv.stream import write_csv
+from bot.register.queries import PlacementQuery
+from bot.register.records import count_placements
+from bot.reports.summary import job as summary
+from bot.training import catalogue as training
+from bot.training.events import read_csv, read_ics
 from config.settings import Settings
 from storage.engine import make_engine, make_sessionmaker
 from storage.migrate import pending_message, upgrade

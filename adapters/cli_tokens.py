@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from bot import tokens
-from bot.clock import Clock
-from bot.context import Context
-from bot.errors import UserError
+from bot.kernel.clock import Clock
+from bot.kernel.context import Context
+from bot.kernel.errors import UserError
+from bot.register import tokens
 from config.settings import Settings
 from storage.engine import make_engine, make_sessionmaker
 from storage.migrate import pending_message

@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters import health, register_api
 from adapters.localchat import routes as localchat
-from bot.clock import Clock
-from bot.core import PlaceBot
+from bot.chat.placebot import PlaceBot
+from bot.kernel.clock import Clock
 from config.settings import Settings
 from storage.engine import make_engine, make_sessionmaker
 

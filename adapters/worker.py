@@ -11,12 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.localchat.channel import LocalChannel
 from adapters.server import check_settings
 from bot import jobs
-from bot.channels import Channel
-from bot.clock import Clock
-from bot.core import PlaceBot
-from bot.leadership import leadership_for
-from bot.schedule import JobContext
-from bot.worker import Worker
+from bot.chat.placebot import PlaceBot
+from bot.delivery.channels import Channel
+from bot.kernel.clock import Clock
+from bot.kernel.jobs import JobContext
+from bot.runtime.leadership import leadership_for
+from bot.runtime.worker import Worker
 from config.settings import Settings
 from storage.engine import make_sessionmaker
 

@@ -31,10 +31,10 @@ from sqlalchemy import event, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.servers import ROOT, postgres_database
-from bot import digests
-from bot.clock import FixedClock
-from bot.recipients import channels_for
-from bot.schedule import JobContext
+from bot.delivery.recipients import channels_for
+from bot.kernel.clock import FixedClock
+from bot.reports.digests import job as digests
+from bot.runtime.schedule import JobContext
 from config.professions import PROFESSION_CODES
 from config.settings import Settings
 from storage.engine import make_engine, make_sessionmaker

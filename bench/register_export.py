@@ -31,9 +31,10 @@ from aiohttp import ClientSession
 from sqlalchemy import func, insert, select, update
 
 from bench.servers import ROOT, free_port, migrate, postgres_database, start
-from bot import demo, tokens
-from bot.clock import FixedClock
-from bot.context import Context
+from bot import demo
+from bot.kernel.clock import FixedClock
+from bot.kernel.context import Context
+from bot.register import tokens
 from config.settings import Settings
 from storage.engine import make_engine, make_sessionmaker
 from storage.tables import Person, PlacementOffer, Team

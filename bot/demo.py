@@ -7,11 +7,12 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import professions, training
-from bot.clock import Clock
-from bot.context import Context
-from bot.refs import next_ref
-from bot.training_events import TrainingData, read_csv
+from bot.kernel import professions
+from bot.kernel.clock import Clock
+from bot.kernel.context import Context
+from bot.kernel.refs import next_ref
+from bot.training import catalogue as training
+from bot.training.events import TrainingData, read_csv
 from config import demo
 from config.settings import Settings
 from storage.tables import (

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from bot import digests, nudges, summary
-from bot.schedule import WallClockCron
-from bot.worker import Schedule
+from bot.nudges import scan as nudges
+from bot.reports.digests import job as digests
+from bot.reports.summary import job as summary
+from bot.runtime.schedule import WallClockCron
+from bot.runtime.worker import Schedule
 from config.settings import Settings
 
 

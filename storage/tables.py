@@ -1,4 +1,5 @@
-"""The placement register's tables: the whole domain of DESIGN.md, as SQLAlchemy 2 typed models."""
+"""The placement register's tables: people, organisations, offers, requests, blocks, training,
+nudges, the outbox, schedules and audit, as SQLAlchemy 2 typed models."""
 
 from __future__ import annotations
 

@@ -18,9 +18,9 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import demo
-from bot.clock import FixedClock
-from bot.core import PlaceBot
-from bot.messages import Actor, Button, Command, Form, Reply
+from bot.chat.placebot import PlaceBot
+from bot.kernel.clock import FixedClock
+from bot.kernel.messages import Actor, Button, Command, Form, Reply
 from config.settings import Settings
 from storage.engine import make_engine, make_sessionmaker
 from storage.migrate import upgrade
@@ -194,8 +194,8 @@ async def api(bot: PlaceBot, settings: Settings, clock: FixedClock) -> AsyncIter
 
 async def make_token(bot: PlaceBot, hei: str) -> str:
     """A new API token for the HEI, as `placebot token create --hei` makes it."""
-    from bot import tokens
-    from bot.context import Context
+    from bot.kernel.context import Context
+    from bot.register import tokens
 
     async with bot.sessions.begin() as session:
         ctx = Context(session, None, bot.clock, bot.settings, "cli")

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.messages import Button, Fact, Reply
+from bot.kernel.messages import Button, Fact, Reply
 from storage.engine import make_engine
 from storage.tables import Delivery, Identity, Person
 

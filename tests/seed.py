@@ -11,7 +11,7 @@ from itertools import count
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.professions import join_codes
+from bot.kernel.professions import join_codes
 from storage.tables import (
     Identity,
     Organisation,

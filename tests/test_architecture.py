@@ -1,9 +1,18 @@
-"""The core stays platform-neutral: nothing in bot/ imports a platform SDK or the HTTP server."""
+"""The layers hold: the core stays platform-neutral and its packages import only downwards.
+
+import-linter keeps the contracts in pyproject.toml (`make test` runs it); the tests below
+show that they hold on the tree as it is and that each catches the import it forbids."""
 
 from __future__ import annotations
 
 import ast
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).parent.parent
 FORBIDDEN = ("slack_bolt", "slack_sdk", "botbuilder", "botframework", "aiohttp", "adapters")
@@ -33,3 +42,74 @@ def test_storage_and_config_never_import_the_core_or_an_edge() -> None:
     for folder in ("storage", "config"):
         for path in (ROOT / folder).rglob("*.py"):
             assert not imported_modules(path) & {"bot", "adapters", "aiohttp"}, path
+
+
+def _lint_imports(tree: Path) -> subprocess.CompletedProcess[str]:
+    """`lint-imports` with this project's contracts on a copy of the project's packages."""
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("lint-imports")), "--no-cache"],
+        cwd=tree,
+        env={**os.environ, "PYTHONPATH": str(tree)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.fixture(scope="module")
+def project_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tree = tmp_path_factory.mktemp("project")
+    for package in ("adapters", "bot", "storage", "config"):
+        shutil.copytree(
+            ROOT / package, tree / package, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    shutil.copy(ROOT / "pyproject.toml", tree / "pyproject.toml")
+    return tree
+
+
+def test_the_contracts_hold_on_the_tree_as_it_is(project_copy: Path) -> None:
+    result = _lint_imports(project_copy)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "3 kept, 0 broken" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("module", "line", "contract"),
+    [
+        # a lower package reaching up: offers must announce, not call nudges
+        (
+            "bot/offers/_upward.py",
+            "from bot.nudges import withdrawal",
+            "The core's packages import only downwards",
+        ),
+        # siblings stay apart
+        (
+            "bot/blocks/_sideways.py",
+            "from bot.training import catalogue",
+            "The core's packages import only downwards",
+        ),
+        (
+            "bot/kernel/_platform.py",
+            "import slack_bolt",
+            "The core never imports a platform SDK or the HTTP server",
+        ),
+        (
+            "storage/_core.py",
+            "from bot.kernel import clock",
+            "Edges over core over storage over configuration",
+        ),
+    ],
+)
+def test_the_contracts_catch_a_forbidden_import(
+    project_copy: Path, module: str, line: str, contract: str
+) -> None:
+    offender = project_copy / module
+    offender.write_text(f'"""A forbidden import, for the test."""\n\n{line}\n')
+    try:
+        result = _lint_imports(project_copy)
+    finally:
+        offender.unlink()
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"{contract} BROKEN" in result.stdout
+    dotted = module.removesuffix(".py").replace("/", ".")
+    assert dotted in result.stdout

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import inspect as sa_inspect
 
-from bot.messages import Command
+from bot.kernel.messages import Command
 from storage.tables import AuditEvent, Identity, Person, PlacementOffer
 from tests.conftest import Chat, button, fact
 

@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 
 from adapters import cli
 from bot import demo
-from bot.clock import FixedClock
-from bot.core import PlaceBot
-from bot.messages import Actor, Command
-from bot.training_events import to_ics
+from bot.chat.placebot import PlaceBot
+from bot.kernel.clock import FixedClock
+from bot.kernel.messages import Actor, Command
+from bot.training.events import to_ics
 from config.demo import EDUCATOR_EVENTS_CSV
 from config.settings import Settings
 from storage.engine import make_engine, make_sessionmaker

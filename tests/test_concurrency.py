@@ -41,7 +41,7 @@ async def test_concurrent_edits_of_one_offer_never_lose_a_version(chat: Chat) ->
 
 
 async def test_a_redelivered_command_acts_once(chat: Chat) -> None:
-    from bot.messages import Command
+    from bot.kernel.messages import Command
 
     command = Command(
         chat.actor("stroke-physio"),

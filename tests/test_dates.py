@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from bot import dates
-from bot.errors import UserError
+from bot.kernel import dates
+from bot.kernel.errors import UserError
 
 TODAY = date(2026, 11, 23)
 

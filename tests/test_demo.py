@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import demo
-from bot.clock import FixedClock
+from bot.kernel.clock import FixedClock
 from config.settings import Settings
 from storage.engine import make_sessionmaker
 from storage.tables import Organisation, Person, PlacementBlock, Target, TrainingEvent

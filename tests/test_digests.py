@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot import digests
-from bot.clock import FixedClock
-from bot.messages import Reply
-from bot.schedule import JobContext
+from bot.kernel.clock import FixedClock
+from bot.kernel.messages import Reply
+from bot.reports.digests import job as digests
+from bot.runtime.schedule import JobContext
 from config.settings import Settings
 from storage.engine import make_sessionmaker
 from storage.tables import Delivery, Person, PlacementRequest

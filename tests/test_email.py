@@ -26,10 +26,11 @@ from sqlalchemy import select, update
 
 from adapters.email.channel import EmailChannel
 from adapters.server import ConfigurationError, check_settings
-from bot import digests, outbox
-from bot.clock import FixedClock
-from bot.messages import Button, Fact, Image, Item, Reply
-from bot.schedule import JobContext
+from bot.delivery import queue as outbox
+from bot.kernel.clock import FixedClock
+from bot.kernel.jobs import JobContext
+from bot.kernel.messages import Button, Fact, Image, Item, Reply
+from bot.reports.digests import job as digests
 from config.settings import Settings
 from storage.tables import Delivery, Person
 from tests.conftest import Chat

@@ -27,8 +27,8 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 from sqlalchemy import select
 
-from bot import outbox
-from bot.messages import Button, Fact, Image, Reply
+from bot.delivery import queue as outbox
+from bot.kernel.messages import Button, Fact, Image, Reply
 from storage.engine import make_engine, make_sessionmaker
 from storage.tables import Identity
 

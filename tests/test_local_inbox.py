@@ -11,10 +11,10 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.localchat.channel import LocalChannel
 from adapters.server import build_app
-from bot import outbox
-from bot.clock import FixedClock
-from bot.core import PlaceBot
-from bot.messages import Button, Image, Reply
+from bot.chat.placebot import PlaceBot
+from bot.delivery import queue as outbox
+from bot.kernel.clock import FixedClock
+from bot.kernel.messages import Button, Image, Reply
 from config.settings import Settings
 from storage.engine import make_engine
 

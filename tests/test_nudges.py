@@ -13,12 +13,15 @@ import pytest
 from sqlalchemy import event, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot import nudge_outcomes, nudge_plan, nudges, outbox
-from bot.clock import FixedClock
-from bot.core import PlaceBot
-from bot.messages import Button, Reply
-from bot.professions import join_codes
-from bot.schedule import JobContext
+from bot.chat.placebot import PlaceBot
+from bot.delivery import queue as outbox
+from bot.kernel.clock import FixedClock
+from bot.kernel.messages import Button, Reply
+from bot.kernel.professions import join_codes
+from bot.nudges import outcomes as nudge_outcomes
+from bot.nudges import plan as nudge_plan
+from bot.nudges import scan as nudges
+from bot.runtime.schedule import JobContext
 from config.settings import Settings
 from storage.engine import make_sessionmaker
 from storage.tables import (

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from bot.offer_parsing import parse_offer_line
+from bot.offers.parsing import parse_offer_line
 
 TODAY = date(2026, 11, 23)
 DATES = "PT 1 Feb - 12 Mar 2027 2 students"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot import placement_requests
-from bot.context import Context
+from bot.kernel.context import Context
+from bot.requests import service as placement_requests
 from storage.tables import Organisation, PlacementOffer, PlacementRequest
 from tests.conftest import Chat, fact
 

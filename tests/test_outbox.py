@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot import demo, outbox
-from bot.clock import FixedClock
-from bot.messages import Button, Fact, Item, Reply
-from bot.pacing import Pacing
+from bot import demo
+from bot.delivery import queue as outbox
+from bot.delivery.pacing import Pacing
+from bot.kernel.clock import FixedClock
+from bot.kernel.messages import Button, Fact, Item, Reply
 from config.settings import Settings
 from storage.engine import make_engine, make_sessionmaker
 from storage.tables import Delivery

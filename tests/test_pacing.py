@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from bot.pacing import Pacing
+from bot.delivery.pacing import Pacing
 from config.settings import Settings, parse_rates
 
 

@@ -11,11 +11,11 @@ from datetime import timedelta
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bot import tokens
-from bot.clock import FixedClock
-from bot.context import Context
-from bot.core import PlaceBot
-from bot.register_records import PLACEMENT_FIELDS
+from bot.chat.placebot import PlaceBot
+from bot.kernel.clock import FixedClock
+from bot.kernel.context import Context
+from bot.register import tokens
+from bot.register.records import PLACEMENT_FIELDS
 from config.settings import Settings
 from tests.conftest import Chat, bearer, fact, make_token
 

@@ -10,10 +10,12 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
 from adapters import cli
-from bot import demo, placement_requests, tokens
-from bot.clock import FixedClock
-from bot.context import Context
-from bot.core import PlaceBot
+from bot import demo
+from bot.chat.placebot import PlaceBot
+from bot.kernel.clock import FixedClock
+from bot.kernel.context import Context
+from bot.register import tokens
+from bot.requests import service as placement_requests
 from config.settings import Settings
 from storage.engine import make_engine, make_sessionmaker
 from storage.tables import ApiToken, AuditEvent

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 from aiohttp.test_utils import TestClient
 from icalendar import Calendar
 
-from bot import training
-from bot.context import Context
-from bot.core import PlaceBot
-from bot.training_events import TrainingData
+from bot.chat.placebot import PlaceBot
+from bot.kernel.context import Context
+from bot.training import catalogue as training
+from bot.training.events import TrainingData
 from tests.conftest import Chat, bearer, make_token
 
 LONDON = ZoneInfo("Europe/London")

@@ -9,11 +9,11 @@ import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
-from bot import placement_requests
-from bot.clock import FixedClock
-from bot.context import Context
-from bot.core import PlaceBot
-from bot.placement_requests import Claim, apportion
+from bot.chat.placebot import PlaceBot
+from bot.kernel.clock import FixedClock
+from bot.kernel.context import Context
+from bot.requests import service as placement_requests
+from bot.requests.service import Claim, apportion
 from config.settings import Settings
 from storage.tables import AuditEvent, Delivery, Organisation, PlacementRequest
 from tests.conftest import Chat, bearer, button, fact, make_token

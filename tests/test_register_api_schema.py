@@ -21,9 +21,9 @@ from schemathesis.specs.openapi.checks import (
 from adapters.register_api.openapi import document
 from adapters.server import build_app
 from bot import demo
-from bot.clock import FixedClock
-from bot.core import PlaceBot
-from bot.register_records import PLACEMENT_FIELDS
+from bot.chat.placebot import PlaceBot
+from bot.kernel.clock import FixedClock
+from bot.register.records import PLACEMENT_FIELDS
 from config.settings import Settings
 from storage.engine import make_engine, make_sessionmaker
 from tests.conftest import NOW, Chat, bearer, make_token

@@ -14,10 +14,10 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import select, update
 
 from adapters import cli
-from bot import register_csv
-from bot.core import PlaceBot
-from bot.csv_line_ends import CrlfLineEnds
-from bot.register_records import csv_lines
+from bot.chat.placebot import PlaceBot
+from bot.register.csv import stream as register_csv
+from bot.register.csv.line_ends import CrlfLineEnds
+from bot.register.records import csv_lines
 from storage.tables import Organisation, PlacementBlock, PlacementOffer, Site, Team
 from tests.conftest import Chat, bearer, fact, make_token
 

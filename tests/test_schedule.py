@@ -13,9 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import jobs
-from bot.clock import FixedClock
-from bot.leadership import AlwaysLeader, FileLock
-from bot.schedule import (
+from bot.kernel.clock import FixedClock
+from bot.runtime.leadership import AlwaysLeader, FileLock
+from bot.runtime.schedule import (
     ORPHANED_AFTER,
     JobContext,
     WallClockCron,
@@ -23,7 +23,7 @@ from bot.schedule import (
     run_slot,
     slot_key,
 )
-from bot.worker import Schedule, Worker
+from bot.runtime.worker import Schedule, Worker
 from config.settings import Settings
 from storage.engine import make_sessionmaker
 from storage.tables import ScheduleRun

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.server import build_app
 from bot import demo
-from bot.clock import FixedClock
+from bot.kernel.clock import FixedClock
 from config.settings import Settings
 from storage.engine import make_engine, make_sessionmaker
 from storage.tables import PlacementOffer

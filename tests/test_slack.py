@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.server import build_app
 from adapters.slack.app import SLACK_EDGE, SlackEdge
-from bot.clock import FixedClock
-from bot.messages import Image, Reply
+from bot.kernel.clock import FixedClock
+from bot.kernel.messages import Image, Reply
 from config.settings import Settings
 from storage.engine import make_engine
 from storage.tables import CapacityAnswer, Identity, Person, PlacementOffer

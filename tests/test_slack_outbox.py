@@ -14,11 +14,11 @@ from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.slack.app import DELIVERY_EVENT, SlackEdge
-from bot import outbox
-from bot.clock import FixedClock
-from bot.core import PlaceBot
-from bot.messages import Image, Reply
-from bot.pacing import Pacing
+from bot.chat.placebot import PlaceBot
+from bot.delivery import queue as outbox
+from bot.delivery.pacing import Pacing
+from bot.kernel.clock import FixedClock
+from bot.kernel.messages import Image, Reply
 from config.settings import Settings
 from storage.engine import make_sessionmaker
 from storage.tables import Delivery

@@ -8,7 +8,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.server import build_app
-from bot.clock import FixedClock
+from bot.kernel.clock import FixedClock
 from config.settings import Settings
 from storage.engine import make_engine
 from storage.tables import PlacementOffer

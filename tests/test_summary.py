@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot import summary
-from bot.chart import Bar, progress_chart
-from bot.clock import FixedClock
-from bot.messages import Reply
-from bot.schedule import JobContext
+from bot.kernel.clock import FixedClock
+from bot.kernel.messages import Reply
+from bot.reports.chart import Bar, progress_chart
+from bot.reports.summary import job as summary
+from bot.runtime.schedule import JobContext
 from config.settings import Settings
 from storage.engine import make_sessionmaker
 from storage.tables import CapacityAnswer, Delivery, Nudge, Target

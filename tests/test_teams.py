@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.server import build_app
 from adapters.teams.app import TEAMS_EDGE
-from bot.clock import FixedClock
-from bot.messages import Image, Reply
+from bot.kernel.clock import FixedClock
+from bot.kernel.messages import Image, Reply
 from config.settings import Settings
 from storage.engine import make_engine
 from storage.tables import ConversationReference, Person, PlacementOffer

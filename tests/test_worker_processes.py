@@ -21,9 +21,9 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import demo
-from bot.clock import Clock
-from bot.core import PlaceBot
-from bot.messages import Actor, Command
+from bot.chat.placebot import PlaceBot
+from bot.kernel.clock import Clock
+from bot.kernel.messages import Actor, Command
 from config.settings import Settings
 from storage.engine import make_engine, make_sessionmaker
 from storage.tables import Delivery, ScheduleRun

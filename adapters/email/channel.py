@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.email import render
 from adapters.email.smtp_url import SmtpTarget, parse
-from bot.channels import Unreachable
-from bot.clock import Clock
-from bot.messages import Reply
+from bot.delivery.channels import Unreachable
+from bot.kernel.clock import Clock
+from bot.kernel.messages import Reply
 from config.settings import Settings
 from storage.tables import Person
 

@@ -16,8 +16,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from html import escape
 
-from bot.messages import Button, Fact, Form, Image, Item, Reply
-from bot.typed_commands import typed_command
+from bot.chat.typed import typed_command
+from bot.kernel.messages import Button, Fact, Form, Image, Item, Reply
 
 SUBJECT_MAX = 100
 LINK_SCHEMES = ("https://", "http://", "mailto:")

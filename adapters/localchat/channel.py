@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.channels import identity_on
-from bot.messages import Reply
+from bot.delivery.channels import identity_on
+from bot.kernel.messages import Reply
 
 
 class LocalChannel:

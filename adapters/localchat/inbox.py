@@ -16,8 +16,8 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import select
 
-from bot.core import PlaceBot
-from bot.messages import Reply
+from bot.chat.placebot import PlaceBot
+from bot.kernel.messages import Reply
 from storage.tables import Delivery, Identity
 
 LATEST = 20

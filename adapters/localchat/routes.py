@@ -5,7 +5,7 @@
 - `POST /local/send`: `{"user": key, "name": display name, "text": ...}` typed words.
 - `POST /local/action`: `{"user", "action", "value"}` a button press.
 - `POST /local/form`: `{"user", "form_id", "values": {...}}` a submitted form.
-Each answers with the `Reply` as JSON (see `bot.messages.Reply.to_dict`).
+Each answers with the `Reply` as JSON (see `bot.kernel.messages.Reply.to_dict`).
 - `GET /local/inbox?user=KEY[&after=ID]`: what PlaceBot sent the person on its own (`inbox.py`).
 """
 
@@ -19,8 +19,8 @@ from aiohttp import web
 from sqlalchemy import select
 
 from adapters.localchat import inbox
-from bot.core import PlaceBot
-from bot.messages import Actor, Command
+from bot.chat.placebot import PlaceBot
+from bot.kernel.messages import Actor, Command
 from storage.tables import Identity, Person
 
 STATIC = Path(__file__).parent / "static"

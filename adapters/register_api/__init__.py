@@ -16,7 +16,7 @@ from adapters.register_api import (
     training_feed,
 )
 from adapters.register_api.runtime import RUNTIME, RegisterApi
-from bot.core import PlaceBot
+from bot.chat.placebot import PlaceBot
 
 PREFIX = "/api/v1"
 

@@ -11,7 +11,7 @@ from aiohttp.typedefs import Handler
 
 from adapters.register_api.problems import problem
 from adapters.register_api.runtime import CLIENT, runtime
-from bot import tokens
+from bot.register import tokens
 
 # Paths anyone may read: the API's description and the training feed (calendar apps send no
 # header, so a feed link has to work on its own).

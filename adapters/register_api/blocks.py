@@ -10,8 +10,9 @@ from aiohttp import web
 from adapters.register_api.limits import read_json
 from adapters.register_api.placement_requests import caller_hei
 from adapters.register_api.runtime import runtime
-from bot import blocks, professions
-from bot.errors import FieldErrors
+from bot.blocks import service as blocks
+from bot.kernel import professions
+from bot.kernel.errors import FieldErrors
 from storage.tables import PlacementBlock
 
 _DATES = ("start_date", "end_date", "offers_close")

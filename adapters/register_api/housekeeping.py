@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Callable
 from aiohttp import web
 
 from adapters.register_api.runtime import RegisterApi
-from bot import placement_requests
+from bot.requests import service as placement_requests
 
 log = logging.getLogger(__name__)
 EVERY_SECONDS = 60.0

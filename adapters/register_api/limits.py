@@ -13,9 +13,9 @@ from aiohttp.typedefs import Handler
 
 from adapters.register_api.problems import problem
 from adapters.register_api.runtime import CLIENT, runtime
-from bot.errors import UserError
-from bot.numbers import whole_number
-from bot.tokens import ApiClient
+from bot.kernel.errors import UserError
+from bot.kernel.numbers import whole_number
+from bot.register.tokens import ApiClient
 
 
 @dataclass

@@ -8,9 +8,9 @@ from aiohttp import web
 
 from adapters.register_api.limits import read_json
 from adapters.register_api.runtime import client, runtime
-from bot import placement_requests
-from bot.context import Context
-from bot.errors import UserError
+from bot.kernel.context import Context
+from bot.kernel.errors import UserError
+from bot.requests import service as placement_requests
 from storage.tables import Organisation, PlacementRequest
 
 

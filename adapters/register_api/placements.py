@@ -9,9 +9,11 @@ from aiohttp import web
 
 from adapters.register_api.limits import page_size
 from adapters.register_api.runtime import runtime
-from bot import professions, register_csv, register_queries
-from bot.errors import UserError
-from bot.register_queries import PlacementQuery, Position
+from bot.kernel import professions
+from bot.kernel.errors import UserError
+from bot.register import queries as register_queries
+from bot.register.csv import stream as register_csv
+from bot.register.queries import PlacementQuery, Position
 
 
 def _day(request: web.Request, name: str) -> date | None:

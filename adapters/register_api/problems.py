@@ -8,7 +8,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from sqlalchemy.orm.exc import StaleDataError
 
-from bot.errors import Conflict, FieldErrors, NotAllowed, NotFound, StaleVersion, UserError
+from bot.kernel.errors import Conflict, FieldErrors, NotAllowed, NotFound, StaleVersion, UserError
 
 log = logging.getLogger(__name__)
 

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.clock import Clock
-from bot.context import Context
-from bot.tokens import ApiClient
+from bot.kernel.clock import Clock
+from bot.kernel.context import Context
+from bot.register.tokens import ApiClient
 from config.settings import Settings
 
 

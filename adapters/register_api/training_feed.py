@@ -14,8 +14,9 @@ from aiohttp import web
 from adapters.register_api.limits import page_size
 from adapters.register_api.placements import not_modified
 from adapters.register_api.runtime import runtime
-from bot import professions, training
-from bot.training_events import TrainingData, to_ics
+from bot.kernel import professions
+from bot.training import catalogue as training
+from bot.training.events import TrainingData, to_ics
 from storage.tables import TrainingEvent
 
 

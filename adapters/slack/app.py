@@ -22,10 +22,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.background import BackgroundWork
 from adapters.slack import blocks, images
-from bot.channels import Unreachable, identities_on, identity_on
-from bot.core import PlaceBot
-from bot.messages import Actor, Command, Reply
-from bot.outbox import RateLimited
+from bot.chat.placebot import PlaceBot
+from bot.delivery.channels import Unreachable, identities_on, identity_on
+from bot.delivery.queue import RateLimited
+from bot.kernel.messages import Actor, Command, Reply
 from config.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.messages import Button, Fact, Form, FormField, Item, Reply
+from bot.kernel.messages import Button, Fact, Form, FormField, Item, Reply
 
 MAX_FIELDS = 10  # Slack's limit of fields in one section
 MAX_BLOCKS = 50

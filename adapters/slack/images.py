@@ -11,7 +11,7 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.messages import Image
+from bot.kernel.messages import Image
 
 
 async def upload(client: AsyncWebClient, image: Image) -> str:

@@ -24,9 +24,9 @@ from botframework.connector.auth import (
 from adapters.background import BackgroundWork
 from adapters.teams import cards
 from adapters.teams.connector import Connector
-from bot.channels import Unreachable
-from bot.core import PlaceBot
-from bot.messages import Actor, Command, Reply
+from bot.chat.placebot import PlaceBot
+from bot.delivery.channels import Unreachable
+from bot.kernel.messages import Actor, Command, Reply
 from config.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.messages import Button, Fact, Form, FormField, Image, Item, Reply
+from bot.kernel.messages import Button, Fact, Form, FormField, Image, Item, Reply
 
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"
 TONE_COLOUR = {"error": "Attention", "success": "Good", "info": "Default"}

@@ -1,0 +1,3 @@
+"""HEIs' placement blocks: adding them, teams' capacity answers, and demand against
+places offered.
+"""

@@ -1,0 +1,206 @@
+"""Placement blocks (an HEI's demand) and the teams' answers to them (offering, maybe, none)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+
+from bot.kernel import audit, events
+from bot.kernel.context import Context
+from bot.kernel.errors import NotFound, UserError
+from bot.kernel.refs import next_ref
+from bot.people.directory import has_role
+from bot.people.permissions import require_any_role
+from storage.tables import (
+    LIVE_OFFER_STATUSES,
+    CapacityAnswer,
+    Organisation,
+    Person,
+    PlacementBlock,
+    PlacementOffer,
+)
+
+MAX_STUDENTS = 500
+
+
+@dataclass(frozen=True)
+class BlockView:
+    """A block with the demand it still has: students to place against places offered so far."""
+
+    block: PlacementBlock
+    offered: int
+    my_answer: str | None
+
+    @property
+    def short_by(self) -> int:
+        return max(0, self.block.students - self.offered)
+
+
+async def open_blocks(ctx: Context, profession: str | None = None) -> list[BlockView]:
+    """Blocks still taking offers, soonest deadline first, with places offered so far."""
+    offered = (
+        select(PlacementOffer.block_id, func.sum(PlacementOffer.capacity).label("places"))
+        .where(PlacementOffer.status.in_(LIVE_OFFER_STATUSES))
+        .group_by(PlacementOffer.block_id)
+        .subquery()
+    )
+    statement = (
+        select(PlacementBlock, func.coalesce(offered.c.places, 0))
+        .outerjoin(offered, offered.c.block_id == PlacementBlock.id)
+        .where(PlacementBlock.offers_close >= ctx.clock.today())
+        .order_by(PlacementBlock.offers_close, PlacementBlock.id)
+    )
+    if profession:
+        statement = statement.where(PlacementBlock.profession == profession)
+    rows = (await ctx.session.execute(statement)).unique().all()
+    answers = await _answers_by_block(ctx, [block.id for block, _ in rows])
+    return [BlockView(block, int(places), answers.get(block.id)) for block, places in rows]
+
+
+def _respondent_key(person: Person) -> str:
+    return f"team:{person.team_id}" if person.team_id is not None else f"person:{person.id}"
+
+
+async def _answers_by_block(ctx: Context, block_ids: list[int]) -> dict[int, str]:
+    if ctx.person is None or not block_ids:
+        return {}
+    rows = await ctx.session.execute(
+        select(CapacityAnswer.block_id, CapacityAnswer.answer).where(
+            CapacityAnswer.block_id.in_(block_ids),
+            CapacityAnswer.respondent_key == _respondent_key(ctx.person),
+        )
+    )
+    return {block_id: answer for block_id, answer in rows.all()}
+
+
+async def get_block(ctx: Context, ref: str) -> PlacementBlock:
+    block = (
+        await ctx.session.execute(
+            select(PlacementBlock).where(PlacementBlock.ref == ref.strip().upper())
+        )
+    ).scalar_one_or_none()
+    if block is None:
+        raise NotFound(
+            f"There is no placement block “{ref.strip()[:30]}”. `placement blocks` lists the open "
+            "ones with their references (like BL-2027-0001)."
+        )
+    return block
+
+
+async def answer_block(
+    ctx: Context, ref: str, answer: str, ask_again_on: date | None = None
+) -> CapacityAnswer:
+    """Record (or change) this team's answer to a block. One answer per team per block."""
+    block = await get_block(ctx, ref)
+    if ask_again_on is not None and ask_again_on <= ctx.clock.today():
+        raise UserError(
+            "The date to ask again must be after today.",
+            example=f"placement maybe {block.ref} ask again 12 Jan",
+        )
+    person = ctx.require_person()
+    require_any_role(person, ("clinician", "coordinator"), "answer for a team")
+    key = _respondent_key(person)
+    existing = (
+        await ctx.session.execute(
+            select(CapacityAnswer).where(
+                CapacityAnswer.block_id == block.id, CapacityAnswer.respondent_key == key
+            )
+        )
+    ).scalar_one_or_none()
+    before = audit.snapshot(existing) if existing else None
+    if existing is None:
+        existing = CapacityAnswer(block_id=block.id, respondent_key=key)
+        ctx.session.add(existing)
+    existing.team_id = person.team_id
+    existing.person_id = person.id
+    existing.answer = answer
+    existing.ask_again_on = ask_again_on
+    existing.answered_at = ctx.clock.now()
+    await ctx.session.flush()
+    await events.announce(ctx, events.BlockAnswered(block.ref, person.team_id, person.id))
+    audit.record(
+        ctx, "block.answer", "capacity_answer", block.ref, before, audit.snapshot(existing)
+    )
+    return existing
+
+
+@dataclass(frozen=True)
+class NewBlock:
+    profession: str
+    cohort: str
+    start: date
+    end: date
+    students: int
+    offers_close: date
+    hei_name: str = ""
+
+
+async def _hei_for(ctx: Context, hei_name: str) -> Organisation:
+    person = ctx.person
+    if person is not None and has_role(person, "hei_lead") and not hei_name:
+        hei = person.organisation
+        if hei is not None and hei.kind == "hei":
+            return hei
+    if not hei_name:
+        raise UserError("Say which HEI the block belongs to, e.g. “for University of Lincoln”.")
+    hei = (
+        await ctx.session.execute(
+            select(Organisation).where(
+                Organisation.kind == "hei", func.lower(Organisation.name) == hei_name.lower()
+            )
+        )
+    ).scalar_one_or_none()
+    if hei is None:
+        raise NotFound(f"I don't know the HEI “{hei_name[:60]}”; use its full name.")
+    return hei
+
+
+async def add_block(ctx: Context, new: NewBlock, hei: Organisation | None = None) -> PlacementBlock:
+    """A new block. In chat the person's role decides the HEI; the API passes its caller's HEI."""
+    if ctx.person is not None:
+        require_any_role(ctx.person, ("hei_lead", "faculty_lead"), "add placement blocks")
+    elif hei is None:
+        raise UserError("Say which HEI the block belongs to.")
+    hei = hei or await _hei_for(ctx, new.hei_name)
+    person = ctx.person
+    if person and not has_role(person, "faculty_lead") and person.organisation_id != hei.id:
+        raise UserError("HEI leads add blocks for their own HEI only.")
+    if new.end < new.start:
+        raise UserError("The block ends before it starts; put the start first.")
+    if not 1 <= new.students <= MAX_STUDENTS:
+        raise UserError(f"Students to place must be from 1 to {MAX_STUDENTS}.")
+    if new.offers_close < ctx.clock.today():
+        raise UserError("Offers for a new block must close today or later.")
+    if new.offers_close > new.start:
+        raise UserError("Offers must close on or before the block starts.")
+    now = ctx.clock.now()
+    block = PlacementBlock(
+        ref=await next_ref(ctx.session, f"BL-{new.start.year}"),
+        hei_id=hei.id,
+        profession=new.profession,
+        cohort=new.cohort[:200],
+        start_date=new.start,
+        end_date=new.end,
+        students=new.students,
+        offers_close=new.offers_close,
+        created_by_id=ctx.actor_id,
+        created_at=now,
+        updated_at=now,
+    )
+    ctx.session.add(block)
+    await ctx.session.flush()
+    audit.record(ctx, "block.create", "placement_block", block.ref, None, audit.snapshot(block))
+    return block
+
+
+async def blocks_of(ctx: Context, hei: Organisation) -> list[PlacementBlock]:
+    """An HEI's blocks, soonest first: what the API shows the HEI that posted them."""
+    rows = await ctx.session.execute(
+        select(PlacementBlock)
+        .where(PlacementBlock.hei_id == hei.id)
+        .order_by(PlacementBlock.start_date, PlacementBlock.id)
+        .limit(1000)
+    )
+    return list(rows.unique().scalars())

@@ -1,0 +1,1 @@
+"""The typed commands, one module per word: placement, training, nudges, digest."""

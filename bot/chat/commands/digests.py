@@ -1,0 +1,57 @@
+"""`digest daily | weekly | off | email | chat | status`: HEI and faculty leads choose how often
+and where their digest of register changes comes."""
+
+from __future__ import annotations
+
+from bot.kernel import audit
+from bot.kernel.context import Context
+from bot.kernel.errors import UserError
+from bot.kernel.messages import Reply
+from bot.people import directory as people
+
+USAGE = "digest weekly"
+FREQUENCIES = {"daily": "every working day at 08:00", "weekly": "on Mondays at 08:00"}
+
+
+def _status(ctx: Context) -> Reply:
+    person = ctx.require_person()
+    if person.digest_frequency == "off":
+        how = "off. `digest weekly` or `digest daily` turns it back on."
+    else:
+        how = f"{person.digest_frequency}, {FREQUENCIES[person.digest_frequency]}"
+        how += " by email." if person.preferred_channel == "email" else " here in chat."
+    return Reply(text=f"Your digest of register changes is {how}", private=True)
+
+
+async def run(ctx: Context, rest: str) -> Reply:
+    person = ctx.require_person()
+    # The person may come from the few-seconds memory of people (bot/people/cache.py), and a
+    # worker may have paused them meanwhile: their settings are read and written as stored.
+    await ctx.session.refresh(person)
+    verb = (rest.split() or ["status"])[0].lower()
+    if verb == "status":
+        return _status(ctx)
+    if not (people.has_role(person, "hei_lead") or people.has_role(person, "faculty_lead")):
+        raise UserError(
+            "Digests go to HEI placement leads. Ask your faculty lead to add you as one.",
+            example="placement help",
+        )
+    before = audit.snapshot(person)
+    if verb in ("daily", "weekly", "off"):
+        person.digest_frequency = verb
+    elif verb == "email":
+        if not person.email:
+            raise UserError(
+                "I have no email address for you. Tell your faculty lead which address to use."
+            )
+        person.preferred_channel = "email"
+    elif verb == "chat":
+        person.preferred_channel = None
+    else:
+        raise UserError(
+            f"I don't know “digest {verb[:20]}”. Use daily, weekly, off, email, chat or status.",
+            example=USAGE,
+        )
+    await ctx.session.flush()
+    audit.record(ctx, f"digest.{verb}", "person", str(person.id), before, audit.snapshot(person))
+    return _status(ctx)

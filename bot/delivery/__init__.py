@@ -1,0 +1,3 @@
+"""The one way a message reaches a person: the outbox queue, the sender, pacing, channels and who
+is reached where.
+"""

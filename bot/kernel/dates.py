@@ -1,0 +1,194 @@
+"""Dates as clinicians type them: ISO, "1 Feb", "1st February 2027", "01/02/2027", ranges.
+
+dateutil does the parsing (month names, day-first numbers, calendar validity); the patterns here
+only find where a date is in a line, so that "Ward 12" is never read as the 12th.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from dateutil import parser as dateutil_parser
+
+from bot.kernel.errors import UserError
+
+DATE_FORMS_HINT = "Dates look like 1 Feb 2027, 01/02/2027 or 2027-02-01."
+
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_DAY = r"\d{1,2}(?:st|nd|rd|th)?"
+_WEEKDAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+)?"
+_YEAR = r"(?:,?\s+\d{4}|\s+'?\d{2}(?!\d|\s*(?:st|nd|rd|th|students?|places?|learners?)\b))"
+DATE = (
+    r"(?:\d{4}-\d{2}-\d{2}"
+    rf"|{_WEEKDAY}{_DAY}\s+(?:of\s+)?{_MONTH}{_YEAR}?"
+    rf"|{_WEEKDAY}{_MONTH}\s+{_DAY}(?:,?\s+\d{{4}})?"
+    r"|\d{1,2}[/.]\d{1,2}(?:[/.](?:\d{4}|\d{2}))?)"
+)
+_DATE_ONLY = re.compile(rf"^{DATE}$", re.IGNORECASE)
+_WRITTEN_DAY = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\b")
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_NUMERIC = re.compile(r"^(?P<day>\d{1,2})[/.](?P<month>\d{1,2})(?:[/.](?P<year>\d{4}|\d{2}))?$")
+_RANGE_WORDS = r"(?:\s*(?:-|–|—)\s*|\s+(?:to|until|till|and)\s+)"
+RANGE = re.compile(
+    rf"(?:from\s+|between\s+)?(?P<start>{DATE})"
+    rf"(?:{_RANGE_WORDS}(?P<end>{DATE})|\s+for\s+(?P<weeks>\d{{1,3}})\s+weeks?)",
+    re.IGNORECASE,
+)
+SINGLE = re.compile(rf"(?:from\s+|starting\s+|on\s+)?(?P<start>{DATE})", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class DateRange:
+    start: date
+    end: date
+
+    @property
+    def weeks(self) -> int:
+        return weeks_between(self.start, self.end)
+
+
+def weeks_between(start: date, end: date) -> int:
+    """Whole or part weeks a placement spans, counting both end days."""
+    return max(1, math.ceil(((end - start).days + 1) / 7))
+
+
+def _parse_with_default(text: str, year: int) -> datetime:
+    return dateutil_parser.parse(text, dayfirst=True, default=datetime(year, 1, 1))
+
+
+def _next_occurrence(month: int, day: int, on_or_after: date) -> date:
+    for year in range(on_or_after.year, on_or_after.year + 5):
+        try:
+            candidate = date(year, month, day)
+        except ValueError:  # 29 February outside a leap year
+            continue
+        if candidate >= on_or_after:
+            return candidate
+    raise UserError(f"{day}/{month} never comes round. {DATE_FORMS_HINT}")
+
+
+def parse_date(text: str, on_or_after: date, year_hint: int | None = None) -> date:
+    """One date. A date with no year is the next such date on or after `on_or_after`,
+    or in `year_hint` when the other end of a range gave the year."""
+    cleaned = text.strip().rstrip(",")
+    if not cleaned:
+        raise UserError(f"A date is missing. {DATE_FORMS_HINT}", field="start")
+    if not _DATE_ONLY.match(cleaned):
+        raise UserError(f"“{cleaned[:40]}” is not a date I can read. {DATE_FORMS_HINT}")
+    numeric = _NUMERIC.match(cleaned)
+    if numeric:
+        return _numeric_date(cleaned, numeric, on_or_after, year_hint)
+    try:
+        if _ISO.match(cleaned):
+            return date.fromisoformat(cleaned)
+        # Two different default years reveal whether the text gave one.
+        leap_a, leap_b = _parse_with_default(cleaned, 2000), _parse_with_default(cleaned, 2004)
+    except (ValueError, OverflowError):
+        raise UserError(
+            f"“{cleaned}” is not a date in the calendar: check the day and the month. "
+            f"{DATE_FORMS_HINT}"
+        ) from None
+    day_written = _WRITTEN_DAY.search(cleaned) if re.search("[a-z]", cleaned, re.I) else None
+    if day_written and int(day_written.group(1)) != leap_a.day:  # "32 Jan" is not 1 Jan 2032
+        raise UserError(f"“{cleaned}” is not a date in the calendar. {DATE_FORMS_HINT}")
+    if leap_a == leap_b:
+        return leap_a.date()
+    if year_hint is not None:
+        try:
+            return date(year_hint, leap_a.month, leap_a.day)
+        except ValueError:
+            raise UserError(f"{cleaned} {year_hint} is not in the calendar.") from None
+    return _next_occurrence(leap_a.month, leap_a.day, on_or_after)
+
+
+def _numeric_date(
+    text: str, parts: re.Match[str], on_or_after: date, year_hint: int | None
+) -> date:
+    """dd/mm[/yy[yy]] read day first, as in the UK; impossible days and months are refused
+    (dateutil would quietly read 32/01 as 2032 or swap 01/13 into 13 January)."""
+    day, month, year = int(parts["day"]), int(parts["month"]), parts["year"]
+    try:
+        if year is not None:
+            return date(int(year) + (2000 if len(year) == 2 else 0), month, day)
+        if year_hint is not None:
+            return date(year_hint, month, day)
+        if not 1 <= month <= 12:
+            raise ValueError(month)
+        return _next_occurrence(month, day, on_or_after)
+    except (ValueError, UserError):
+        raise UserError(
+            f"“{text}” is not a date in the calendar: dates are day first, as in 31/01/2027. "
+            f"{DATE_FORMS_HINT}"
+        ) from None
+
+
+def _has_year(text: str, today: date) -> bool:
+    cleaned = text.strip().rstrip(",")
+    if _ISO.match(cleaned):
+        return True
+    numeric = _NUMERIC.match(cleaned)
+    if numeric:
+        return numeric["year"] is not None
+    try:
+        return _parse_with_default(cleaned, 2000) == _parse_with_default(cleaned, 2004)
+    except (ValueError, OverflowError):
+        return True  # parse_date will report it
+
+
+def last_working_day_of(start: date, weeks: int) -> date:
+    """The end of a placement that runs `weeks` weeks: its last weekday (no weekend ends)."""
+    end = start + timedelta(weeks=weeks) - timedelta(days=1)
+    while end.weekday() >= 5 and end > start:
+        end -= timedelta(days=1)
+    return end
+
+
+def parse_range(start_text: str, end_text: str | None, weeks: int | None, today: date) -> DateRange:
+    """A start and an end from their texts, sharing a year when only one end gave it."""
+    if end_text is None:
+        start = parse_date(start_text, today)
+        if weeks is None or not 1 <= weeks <= 52:
+            raise UserError("A placement runs for 1 to 52 weeks, e.g. “from 3 March for 6 weeks”.")
+        return DateRange(start, last_working_day_of(start, weeks))
+    if _has_year(end_text, today) and not _has_year(start_text, today):
+        end = parse_date(end_text, today)
+        start = parse_date(start_text, today, year_hint=end.year)
+        if start > end:  # "1 Dec - 12 Jan 2027" crosses the new year, unless that is past
+            earlier = parse_date(start_text, today, year_hint=end.year - 1)
+            start = earlier if earlier >= today else start
+        return DateRange(start, end)
+    start = parse_date(start_text, today)
+    end = parse_date(end_text, start, year_hint=None)
+    return DateRange(start, end)
+
+
+def find_range(text: str, today: date) -> tuple[DateRange | None, str]:
+    """The first date range in `text`, and the text with it removed."""
+    match = RANGE.search(text)
+    if match is None:
+        return None, text
+    weeks = match.group("weeks")
+    found = parse_range(
+        match.group("start"), match.group("end"), int(weeks) if weeks else None, today
+    )
+    return found, (text[: match.start()] + " " + text[match.end() :])
+
+
+def find_single(text: str) -> str | None:
+    match = SINGLE.search(text)
+    return match.group("start") if match else None
+
+
+def show(day: date) -> str:
+    """A date as people read it in the UK: "Mon 1 Feb 2027"."""
+    return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+def show_range(start: date, end: date) -> str:
+    return f"{show(start)} – {show(end)} ({weeks_between(start, end)} weeks)"

@@ -1,0 +1,61 @@
+"""Find a profession from what people type (its code or any alias, in any case), and name it."""
+
+from __future__ import annotations
+
+import re
+
+from bot.kernel.errors import UserError
+from config.professions import BY_CODE, PROFESSION_CODES, PROFESSIONS, Profession
+
+_LOOKUP: dict[str, Profession] = {}
+for _p in PROFESSIONS:
+    _LOOKUP[_p.code.lower()] = _p
+    _LOOKUP[_p.name.lower()] = _p
+    for _alias in _p.aliases:
+        _LOOKUP[_alias] = _p
+_LONGEST_ALIAS_WORDS = max(len(key.split()) for key in _LOOKUP)
+
+CODES_HINT = ", ".join(PROFESSION_CODES)
+
+
+def _normalise(text: str) -> str:
+    return re.sub(r"\s+", " ", text.strip().lower())
+
+
+def find(text: str) -> Profession | None:
+    return _LOOKUP.get(_normalise(text))
+
+
+def resolve(text: str) -> Profession:
+    """The profession named by `text`, or a UserError listing the codes."""
+    profession = find(text)
+    if profession is None:
+        shown = text.strip()[:40] or "(nothing)"
+        raise UserError(
+            f"I don't know the profession “{shown}”. Use a code or a name: {CODES_HINT}.",
+            field="profession",
+        )
+    return profession
+
+
+def take_leading(words: list[str]) -> tuple[Profession | None, list[str]]:
+    """Split off the longest run of leading words that names a profession."""
+    for size in range(min(_LONGEST_ALIAS_WORDS, len(words)), 0, -1):
+        profession = find(" ".join(words[:size]).rstrip(","))
+        if profession is not None:
+            return profession, words[size:]
+    return None, words
+
+
+def join_codes(codes: list[str] | tuple[str, ...]) -> str:
+    """Stored form of a set of codes: ",PT,OT," so that `LIKE '%,PT,%'` finds one."""
+    return f",{','.join(codes)}," if codes else ""
+
+
+def split_codes(stored: str) -> list[str]:
+    return [code for code in stored.split(",") if code]
+
+
+def profession_name(code: str) -> str:
+    profession = BY_CODE.get(code)
+    return f"{profession.name} ({code})" if profession else code

@@ -1,0 +1,308 @@
+"""Whether each nudge was acted on or ignored, read from what people did since, at scan time.
+
+A nudge is *acted* on when its subject got an answer after it was sent (the block answered by
+the person's team or offered on; the offer edited, withdrawn, or its requests confirmed or
+declined) or the person changed their nudge settings (Snooze is one of its buttons). One still
+open PLACEBOT_NUDGE_ANSWER_DAYS after it was delivered is *ignored*. Each person's nudges
+settle in the order they were sent, so "three ignored in a row" means just that: an acted one
+resets the count, each ignored one adds one, and at three the person is paused and each
+faculty lead is told, once. A nudge whose delivery failed never counts against anyone, nor
+one withdrawn before it went (`bot.nudges.withdrawal`) or expired unsent: those
+settle as information.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.delivery import queue as outbox
+from bot.delivery.recipients import channels_for
+from bot.kernel import audit
+from bot.kernel.clock import Clock
+from bot.kernel.context import Context
+from bot.nudges import messages as nudge_replies
+from bot.nudges import withdrawal as nudge_withdrawal
+from bot.people import working_hours
+from config.settings import Settings
+from storage.batches import batches
+from storage.tables import (
+    AuditEvent,
+    CapacityAnswer,
+    Delivery,
+    Nudge,
+    Organisation,
+    Person,
+    PlacementBlock,
+    PlacementOffer,
+    PlacementRequest,
+    RoleGrant,
+    Team,
+)
+
+PAUSE_AFTER = 3
+# Bulk updates by id: the rows loaded here are not read again, so the session need not
+# re-evaluate every loaded object against each IN list.
+UNSYNCED = {"synchronize_session": False}
+OFFER_ANSWERS = ("offer.edit", "offer.withdraw", "offer.confirmed")
+# Deliveries withdrawn or too late to send: their nudge is information, not ignored or acted.
+WITHDRAWN = ("cancelled", "expired")
+
+
+K = TypeVar("K")
+
+
+def _latest(found: dict[K, datetime], key: K, at: datetime) -> None:
+    found[key] = max(at, found.get(key, at))
+
+
+def delivery_key(person_id: int, nudge: Nudge) -> str:
+    return f"nudge:{person_id}:{nudge.sent_on.isoformat()}"
+
+
+@dataclass
+class Evidence:
+    """When each subject was last answered, and each person last changed their settings."""
+
+    settings_changed: dict[int, datetime] = field(default_factory=dict)
+    block_answers: dict[tuple[str, str], datetime] = field(default_factory=dict)  # ref, key
+    offer_answers: dict[str, datetime] = field(default_factory=dict)
+
+    def acted(self, nudge: Nudge, team_id: int | None) -> bool:
+        """Anything done from the moment it was sent counts."""
+        key = f"team:{team_id}" if team_id is not None else f"person:{nudge.person_id}"
+        answered = (
+            self.offer_answers.get(nudge.subject)
+            if nudge.kind == "offer_start"
+            else self.block_answers.get((nudge.subject, key))
+        )
+        return any(
+            at is not None and at >= nudge.sent_at
+            for at in (answered, self.settings_changed.get(nudge.person_id))
+        )
+
+
+async def _evidence(session: AsyncSession, open_nudges: list[Nudge]) -> Evidence:
+    """Five queries, however many nudges are open."""
+    since = min(n.sent_at for n in open_nudges)
+    blocks = sorted({n.subject for n in open_nudges if n.kind == "block"})
+    offers = sorted({n.subject for n in open_nudges if n.kind == "offer_start"})
+    found = Evidence()
+    for actor, at in await session.execute(
+        select(AuditEvent.actor_id, AuditEvent.at).where(
+            AuditEvent.at >= since,
+            AuditEvent.actor_id.is_not(None),
+            AuditEvent.action.like("nudges.%"),
+        )
+    ):
+        _latest(found.settings_changed, actor, at)
+    for refs in batches(blocks):
+        for ref, key, at in await session.execute(
+            select(PlacementBlock.ref, CapacityAnswer.respondent_key, CapacityAnswer.answered_at)
+            .join(PlacementBlock, PlacementBlock.id == CapacityAnswer.block_id)
+            .where(PlacementBlock.ref.in_(refs), CapacityAnswer.answered_at >= since)
+        ):
+            _latest(found.block_answers, (ref, key), at)
+        for ref, team_id, poster, at in await session.execute(
+            select(
+                PlacementBlock.ref,
+                PlacementOffer.team_id,
+                PlacementOffer.created_by_id,
+                PlacementOffer.created_at,
+            )
+            .join(PlacementBlock, PlacementBlock.id == PlacementOffer.block_id)
+            .where(PlacementBlock.ref.in_(refs), PlacementOffer.created_at >= since)
+        ):
+            _latest(found.block_answers, (ref, f"person:{poster}"), at)
+            if team_id is not None:
+                _latest(found.block_answers, (ref, f"team:{team_id}"), at)
+    for refs in batches(offers):
+        for ref, at in await session.execute(
+            select(AuditEvent.entity_ref, AuditEvent.at).where(
+                AuditEvent.entity == "placement_offer",
+                AuditEvent.entity_ref.in_(refs),
+                AuditEvent.action.in_(OFFER_ANSWERS),
+                AuditEvent.at >= since,
+            )
+        ):
+            _latest(found.offer_answers, ref, at)
+        for ref, at in await session.execute(
+            select(PlacementOffer.ref, PlacementRequest.decided_at)
+            .join(PlacementOffer, PlacementOffer.id == PlacementRequest.offer_id)
+            .where(
+                PlacementOffer.ref.in_(refs),
+                PlacementRequest.decided_by_id.is_not(None),
+                PlacementRequest.decided_at >= since,
+            )
+        ):
+            _latest(found.offer_answers, ref, at)
+    return found
+
+
+async def _deliveries(session: AsyncSession, since: datetime) -> dict[str, tuple[str, datetime]]:
+    """Each nudge delivery's status and when it went (or was queued), by dedupe key."""
+    rows = await session.execute(
+        select(Delivery.dedupe_key, Delivery.status, Delivery.sent_at, Delivery.created_at).where(
+            Delivery.dedupe_key.like("nudge:%"), Delivery.created_at >= since
+        )
+    )
+    return {key: (status, sent or created) for key, status, sent, created in rows}
+
+
+@dataclass
+class Settled:
+    acted: int = 0
+    ignored: int = 0
+    paused: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.acted} acted on, {self.ignored} ignored, {self.paused} paused"
+
+
+async def settle(session: AsyncSession, clock: Clock, settings: Settings) -> Settled:
+    """Settle every open nudge that can be, pause whoever reached three ignored in a row."""
+    now = clock.now()
+    rows = (
+        await session.execute(
+            select(Nudge, Person.team_id)
+            .join(Person, Person.id == Nudge.person_id)
+            .where(Nudge.outcome == "open")
+            .order_by(Nudge.person_id, Nudge.sent_at, Nudge.id)
+            .with_for_update(of=Nudge)  # a second scan at once waits here, then finds none
+        )
+    ).all()
+    if not rows:
+        return Settled()
+    open_nudges = [nudge for nudge, _ in rows]
+    evidence = await _evidence(session, open_nudges)
+    sent = await _deliveries(session, min(n.sent_at for n in open_nudges) - timedelta(days=1))
+    wait = timedelta(days=settings.placebot_nudge_answer_days)
+    outcomes: dict[str, list[int]] = defaultdict(list)
+    counts: dict[int, tuple[bool, int]] = {}  # person -> (reset, ignored since)
+    stopped: set[int] = set()
+    for nudge, team_id in rows:
+        if nudge.person_id in stopped:
+            continue  # a newer nudge waits for the older one: they settle in order
+        status, went = sent.get(delivery_key(nudge.person_id, nudge), ("sent", nudge.sent_at))
+        if status in WITHDRAWN:
+            outcome = "info"  # withdrawn or too late: it never reached them
+        elif evidence.acted(nudge, team_id):
+            outcome = "acted"
+        elif status == "failed":
+            outcome = "info"  # never reached them: neither acted on nor ignored
+        elif status == "sent" and now >= went + wait:
+            outcome = "ignored"
+        else:
+            stopped.add(nudge.person_id)
+            continue
+        outcomes[outcome].append(nudge.id)
+        reset, ignored = counts.get(nudge.person_id, (False, 0))
+        if outcome == "acted":
+            counts[nudge.person_id] = (True, 0)
+        elif outcome == "ignored":
+            counts[nudge.person_id] = (reset, ignored + 1)
+    for outcome, ids in outcomes.items():
+        for batch in batches(ids):
+            await session.execute(
+                update(Nudge).where(Nudge.id.in_(batch)).values(outcome=outcome, settled_at=now),
+                execution_options=UNSYNCED,
+            )
+    await _count(session, counts)
+    paused = await _pause(session, clock, settings, [p for p, (_, n) in counts.items() if n])
+    return Settled(len(outcomes["acted"]), len(outcomes["ignored"]), paused)
+
+
+async def _count(session: AsyncSession, counts: dict[int, tuple[bool, int]]) -> None:
+    """Person.ignored_nudges, in one statement per distinct change rather than per person."""
+    groups: dict[tuple[bool, int], list[int]] = defaultdict(list)
+    for person_id, change in counts.items():
+        if change != (False, 0):
+            groups[change].append(person_id)
+    for (reset, ignored), people in groups.items():
+        value = ignored if reset else Person.ignored_nudges + ignored
+        for batch in batches(people):
+            await session.execute(
+                update(Person).where(Person.id.in_(batch)).values(ignored_nudges=value),
+                execution_options=UNSYNCED,
+            )
+
+
+async def _pause(session: AsyncSession, clock: Clock, settings: Settings, people: list[int]) -> int:
+    """Pause those at three ignored in a row, with an audit event, and tell the faculty leads."""
+    paused: list[int] = []
+    for batch in batches(people):
+        paused += (
+            await session.scalars(
+                update(Person)
+                .where(
+                    Person.id.in_(batch),
+                    Person.ignored_nudges >= PAUSE_AFTER,
+                    Person.paused.is_(False),
+                )
+                .values(paused=True)
+                .returning(Person.id),
+                execution_options=UNSYNCED,
+            )
+        ).all()
+    if not paused:
+        return 0
+    await nudge_withdrawal.cancel_pending(session, paused)
+    ctx = Context(session, None, clock, settings, "system")
+    who = (
+        await session.execute(
+            select(Person.id, Person.display_name, Team.name, Organisation.name)
+            .outerjoin(Team, Team.id == Person.team_id)
+            .outerjoin(Organisation, Organisation.id == Person.organisation_id)
+            .where(Person.id.in_(paused))
+        )
+    ).all()
+    leads = await _faculty_leads(session, clock)
+    today = clock.today().isoformat()
+    for person_id, name, team, organisation in who:
+        audit.record(
+            ctx,
+            "nudges.pause",
+            "person",
+            str(person_id),
+            {"paused": False},
+            {"paused": True, "reason": f"{PAUSE_AFTER} nudges ignored in a row"},
+        )
+        message = nudge_replies.paused(name, team, organisation)
+        for lead_id, (channel, when) in leads.items():
+            await outbox.enqueue(
+                session,
+                lead_id,
+                channel,
+                message,
+                f"paused:{person_id}:{today}:{lead_id}",
+                clock.now(),
+                not_before=when,
+            )
+    return len(paused)
+
+
+async def _faculty_leads(session: AsyncSession, clock: Clock) -> dict[int, tuple[str, datetime]]:
+    """Each reachable faculty lead's channel, and when to tell them: now, or at the start of
+    their working hours when that is still to come today."""
+    now = clock.now()
+    leads = (
+        await session.execute(
+            select(Person.id, Person.working_days, Person.work_starts, Person.work_ends)
+            .join(RoleGrant, RoleGrant.person_id == Person.id)
+            .where(RoleGrant.role == "faculty_lead")
+        )
+    ).all()
+    channels = await channels_for(session, [lead[0] for lead in leads])
+    return {
+        lead_id: (
+            channels[lead_id],
+            working_hours.send_at(days, starts, ends, now, clock.zone) or now,
+        )
+        for lead_id, days, starts, ends in leads
+        if lead_id in channels
+    }

@@ -1,0 +1,356 @@
+"""The placement register's service: post, edit, withdraw, confirm and find offers.
+
+Every write runs in the caller's transaction, checks the rules and permissions first,
+bumps the version and records an audit event, so nothing is ever stored half-way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+
+from bot.kernel import audit, dates, events, professions
+from bot.kernel.context import Context
+from bot.kernel.errors import FieldErrors, NotAllowed, NotFound, StaleVersion, UserError
+from bot.kernel.numbers import whole_number
+from bot.kernel.refs import next_ref
+from bot.kernel.vocabulary import level_code, model_code, setting_code
+from bot.offers.parsing import OfferDraft
+from bot.offers.places import Place, match_place
+from bot.offers.rules import problems
+from bot.people.permissions import require_manage_offer
+from bot.register.changes import change_stamp
+from bot.requests.service import cancel_requests, places_left
+from storage.tables import (
+    LIVE_OFFER_STATUSES,
+    PlacementBlock,
+    PlacementOffer,
+    Site,
+    Team,
+)
+
+WITHDRAWABLE = ("offered", "requested", "confirmed")
+EDITABLE = ("offered", "requested")
+
+
+@dataclass(frozen=True)
+class CheckedOffer:
+    """An offer that keeps every rule, with the defaults filled in."""
+
+    draft: OfferDraft
+    start: date
+    end: date
+    capacity: int
+
+
+async def _block_by_ref(ctx: Context, ref: str) -> PlacementBlock | None:
+    if not ref:
+        return None
+    block = (
+        await ctx.session.execute(select(PlacementBlock).where(PlacementBlock.ref == ref.upper()))
+    ).scalar_one_or_none()
+    if block is None:
+        raise NotFound(
+            f"There is no placement block {ref}. See open blocks with `placement blocks`.",
+            field="block",
+        )
+    return block
+
+
+def check(draft: OfferDraft, today: date, *, allow_past_start: bool = False) -> CheckedOffer:
+    """The draft as a checked offer, or FieldErrors naming each problem."""
+    draft = replace(draft, capacity=1 if draft.capacity is None else draft.capacity)
+    found = problems(draft, today)
+    if allow_past_start and draft.start is not None:
+        found.pop("start", None)
+    if found or draft.start is None or draft.end is None or draft.capacity is None:
+        raise FieldErrors(found)
+    return CheckedOffer(draft, draft.start, draft.end, draft.capacity)
+
+
+async def _fill(ctx: Context, offer: PlacementOffer, checked: CheckedOffer, place: Place) -> None:
+    """Copy a checked offer's fields onto the record: one place for create and edit alike."""
+    draft = checked.draft
+    block = await _block_by_ref(ctx, draft.block_ref)
+    offer.profession = draft.profession
+    offer.team_id = place.team.id if place.team else None
+    offer.site_id = place.site.id if place.site else None
+    offer.provider_id = place.provider_id or offer.provider_id
+    offer.place_text = place.text
+    offer.start_date, offer.end_date = checked.start, checked.end
+    offer.capacity = checked.capacity
+    offer.supervision_model, offer.student_level = draft.supervision_model, draft.student_level
+    offer.setting, offer.educator = draft.setting, draft.educator or None
+    offer.block_id = block.id if block else None
+    offer.notes = draft.notes or None
+
+
+async def create_offer(ctx: Context, draft: OfferDraft) -> PlacementOffer:
+    person = ctx.require_person()
+    if person.organisation is not None and person.organisation.kind == "hei":
+        raise NotAllowed(
+            "Placement offers come from the teams that host students; an HEI asks for places "
+            "through the register API instead. `placement list` shows what is offered."
+        )
+    place = await match_place(ctx.session, draft.place.strip(), person)
+    checked = check(replace(draft, place=place.text), ctx.clock.today())
+    now = ctx.clock.now()
+    offer = PlacementOffer(
+        ref=await next_ref(ctx.session, f"PL-{checked.start.year}"),
+        provider_id=person.organisation_id,
+        release_at=now + timedelta(hours=ctx.settings.placebot_release_delay_hours),
+        status="offered",
+        created_by_id=person.id,
+        updated_by_id=person.id,
+        created_at=now,
+        updated_at=await change_stamp(ctx),
+    )
+    await _fill(ctx, offer, checked, place)
+    ctx.session.add(offer)
+    await ctx.session.flush()
+    if checked.draft.block_ref:  # an offer on a block answers it for the poster's team
+        await events.announce(
+            ctx, events.BlockAnswered(checked.draft.block_ref.upper(), offer.team_id, person.id)
+        )
+    audit.record(ctx, "offer.create", "placement_offer", offer.ref, None, audit.snapshot(offer))
+    return await get_offer(ctx, offer.ref)
+
+
+async def get_offer(ctx: Context, ref: str) -> PlacementOffer:
+    cleaned = ref.strip().upper()
+    offer = (
+        await ctx.session.execute(select(PlacementOffer).where(PlacementOffer.ref == cleaned))
+    ).scalar_one_or_none()
+    if offer is None:
+        raise NotFound(
+            f"I can't find the offer “{ref.strip()[:30]}”. References look like PL-2027-0042; "
+            "`placement mine` lists yours."
+        )
+    return offer
+
+
+def _check_version(offer: PlacementOffer, expected: int | None) -> None:
+    if expected is not None and expected != offer.version:
+        raise StaleVersion(
+            f"{offer.ref} changed since you opened it (you had version {expected}, it is now "
+            f"version {offer.version}). Here it is as it stands: check it and try again."
+        )
+
+
+def draft_of(offer: PlacementOffer) -> OfferDraft:
+    return OfferDraft(
+        profession=offer.profession,
+        start=offer.start_date,
+        end=offer.end_date,
+        capacity=offer.capacity,
+        place=offer.place_text,
+        supervision_model=offer.supervision_model,
+        student_level=offer.student_level,
+        setting=offer.setting,
+        educator=offer.educator or "",
+        block_ref=offer.block.ref if offer.block else "",
+        notes=offer.notes or "",
+    )
+
+
+@dataclass(frozen=True)
+class EditableField:
+    names: tuple[str, ...]
+    example: str
+
+
+EDIT_FIELDS: dict[str, EditableField] = {
+    "dates": EditableField(("dates",), "dates 1 Feb - 12 Mar 2027"),
+    "start": EditableField(("start", "from"), "start 8 Feb 2027"),
+    "end": EditableField(("end", "to", "until"), "end 19 Mar 2027"),
+    "capacity": EditableField(("capacity", "students", "places"), "capacity 3"),
+    "place": EditableField(("place", "at", "site", "team"), "place Ward 14, City Hospital"),
+    "supervision_model": EditableField(("model", "supervision"), "model 2:1"),
+    "student_level": EditableField(("level", "year"), "level year 2"),
+    "setting": EditableField(("setting",), "setting community"),
+    "educator": EditableField(("educator",), "educator Ward 12 team lead"),
+    "block_ref": EditableField(("block",), "block BL-2027-0001"),
+    "notes": EditableField(("notes", "note"), "notes parking on site"),
+    "profession": EditableField(("profession",), "profession OT"),
+}
+_FIELD_BY_WORD = {word: key for key, spec in EDIT_FIELDS.items() for word in spec.names}
+
+
+def field_for(word: str) -> str:
+    key = _FIELD_BY_WORD.get(word.lower())
+    if key is None:
+        names = ", ".join(spec.names[0] for spec in EDIT_FIELDS.values())
+        raise UserError(
+            f"I can't edit “{word[:30]}”. You can edit: {names}.",
+            example="placement edit PL-2027-0042 capacity 3",
+        )
+    return key
+
+
+def apply_change(draft: OfferDraft, key: str, value: str, today: date) -> OfferDraft:
+    """`draft` with one field changed from text, or a UserError saying how to write it."""
+    value = value.strip()
+    example = f"placement edit PL-2027-0042 {EDIT_FIELDS[key].example}"
+    if key == "dates":
+        found, rest = dates.find_range(value, today)
+        if found is None or rest.strip(" ,"):
+            raise UserError("Give both dates, e.g. “1 Feb - 12 Mar 2027”.", example=example)
+        return replace(draft, start=found.start, end=found.end)
+    if key in ("start", "end"):
+        # An end with no year is the next such date on or after the start (14 Dec - 22 Jan).
+        after = draft.start if key == "end" and draft.start else today
+        return replace(draft, **{key: dates.parse_date(value, after)})
+    if key == "capacity":
+        number = whole_number(value.split()[0] if value else "", most_digits=3)
+        if number is None:
+            raise UserError("Capacity is a whole number of students.", example=example)
+        return replace(draft, capacity=number)
+    if key == "profession":
+        return replace(draft, profession=professions.resolve(value).code)
+    coded = {"supervision_model": model_code, "student_level": level_code, "setting": setting_code}
+    if key in coded:
+        code = coded[key](value)
+        if code is None:
+            raise UserError(
+                f"“{value[:40]}” is not a {key.replace('_', ' ')} I know.", example=example
+            )
+        return replace(draft, **{key: code})
+    return replace(draft, **{key: value})
+
+
+async def update_offer(
+    ctx: Context, ref: str, draft: OfferDraft, expected_version: int | None
+) -> PlacementOffer:
+    """Replace an offer's fields with `draft`'s after the same checks as a new offer."""
+    person = ctx.require_person()
+    offer = await get_offer(ctx, ref)
+    require_manage_offer(person, offer, "edit")
+    _check_version(offer, expected_version)
+    if offer.status not in EDITABLE:
+        raise UserError(f"{offer.ref} is {offer.status}; only open offers can be edited.")
+    before = audit.snapshot(offer)
+    # An offer already under way may keep its start; any change must otherwise keep every rule.
+    started = offer.start_date < ctx.clock.today() and draft.start == offer.start_date
+    checked = check(draft, ctx.clock.today(), allow_past_start=started)
+    await _keep_promises(ctx, offer, checked)
+    if checked.draft.place == offer.place_text:
+        place = Place(offer.place_text, offer.team, offer.site)
+    else:
+        place = await match_place(ctx.session, checked.draft.place, person)
+    await _fill(ctx, offer, checked, place)
+    return await _save(ctx, offer, "offer.edit", before)
+
+
+async def _keep_promises(ctx: Context, offer: PlacementOffer, checked: CheckedOffer) -> None:
+    """An edit may not undercut what HEIs have asked for: places taken, dates, profession."""
+    taken = offer.capacity - await places_left(ctx, offer)
+    if taken == 0:
+        return
+    if checked.capacity < taken:
+        raise UserError(
+            f"HEIs have asked for {taken} of {offer.ref}'s places, so its capacity cannot go "
+            f"below {taken}. Decline a request first (`placement requests {offer.ref}`)."
+        )
+    moved = (checked.start, checked.end, checked.draft.profession) != (
+        offer.start_date,
+        offer.end_date,
+        offer.profession,
+    )
+    if moved:
+        raise UserError(
+            f"HEIs have asked for places on {offer.ref}, so its dates and profession are fixed. "
+            "Withdraw it and post a new offer, or decline the requests first."
+        )
+
+
+async def _save(
+    ctx: Context, offer: PlacementOffer, action: str, before: dict[str, Any]
+) -> PlacementOffer:
+    if audit.snapshot(offer) == before:
+        return offer  # nothing changed: no new version, no audit noise
+    offer.updated_by_id = ctx.require_person().id
+    offer.updated_at = await change_stamp(ctx)
+    await ctx.session.flush()  # the mapper's version counter bumps `version` and guards races
+    await ctx.session.refresh(offer)
+    await events.announce(ctx, events.OfferChanged(offer.ref))
+    audit.record(ctx, action, "placement_offer", offer.ref, before, audit.snapshot(offer))
+    return offer
+
+
+async def withdraw_offer(
+    ctx: Context, ref: str, reason: str, expected_version: int | None = None
+) -> PlacementOffer:
+    offer = await get_offer(ctx, ref)
+    require_manage_offer(ctx.require_person(), offer, "withdraw")
+    if offer.status == "withdrawn":
+        return offer  # a second click changes nothing
+    _check_version(offer, expected_version)
+    if offer.status not in WITHDRAWABLE:
+        raise UserError(f"{offer.ref} is {offer.status}; it can no longer be withdrawn.")
+    before = audit.snapshot(offer)
+    await cancel_requests(ctx, offer, "the offer was withdrawn")  # before the offer turns dirty
+    offer.status, offer.status_reason = "withdrawn", reason.strip()[:500] or None
+    return await _save(ctx, offer, "offer.withdraw", before)
+
+
+@dataclass(frozen=True)
+class OfferFilter:
+    profession: str | None = None
+    starts_from: date | None = None
+    starts_to: date | None = None
+    place: str | None = None
+    statuses: tuple[str, ...] = ("offered", "requested")
+    limit: int = 20
+
+
+def _visible(filters: OfferFilter, today: date) -> Select[tuple[PlacementOffer]]:
+    statement = select(PlacementOffer).where(PlacementOffer.status.in_(filters.statuses))
+    statement = statement.where(PlacementOffer.end_date >= (filters.starts_from or today))
+    if filters.profession:
+        statement = statement.where(PlacementOffer.profession == filters.profession)
+    if filters.starts_to:
+        statement = statement.where(PlacementOffer.start_date <= filters.starts_to)
+    if filters.place:
+        pattern = f"%{filters.place.lower()}%"
+        statement = (
+            statement.outerjoin(Site, Site.id == PlacementOffer.site_id)
+            .outerjoin(Team, Team.id == PlacementOffer.team_id)
+            .where(
+                or_(
+                    func.lower(PlacementOffer.place_text).like(pattern),
+                    func.lower(Site.name).like(pattern),
+                    func.lower(Team.name).like(pattern),
+                )
+            )
+        )
+    return statement
+
+
+async def find_offers(ctx: Context, filters: OfferFilter) -> tuple[list[PlacementOffer], int]:
+    """Offers matching `filters`, soonest first, and how many match in all."""
+    statement = _visible(filters, ctx.clock.today())
+    total = (
+        await ctx.session.execute(select(func.count()).select_from(statement.subquery()))
+    ).scalar_one()
+    rows = await ctx.session.execute(
+        statement.order_by(PlacementOffer.start_date, PlacementOffer.id).limit(filters.limit)
+    )
+    return list(rows.unique().scalars()), total
+
+
+async def mine(ctx: Context) -> list[PlacementOffer]:
+    """The open offers this person posted or their team holds."""
+    person = ctx.require_person()
+    mine_or_team = PlacementOffer.created_by_id == person.id
+    if person.team_id is not None:
+        mine_or_team = or_(mine_or_team, PlacementOffer.team_id == person.team_id)
+    rows = await ctx.session.execute(
+        select(PlacementOffer)
+        .where(mine_or_team, PlacementOffer.status.in_(LIVE_OFFER_STATUSES))
+        .order_by(PlacementOffer.start_date, PlacementOffer.id)
+        .limit(50)
+    )
+    return list(rows.unique().scalars())

@@ -1,0 +1,92 @@
+"""How the core shows offers: facts, buttons, cards and lists as platform-neutral replies."""
+
+from __future__ import annotations
+
+from bot.kernel.dates import show_range
+from bot.kernel.messages import Button, Fact, Item, Reply
+from bot.kernel.professions import profession_name
+from bot.kernel.vocabulary import SETTINGS, STUDENT_LEVELS, SUPERVISION_MODELS
+from bot.people.permissions import can_manage_offer
+from storage.tables import Person, PlacementOffer
+
+
+def offer_place(offer: PlacementOffer) -> str:
+    parts = [offer.place_text]
+    known = offer.team.name if offer.team else None
+    if known and known.lower() not in offer.place_text.lower():
+        parts.append(known)
+    if offer.site and offer.site.name.lower() not in " ".join(parts).lower():
+        parts.append(offer.site.name)
+    return ", ".join(part for part in parts if part)
+
+
+def offer_facts(offer: PlacementOffer) -> tuple[Fact, ...]:
+    facts = [
+        Fact("Profession", profession_name(offer.profession)),
+        Fact("Dates", show_range(offer.start_date, offer.end_date)),
+        Fact("Students", str(offer.capacity)),
+        Fact("Place", offer_place(offer)),
+        Fact("Status", offer.status),
+    ]
+    if offer.supervision_model:
+        facts.append(Fact("Supervision", SUPERVISION_MODELS[offer.supervision_model]))
+    if offer.student_level:
+        facts.append(Fact("Level", STUDENT_LEVELS[offer.student_level]))
+    if offer.setting:
+        facts.append(Fact("Setting", SETTINGS[offer.setting]))
+    if offer.educator:
+        facts.append(Fact("Educator", offer.educator))
+    if offer.block:
+        facts.append(Fact("Block", f"{offer.block.ref} {offer.block.cohort}"))
+    if offer.notes:
+        facts.append(Fact("Notes", offer.notes))
+    return tuple(facts)
+
+
+def offer_buttons(offer: PlacementOffer, viewer: Person | None) -> tuple[Button, ...]:
+    if viewer is None or not can_manage_offer(viewer, offer):
+        return ()
+    value = f"{offer.ref}:{offer.version}"
+    buttons = []
+    if offer.status in ("offered", "requested"):
+        buttons.append(Button("Edit", "offer.edit", value))
+    if offer.status == "requested":
+        buttons.append(Button("Confirm", "offer.confirm", offer.ref, style="primary"))
+        buttons.append(Button("Decline", "offer.decline", offer.ref))
+    if offer.status in ("offered", "requested", "confirmed"):
+        buttons.append(Button("Withdraw", "offer.withdraw", value, style="danger"))
+    return tuple(buttons)
+
+
+def offer_item(offer: PlacementOffer, viewer: Person | None) -> Item:
+    return Item(
+        title=f"{offer.ref} · {offer.profession} · {offer_place(offer)}",
+        facts=offer_facts(offer),
+        buttons=offer_buttons(offer, viewer),
+    )
+
+
+def offer_card(offer: PlacementOffer, viewer: Person | None, headline: str) -> Reply:
+    return Reply(
+        text=headline,
+        tone="success",
+        facts=(Fact("Reference", offer.ref), *offer_facts(offer)),
+        buttons=offer_buttons(offer, viewer),
+    )
+
+
+def offers_list(
+    offers: list[PlacementOffer], total: int, viewer: Person | None, heading: str
+) -> Reply:
+    if not offers:
+        return Reply(text=f"{heading}: none found.", private=True)
+    more = (
+        f" Showing the first {len(offers)} of {total}; narrow with from/to dates."
+        if total > len(offers)
+        else ""
+    )
+    return Reply(
+        text=f"{heading}: {total}.{more}",
+        items=tuple(offer_item(offer, viewer) for offer in offers),
+        private=True,
+    )
