@@ -27,6 +27,7 @@ from sqlalchemy import select, update
 from adapters.email.channel import EmailChannel
 from adapters.server import ConfigurationError, check_settings
 from bot.delivery import queue as outbox
+from bot.delivery import sender as sending
 from bot.kernel.clock import FixedClock
 from bot.kernel.jobs import JobContext
 from bot.kernel.messages import Button, Fact, Image, Item, Reply
@@ -136,12 +137,12 @@ async def the_row(chat: Chat) -> Delivery:
 
 def sender_for(chat: Chat, settings: Settings, clock: FixedClock, url: str, **kw: Any):
     channel = EmailChannel(chat.bot.sessions, email_settings(settings, url), clock, **kw)
-    return outbox.Sender(chat.bot.sessions, {"email": channel}, clock)
+    return sending.Sender(chat.bot.sessions, {"email": channel}, clock)
 
 
-async def run_until_settled(sender: outbox.Sender, chat: Chat, clock: FixedClock) -> Delivery:
+async def run_until_settled(sender: sending.Sender, chat: Chat, clock: FixedClock) -> Delivery:
     """Send, and keep sending when the row comes due again, until it is sent or parked."""
-    for _ in range(outbox.MAX_ATTEMPTS + 1):
+    for _ in range(sending.MAX_ATTEMPTS + 1):
         await sender.run_once()
         row = await the_row(chat)
         if row.status != "pending":
@@ -247,7 +248,7 @@ async def test_a_permanent_refusal_is_parked_as_failed_and_never_delivered(
     server, port = mailbox
     await give_email(chat)
     await queue(chat, clock)
-    server.rcpt_answers = ["550 5.1.1 No such user here"] * (outbox.MAX_ATTEMPTS + 1)
+    server.rcpt_answers = ["550 5.1.1 No such user here"] * (sending.MAX_ATTEMPTS + 1)
     await sender_for(chat, settings, clock, f"smtp://127.0.0.1:{port}").run_once()
     row = await the_row(chat)
     assert (row.status, row.attempts) == ("failed", 1)  # parked at once: no second RCPT

@@ -13,6 +13,7 @@ from adapters.localchat.channel import LocalChannel
 from adapters.server import build_app
 from bot.chat.placebot import PlaceBot
 from bot.delivery import queue as outbox
+from bot.delivery import sender as sending
 from bot.kernel.clock import FixedClock
 from bot.kernel.messages import Button, Image, Reply
 from config.settings import Settings
@@ -35,7 +36,7 @@ async def client(bot: PlaceBot, settings: Settings, clock: FixedClock) -> AsyncI
 
 async def deliver(bot: PlaceBot, clock: FixedClock) -> None:
     """What the worker's sender does, on the test's clock."""
-    await outbox.Sender(bot.sessions, {"local": LocalChannel(bot.sessions)}, clock).run_once()
+    await sending.Sender(bot.sessions, {"local": LocalChannel(bot.sessions)}, clock).run_once()
 
 
 async def queue(

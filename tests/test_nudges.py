@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.chat.placebot import PlaceBot
 from bot.delivery import queue as outbox
+from bot.delivery import sender as sending
 from bot.kernel.clock import FixedClock
 from bot.kernel.messages import Button, Reply
 from bot.kernel.professions import join_codes
@@ -235,7 +236,7 @@ class World:
             async def send(self, person_id: int, reply: Reply, key: str | None = None) -> None:
                 sent.append((person_id, key))
 
-        sender = outbox.Sender(self.sessions, {"local": Delivered()}, self.clock)
+        sender = sending.Sender(self.sessions, {"local": Delivered()}, self.clock)
         while (await sender.run_once()).claimed:
             pass
 

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import demo
 from bot.delivery import queue as outbox
+from bot.delivery import sender as sending
 from bot.delivery.pacing import Pacing
 from bot.kernel.clock import FixedClock
 from bot.kernel.messages import Button, Fact, Item, Reply
@@ -69,7 +70,7 @@ async def test_a_second_enqueue_with_the_same_key_is_a_no_op(chat: Chat, clock: 
 async def test_a_delivery_is_sent_once_with_the_reply_intact(chat: Chat, clock: FixedClock) -> None:
     await queue(chat, clock, "nudge:1:a")
     channel = Recorder()
-    sender = outbox.Sender(chat.bot.sessions, {"local": channel}, clock)
+    sender = sending.Sender(chat.bot.sessions, {"local": channel}, clock)
     assert (await sender.run_once()).sent == 1
     assert (await sender.run_once()).sent == 0
     assert channel.sent == [(1, NUDGE)]
@@ -81,9 +82,9 @@ async def test_failures_back_off_and_are_parked_after_five_tries(
     chat: Chat, clock: FixedClock
 ) -> None:
     await queue(chat, clock, "nudge:1:b")
-    sender = outbox.Sender(chat.bot.sessions, {"local": Recorder(ConnectionError("down"))}, clock)
+    sender = sending.Sender(chat.bot.sessions, {"local": Recorder(ConnectionError("down"))}, clock)
     waits = []
-    for _ in range(outbox.MAX_ATTEMPTS):
+    for _ in range(sending.MAX_ATTEMPTS):
         await sender.run_once()
         [row] = await rows(chat)
         waits.append(row.next_attempt_at - clock.now())
@@ -98,7 +99,7 @@ async def test_a_rate_limit_waits_as_long_as_the_platform_asked(
     chat: Chat, clock: FixedClock
 ) -> None:
     await queue(chat, clock, "nudge:1:c")
-    sender = outbox.Sender(chat.bot.sessions, {"local": Recorder(outbox.RateLimited(7))}, clock)
+    sender = sending.Sender(chat.bot.sessions, {"local": Recorder(sending.RateLimited(7))}, clock)
     outcome = await sender.run_once()
     [row] = await rows(chat)
     assert outcome.retried == 1
@@ -112,7 +113,7 @@ async def test_a_dead_senders_lease_runs_out_and_the_row_is_sent_later(
     async with chat.bot.sessions.begin() as session:
         assert len(await outbox.claim(session, clock.now(), 10)) == 1  # then the sender dies
     channel = Recorder()
-    sender = outbox.Sender(chat.bot.sessions, {"local": channel}, clock)
+    sender = sending.Sender(chat.bot.sessions, {"local": channel}, clock)
     assert (await sender.run_once()).sent == 0
     clock.at += outbox.LEASE
     assert (await sender.run_once()).sent == 1
@@ -125,7 +126,7 @@ async def test_concurrent_senders_never_send_a_delivery_twice(
         await queue(chat, clock, f"digest:{n}", recipient=1 + n % 7)
     channel = Recorder()
     senders = [
-        outbox.Sender(chat.bot.sessions, {"local": channel}, clock, batch=7) for _ in range(4)
+        sending.Sender(chat.bot.sessions, {"local": channel}, clock, batch=7) for _ in range(4)
     ]
     for _ in range(4):
         await asyncio.gather(*(sender.run_once() for sender in senders))
@@ -135,7 +136,7 @@ async def test_concurrent_senders_never_send_a_delivery_twice(
 
 async def test_a_missing_channel_is_recorded_not_raised(chat: Chat, clock: FixedClock) -> None:
     await queue(chat, clock, "nudge:1:e")
-    outcome = await outbox.Sender(chat.bot.sessions, {}, clock).run_once()
+    outcome = await sending.Sender(chat.bot.sessions, {}, clock).run_once()
     [row] = await rows(chat)
     assert outcome.retried == 1
     assert row.last_error == "no local channel is configured"
@@ -158,8 +159,8 @@ def test_placebot_deliveries_lists_the_outbox(
             await demo.load(session, clock, Settings(database_url=database_url, _env_file=None))  # type: ignore[call-arg]
             await outbox.enqueue(session, 1, "teams", NUDGE, "nudge:1:x", clock.now())
             await outbox.enqueue(session, 2, "local", NUDGE, "nudge:2:x", clock.now())
-        sender = outbox.Sender(sessions, {"local": Recorder()}, clock)
-        for _ in range(outbox.MAX_ATTEMPTS):
+        sender = sending.Sender(sessions, {"local": Recorder()}, clock)
+        for _ in range(sending.MAX_ATTEMPTS):
             await sender.run_once()
             clock.at += timedelta(hours=1)
         await engine.dispose()
@@ -182,9 +183,9 @@ async def test_a_sender_whose_lease_ran_out_does_not_send_what_another_took(
     async with chat.bot.sessions.begin() as session:
         [row] = await outbox.claim(session, clock.now(), 10)  # the slow sender's claim
     clock.at += outbox.LEASE  # it stalls past its lease; another sender claims and sends
-    assert (await outbox.Sender(chat.bot.sessions, {"local": quick}, clock).run_once()).sent == 1
-    slow_sender = outbox.Sender(chat.bot.sessions, {"local": slow}, clock)
-    lease = outbox.Lease({row.id}, row.held)
+    assert (await sending.Sender(chat.bot.sessions, {"local": quick}, clock).run_once()).sent == 1
+    slow_sender = sending.Sender(chat.bot.sessions, {"local": slow}, clock)
+    lease = sending.Lease({row.id}, row.held)
     assert await slow_sender._still_ours(row, lease) is False  # the slow one finds it gone
     assert (len(quick.sent), len(slow.sent)) == (1, 0)
 
@@ -216,7 +217,7 @@ async def test_sends_go_concurrently_up_to_the_limit(chat: Chat, clock: FixedClo
     for n in range(10):
         await queue(chat, clock, f"nudge:{n}:g", recipient=1 + n % 7)
     channel = Gate(opens=4)  # with one send at a time this would wait for ever
-    sender = outbox.Sender(chat.bot.sessions, {"local": channel}, clock, concurrency=4)
+    sender = sending.Sender(chat.bot.sessions, {"local": channel}, clock, concurrency=4)
     async with asyncio.timeout(30):
         outcome = await sender.run_once()
     assert (outcome.claimed, outcome.sent, channel.most) == (10, 10, 4)
@@ -233,7 +234,7 @@ async def test_a_429_puts_the_row_back_and_slows_its_channel_for_every_send(
             await outbox.enqueue(session, 1 + n, "local", NUDGE, f"digest:{n}:h", clock.now())
     slack = Recorder()
     slack.name = "slack"
-    limited_once = [outbox.RateLimited(30)]
+    limited_once = [sending.RateLimited(30)]
 
     async def send(person_id: int, reply: Reply, key: str | None = None) -> None:
         if limited_once:
@@ -243,7 +244,7 @@ async def test_a_429_puts_the_row_back_and_slows_its_channel_for_every_send(
     slack.send = send  # type: ignore[method-assign]
     local = Recorder()
     pacing = Pacing({"slack": 100})
-    sender = outbox.Sender(
+    sender = sending.Sender(
         chat.bot.sessions, {"slack": slack, "local": local}, clock, concurrency=1, pacing=pacing
     )
     outcome = await sender.run_once()
@@ -255,7 +256,7 @@ async def test_a_429_puts_the_row_back_and_slows_its_channel_for_every_send(
     waiting = [row for row in await rows(chat) if row.channel == "slack"]
     assert {(row.status, row.attempts) for row in waiting} == {("pending", 0)}
     assert [row.next_attempt_at for row in waiting].count(clock.now() + timedelta(seconds=30)) == 1
-    assert all(row.next_attempt_at > clock.now() + outbox.DEFER_AFTER for row in waiting)
+    assert all(row.next_attempt_at > clock.now() + sending.DEFER_AFTER for row in waiting)
     clock.at += timedelta(minutes=1)
     async with chat.bot.sessions.begin() as session:  # a paused channel's rows stay put
         assert await outbox.claim(session, clock.now(), 10, skip_channels=pacing.paused()) == []
@@ -266,11 +267,11 @@ async def test_a_server_error_backs_off_and_the_next_try_asks_first(
 ) -> None:
     await queue(chat, clock, "nudge:1:i")
     channel = Checking(ConnectionError("502 Bad Gateway"))
-    sender = outbox.Sender(chat.bot.sessions, {"local": channel}, clock)
+    sender = sending.Sender(chat.bot.sessions, {"local": channel}, clock)
     assert (await sender.run_once()).retried == 1
     [row] = await rows(chat)
     assert (row.status, row.attempts, row.maybe_sent) == ("pending", 1, True)
-    assert row.next_attempt_at == clock.now() + outbox.FIRST_RETRY
+    assert row.next_attempt_at == clock.now() + sending.FIRST_RETRY
     channel.failure = None
     channel.arrived.add("nudge:1:i")  # the 502 came after the platform had it
     clock.at = row.next_attempt_at
@@ -308,7 +309,7 @@ async def test_a_dead_senders_rows_are_checked_and_sent_only_where_missing(
     assert not any(row.maybe_sent for row in claimed)
     channel.arrived |= {"nudge:0:j", "nudge:1:j"}  # ...having sent two of them
     clock.at += outbox.LEASE
-    outcome = await outbox.Sender(chat.bot.sessions, {"local": channel}, clock).run_once()
+    outcome = await sending.Sender(chat.bot.sessions, {"local": channel}, clock).run_once()
     assert outcome.sent == 4
     assert sorted(channel.asked) == [f"nudge:{n}:j" for n in range(4)]
     assert sorted(key for key in channel.arrived) == [f"nudge:{n}:j" for n in range(4)]
@@ -322,12 +323,12 @@ async def test_a_stalled_sender_never_records_over_the_row_another_sender_took(
     await queue(chat, clock, "nudge:1:k")
     stalled = Gate(failure=ConnectionError("reset"))
     slow = asyncio.create_task(
-        outbox.Sender(chat.bot.sessions, {"local": stalled}, clock).run_once()
+        sending.Sender(chat.bot.sessions, {"local": stalled}, clock).run_once()
     )
     await stalled.entered.wait()  # mid-send, its lease runs out
     clock.at += outbox.LEASE
     quick = Recorder()
-    assert (await outbox.Sender(chat.bot.sessions, {"local": quick}, clock).run_once()).sent == 1
+    assert (await sending.Sender(chat.bot.sessions, {"local": quick}, clock).run_once()).sent == 1
     stalled.release.set()  # the stalled send now fails, too late to be recorded
     await slow
     [row] = await rows(chat)
@@ -341,7 +342,7 @@ async def test_a_long_claim_renews_its_lease_so_no_other_sender_takes_its_rows(
     for n in range(6):
         await queue(chat, clock, f"nudge:{n}:l", recipient=1 + n)
     lease = timedelta(seconds=30)
-    other = outbox.Sender(chat.bot.sessions, {"local": Recorder()}, clock, lease=lease)
+    other = sending.Sender(chat.bot.sessions, {"local": Recorder()}, clock, lease=lease)
     stolen: list[int] = []
 
     class Slow(Recorder):
@@ -351,7 +352,9 @@ async def test_a_long_claim_renews_its_lease_so_no_other_sender_takes_its_rows(
             await super().send(person_id, reply, key)
 
     channel = Slow()
-    sender = outbox.Sender(chat.bot.sessions, {"local": channel}, clock, lease=lease, concurrency=1)
+    sender = sending.Sender(
+        chat.bot.sessions, {"local": channel}, clock, lease=lease, concurrency=1
+    )
     assert (await sender.run_once()).sent == 6
     assert stolen == [0] * 6 and len(channel.sent) == 6
     assert {(row.status, row.attempts) for row in await rows(chat)} == {("sent", 1)}
@@ -370,13 +373,13 @@ async def test_outcomes_are_written_per_batch_not_per_message(
 
     event.listen(engine.sync_engine, "before_cursor_execute", count)
     try:
-        outcome = await outbox.Sender(
+        outcome = await sending.Sender(
             chat.bot.sessions, {"local": Recorder()}, clock, batch=60
         ).run_once()
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", count)
     assert outcome.sent == 60
-    assert len(statements) <= 1 + math.ceil(60 / outbox.FLUSH_EVERY) + 1
+    assert len(statements) <= 1 + math.ceil(60 / sending.FLUSH_EVERY) + 1
 
 
 async def test_rows_past_their_expiry_are_marked_expired_in_one_statement_never_sent(
@@ -405,7 +408,7 @@ async def test_rows_past_their_expiry_are_marked_expired_in_one_statement_never_
     channel = Recorder()
     event.listen(engine.sync_engine, "before_cursor_execute", count)
     try:
-        outcome = await outbox.Sender(chat.bot.sessions, {"local": channel}, clock).run_once()
+        outcome = await sending.Sender(chat.bot.sessions, {"local": channel}, clock).run_once()
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", count)
     assert (outcome.claimed, outcome.sent) == (2, 2)

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.slack.app import DELIVERY_EVENT, SlackEdge
 from bot.chat.placebot import PlaceBot
 from bot.delivery import queue as outbox
+from bot.delivery import sender as sending
 from bot.delivery.pacing import Pacing
 from bot.kernel.clock import FixedClock
 from bot.kernel.messages import Image, Reply
@@ -35,8 +36,8 @@ class Rig:
     engine: AsyncEngine
     clock: FixedClock
 
-    def sender(self, **kwargs: object) -> outbox.Sender:
-        return outbox.Sender(self.bot.sessions, {"slack": self.edge}, self.clock, **kwargs)  # type: ignore[arg-type]
+    def sender(self, **kwargs: object) -> sending.Sender:
+        return sending.Sender(self.bot.sessions, {"slack": self.edge}, self.clock, **kwargs)  # type: ignore[arg-type]
 
     async def rows(self) -> list[Delivery]:
         async with self.bot.sessions() as session:
@@ -85,7 +86,7 @@ async def test_a_delivery_is_a_dm_carrying_its_key_and_the_dm_is_opened_once(rig
 async def test_slacks_429_comes_back_to_the_outbox_untried_again(rig: Rig) -> None:
     [person] = await queue_fanout(rig.engine, 1, rig.clock.now())
     rig.slack.rate_limit("chat.postMessage", retry_after=12)
-    with pytest.raises(outbox.RateLimited) as limited:
+    with pytest.raises(sending.RateLimited) as limited:
         await rig.edge.send(person, nudge(1), "nudge:a")
     assert limited.value.retry_after == 12
     assert len(rig.slack.named("429:chat.postMessage")) == 1
@@ -110,7 +111,7 @@ async def test_per_channel_limit_answers_429_for_a_second_post_to_the_same_dm(
     async with FakeSlack(channel_rate=1) as slack, started(slack, engine, settings, clock) as rig:
         [person] = await queue_fanout(engine, 1, clock.now())
         await rig.edge.send(person, nudge(1), "nudge:a")
-        with pytest.raises(outbox.RateLimited) as limited:
+        with pytest.raises(sending.RateLimited) as limited:
             await rig.edge.send(person, nudge(2), "nudge:b")
         assert limited.value.retry_after >= 1
         assert slack.limited == 1
@@ -123,7 +124,7 @@ async def test_a_slack_server_error_is_retried_later_without_a_second_message(
     async with FakeSlack(delay=0.5) as slack, started(slack, engine, settings, clock) as rig:
         [person] = await queue_fanout(engine, 1, clock.now())
         # The post arrives but its answer never comes in time: the try is in doubt.
-        sender = outbox.Sender(rig.bot.sessions, {"slack": rig.edge}, clock, lease=outbox.LEASE)
+        sender = sending.Sender(rig.bot.sessions, {"slack": rig.edge}, clock, lease=outbox.LEASE)
         sender.send_timeout = timedelta(seconds=0.1)
         assert (await sender.run_once()).retried == 1
         [row] = await rig.rows()
@@ -174,7 +175,7 @@ async def test_a_chart_whose_upload_is_refused_posts_nothing_until_it_goes_whole
     chart = Image("Offers against targets", "PT: 12 of 39 offered", ONE_PIXEL_PNG)
     summary = Reply(text="Weekly placement summary", image=chart)
     rig.slack.rate_limit("files.getUploadURLExternal", retry_after=1)
-    with pytest.raises(outbox.RateLimited):
+    with pytest.raises(sending.RateLimited):
         await rig.edge.send(person, summary, "summary:1")
     rig.slack.fail("files.getUploadURLExternal", status=500)
     with pytest.raises(SlackApiError):

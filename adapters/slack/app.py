@@ -24,7 +24,7 @@ from adapters.background import BackgroundWork
 from adapters.slack import blocks, images
 from bot.chat.placebot import PlaceBot
 from bot.delivery.channels import Unreachable, identities_on, identity_on
-from bot.delivery.queue import RateLimited
+from bot.delivery.sender import RateLimited
 from bot.kernel.messages import Actor, Command, Reply
 from config.settings import Settings
 

@@ -1,58 +1,58 @@
-"""The outbox: messages to people, written once by dedupe key, delivered by any number of senders.
+"""The outbox rows: messages to people, written once by dedupe key, claimed by many senders.
 
 A job never sends directly: it `enqueue`s, and the unique dedupe key makes a second run of the
-same job a no-op. Senders `claim` due rows (on PostgreSQL with FOR UPDATE SKIP LOCKED, so two
-senders never take the same row), lease them for a while (a sender that dies gives them back
-when the lease runs out), send through the recipient's `Channel`, and record the outcome:
-sent; retried later with backoff (or when the platform's Retry-After says); parked as failed
-after MAX_ATTEMPTS. A row may carry `expires_at`: one still unsent then is marked `expired`,
-never sent late; one whose reason went away before it was sent is `cancelled` by its writer.
+same job a no-op. Senders (`bot.delivery.sender`) `claim` due rows (on PostgreSQL with FOR UPDATE
+SKIP LOCKED, so two senders never take the same row) and lease them for a while: a sender that
+dies gives them back when the lease runs out. A row may carry `expires_at`: one still unsent then
+is marked `expired`, never sent late; one whose reason went away before it was sent is
+`cancelled` by its writer.
 
-Exactly once: a row whose try may have reached the person (its sender died holding it, or the
-answer never came) is marked `maybe_sent`; before sending it again the sender asks the channel
-whether a message with its dedupe key has arrived (`DeliveryCheck`), where the channel can tell.
+A row found still 'sending' after its lease is marked `maybe_sent`: its try may have reached the
+person, so the next sender asks the channel before sending it again.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.delivery.channels import Channel, DeliveryCheck, Prefetch, Unreachable
-from bot.delivery.pacing import Pacing
-from bot.kernel.clock import Clock
 from bot.kernel.messages import Reply
-from config.settings import Settings
 from storage.tables import Delivery
 from storage.upsert import insert
 
-log = logging.getLogger(__name__)
-
-MAX_ATTEMPTS = 5
 LEASE = timedelta(minutes=5)
-SEND_TIMEOUT = timedelta(minutes=1)  # well inside the lease, so a slow send cannot outlive it
-FIRST_RETRY = timedelta(seconds=30)
-# Rows of a channel that must wait longer than this after a 429 go back to the outbox untried,
-# so they do not hold up the rest of their claim.
-DEFER_AFTER = timedelta(seconds=2)
-# Outcomes are written this many at a time (and at the end of each claim): fewer statements,
-# and after a crash only the unwritten ones need asking "did it arrive?".
-FLUSH_EVERY = 25
 
 
-class RateLimited(Exception):
-    """A channel's answer to slow down; `retry_after` seconds, as the platform said."""
+@dataclass(frozen=True)
+class Outgoing:
+    """One message for the outbox: to whom, through which channel, and when it may go."""
 
-    def __init__(self, retry_after: float) -> None:
-        super().__init__(f"rate limited for {retry_after} s")
-        self.retry_after = retry_after
+    recipient_id: int
+    channel: str
+    reply: Reply
+    dedupe_key: str
+    not_before: datetime | None = None
+    expires_at: datetime | None = None
+
+
+def _row(message: Outgoing, now: datetime) -> dict[str, Any]:
+    """The one shape of a new outbox row: pending, untried, due at `not_before` or now."""
+    return {
+        "recipient_id": message.recipient_id,
+        "channel": message.channel,
+        "message": message.reply.to_dict(),
+        "dedupe_key": message.dedupe_key,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": max(now, message.not_before) if message.not_before else now,
+        "expires_at": message.expires_at,
+        "created_at": now,
+    }
 
 
 async def enqueue(
@@ -68,34 +68,13 @@ async def enqueue(
     """Queue a message, to go at `not_before` (e.g. the start of the person's working hours) or
     at once, and never after `expires_at` (then it is marked expired instead); False when one
     with this dedupe key exists already."""
+    message = Outgoing(recipient_id, channel, reply, dedupe_key, not_before, expires_at)
     statement = (
         insert(session, Delivery)
-        .values(
-            recipient_id=recipient_id,
-            channel=channel,
-            message=reply.to_dict(),
-            dedupe_key=dedupe_key,
-            status="pending",
-            attempts=0,
-            next_attempt_at=max(now, not_before) if not_before else now,
-            expires_at=expires_at,
-            created_at=now,
-        )
+        .values(**_row(message, now))
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
     )
     return (await session.execute(statement)).rowcount == 1
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    """One message for `enqueue_many`."""
-
-    recipient_id: int
-    channel: str
-    reply: Reply
-    dedupe_key: str
-    not_before: datetime | None = None
-    expires_at: datetime | None = None
 
 
 async def enqueue_many(
@@ -105,26 +84,13 @@ async def enqueue_many(
     keys that were new."""
     if not messages:
         return set()
-    rows = [
-        {
-            "recipient_id": m.recipient_id,
-            "channel": m.channel,
-            "message": m.reply.to_dict(),
-            "dedupe_key": m.dedupe_key,
-            "status": "pending",
-            "attempts": 0,
-            "next_attempt_at": max(now, m.not_before) if m.not_before else now,
-            "expires_at": m.expires_at,
-            "created_at": now,
-        }
-        for m in messages
-    ]
     statement = (
         insert(session, Delivery)
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
         .returning(Delivery.dedupe_key)
     )
     connection = await session.connection()  # Core executemany: one cached statement
+    rows = [_row(message, now) for message in messages]
     return set((await connection.execute(statement, rows)).scalars())
 
 
@@ -196,260 +162,6 @@ async def claim(
     )
     rows = [Claimed(*row, held=until) for row in await session.execute(statement)]
     return sorted(rows, key=lambda row: row.id)
-
-
-@dataclass
-class Outcome:
-    claimed: int = 0
-    sent: int = 0
-    retried: int = 0
-    failed: int = 0
-    deferred: int = 0  # put back untried: its channel is waiting out a 429
-
-
-@dataclass
-class Result:
-    row: Claimed
-    error: str | None = None
-    retry_after: float | None = None
-    in_doubt: bool = False  # the platform may have the message although we saw a failure
-    tried: bool = True
-    permanent: bool = False  # the channel cannot reach this person: trying again will not help
-
-    @property
-    def delivered(self) -> bool:
-        return self.error is None and self.retry_after is None
-
-
-@dataclass
-class Lease:
-    """The rows of one claim not yet recorded, and when their shared lease ends."""
-
-    ids: set[int]
-    until: datetime
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-
-
-class Sender:
-    """Delivers due messages through the channels the composition root hands it.
-
-    Several sends are in flight at once (`concurrency`), each channel at its own pace. The
-    database sees one statement per claim, one per lease renewal and about two per
-    `FLUSH_EVERY` outcomes; every write after the claim is conditional on the lease, so a
-    sender whose lease ran out never records over a row another sender took."""
-
-    def __init__(
-        self,
-        sessions: async_sessionmaker[AsyncSession],
-        channels: Mapping[str, Channel],
-        clock: Clock,
-        batch: int = 100,
-        concurrency: int = 16,
-        lease: timedelta = LEASE,
-        pacing: Pacing | None = None,
-    ) -> None:
-        self.sessions = sessions
-        self.channels = channels
-        self.clock = clock
-        self.batch = batch
-        self.lease = lease
-        self.pacing = pacing or Pacing()
-        self.in_flight = asyncio.Semaphore(concurrency)
-        # A send must end well inside the lease, so a slow one cannot outlive it.
-        self.send_timeout = min(SEND_TIMEOUT, lease / 3)
-
-    @classmethod
-    def configured(
-        cls,
-        sessions: async_sessionmaker[AsyncSession],
-        channels: Mapping[str, Channel],
-        clock: Clock,
-        settings: Settings,
-    ) -> Sender:
-        return cls(
-            sessions,
-            channels,
-            clock,
-            batch=settings.placebot_outbox_batch,
-            concurrency=settings.placebot_outbox_concurrency,
-            lease=timedelta(seconds=settings.placebot_outbox_lease_seconds),
-            pacing=Pacing(settings.send_rates),
-        )
-
-    async def run_once(self) -> Outcome:
-        """Claim one batch, send it, record what happened."""
-        async with self.sessions.begin() as session:
-            claimed = await claim(
-                session, self.clock.now(), self.batch, self.lease, self.pacing.paused()
-            )
-        outcome = Outcome(claimed=len(claimed))
-        if not claimed:
-            return outcome
-        lease = Lease({row.id for row in claimed}, claimed[0].held)
-        await self._prefetch(claimed)
-        results: list[Result] = []
-        async with asyncio.TaskGroup() as tasks:
-            for row in claimed:
-                tasks.create_task(self._deliver(row, lease, results, outcome))
-        await self._flush(lease, results, outcome)
-        return outcome
-
-    async def _prefetch(self, claimed: list[Claimed]) -> None:
-        """Let channels that can look up a claim's people in one query, not one per send."""
-        for name in {row.channel for row in claimed}:
-            channel = self.channels.get(name)
-            if isinstance(channel, Prefetch):
-                try:
-                    await channel.prefetch(
-                        [row.recipient_id for row in claimed if row.channel == name]
-                    )
-                except Exception as error:  # each send looks up for itself then
-                    log.warning("prefetch for %s failed: %r", name, error)
-
-    async def _deliver(
-        self, row: Claimed, lease: Lease, results: list[Result], outcome: Outcome
-    ) -> None:
-        pace = self.pacing.of(row.channel)
-        while True:
-            if (left := pace.pause_left()) > DEFER_AFTER.total_seconds():
-                waiting = f"{row.channel} asked us to slow down; waiting"
-                results.append(Result(row, waiting, retry_after=left, tried=False))
-                break
-            await pace.wait()
-            async with self.in_flight:
-                if pace.pause_left() > 0:
-                    continue  # a 429 came back while this one queued for a place
-                if not await self._still_ours(row, lease):
-                    return  # our lease ran out and another sender has the row now
-                result = await self._attempt(row)
-                if result.retry_after is not None:
-                    pace.slow_down(result.retry_after)
-                results.append(result)
-                break
-        if len(results) >= FLUSH_EVERY:
-            await self._flush(lease, results, outcome)
-
-    async def _still_ours(self, row: Claimed, lease: Lease) -> bool:
-        """Renew the claim's lease when too little of it is left for a send (one statement
-        for the whole claim); False when the row is no longer ours to send."""
-        async with lease.lock:
-            now = self.clock.now()
-            if row.id in lease.ids and lease.until - now < self.send_timeout * 2:
-                until = max(now + self.lease, lease.until + timedelta(microseconds=1))
-                async with self.sessions.begin() as session:
-                    kept = await session.execute(
-                        update(Delivery)
-                        .where(
-                            Delivery.id.in_(list(lease.ids)),
-                            Delivery.status == "sending",
-                            Delivery.next_attempt_at == lease.until,
-                        )
-                        .values(next_attempt_at=until)
-                        .returning(Delivery.id)
-                        .execution_options(synchronize_session=False)
-                    )
-                    lease.ids = set(kept.scalars())
-                lease.until = until
-            return row.id in lease.ids
-
-    async def _attempt(self, row: Claimed) -> Result:
-        channel = self.channels.get(row.channel)
-        if channel is None:
-            return Result(row, f"no {row.channel} channel is configured")
-        try:
-            async with asyncio.timeout(self.send_timeout.total_seconds()):
-                if (
-                    row.maybe_sent
-                    and isinstance(channel, DeliveryCheck)
-                    and await channel.delivered(row.recipient_id, row.dedupe_key)
-                ):
-                    return Result(row)  # a sender that died had sent it: nothing to do
-                await channel.send(row.recipient_id, Reply.from_dict(row.message), row.dedupe_key)
-        except RateLimited as limited:
-            return Result(row, str(limited), retry_after=limited.retry_after)
-        except Unreachable as unreachable:
-            return Result(row, str(unreachable), permanent=True)
-        except TimeoutError:
-            return Result(row, f"no answer within {self.send_timeout}", in_doubt=True)
-        except Exception as error:  # a channel's failure must not stop the others
-            log.warning("delivery through %s failed: %r", row.channel, error)
-            return Result(row, f"{type(error).__name__}: {error}"[:500], in_doubt=True)
-        return Result(row)
-
-    async def _flush(self, lease: Lease, results: list[Result], outcome: Outcome) -> None:
-        """Record outcomes in two statements, only for rows whose lease is still ours."""
-        async with lease.lock:
-            done, results[:] = list(results), []
-            if not done:
-                return
-            now = self.clock.now()
-            ours = (
-                Delivery.status == "sending",
-                Delivery.next_attempt_at == lease.until,
-            )
-            sent = [r.row.id for r in done if r.delivered]
-            others = [r for r in done if not r.delivered]
-            async with self.sessions.begin() as session:
-                if sent:
-                    await session.execute(
-                        update(Delivery)
-                        .where(Delivery.id.in_(sent), *ours)
-                        .values(
-                            status="sent",
-                            sent_at=now,
-                            attempts=Delivery.attempts + 1,
-                            last_error=None,
-                            maybe_sent=False,
-                        )
-                        .execution_options(synchronize_session=False)
-                    )
-                if others:
-                    table = Delivery.__table__
-                    await (await session.connection()).execute(
-                        update(table)
-                        .where(
-                            table.c.id == bindparam("row_id"),
-                            table.c.status == "sending",
-                            table.c.next_attempt_at == lease.until,
-                        )
-                        .values(
-                            status=bindparam("row_status"),
-                            next_attempt_at=bindparam("row_next"),
-                            attempts=bindparam("row_attempts"),
-                            last_error=bindparam("row_error"),
-                            maybe_sent=bindparam("row_maybe_sent"),
-                        ),
-                        [self._retry_values(r, now) for r in others],
-                    )
-            lease.ids -= {r.row.id for r in done}
-            outcome.sent += len(sent)
-            for result in others:
-                if not result.tried:
-                    outcome.deferred += 1
-                elif self._retry_values(result, now)["row_status"] == "failed":
-                    outcome.failed += 1
-                else:
-                    outcome.retried += 1
-
-    @staticmethod
-    def _retry_values(result: Result, now: datetime) -> dict[str, Any]:
-        row = result.row
-        # A 429 or a deferral is the platform refusing, not a failed try: it never parks a row.
-        attempts = row.attempts + 1 if result.tried and result.retry_after is None else row.attempts
-        if result.retry_after is not None:
-            status, when = "pending", now + timedelta(seconds=result.retry_after)
-        elif attempts < MAX_ATTEMPTS and not result.permanent:
-            status, when = "pending", now + FIRST_RETRY * 2 ** (attempts - 1)
-        else:
-            status, when = "failed", now
-        return {
-            "row_id": row.id,
-            "row_status": status,
-            "row_next": when,
-            "row_attempts": attempts,
-            "row_error": result.error,
-            "row_maybe_sent": row.maybe_sent or result.in_doubt,
-        }
 
 
 async def listing(

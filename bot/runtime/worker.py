@@ -21,7 +21,7 @@ from datetime import timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.delivery.channels import Channel
-from bot.delivery.queue import Sender
+from bot.delivery.sender import Sender
 from bot.kernel.jobs import JobContext
 from bot.runtime.leadership import Leadership
 from bot.runtime.schedule import Job, WallClockCron, catch_up
