@@ -419,3 +419,59 @@ async def test_rows_past_their_expiry_are_marked_expired_in_one_statement_never_
     }
     assert statuses["nudge:1:in-time"] == statuses["digest:2:no-expiry"] == "sent"
     assert len(statements) == 3  # expire, claim, record: none per row
+
+
+async def test_a_message_to_a_person_goes_where_they_are_reached_and_no_one_is_guessed(
+    chat: Chat, clock: FixedClock
+) -> None:
+    """`tell` picks the channel: the preferred one if it reaches them, else where they talk to
+    the bot (Slack before Teams before local), else email; the unreachable are skipped."""
+    from bot.delivery.tell import ForPerson, tell, tell_many
+    from storage.tables import Identity, Person
+
+    now = clock.now()
+    async with chat.bot.sessions.begin() as session:
+        people = {
+            name: Person(
+                display_name=name, email=email, preferred_channel=preferred, created_at=now
+            )
+            for name, email, preferred in (
+                ("on slack and teams", None, None),
+                ("prefers email", "lead@uni.example", "email"),
+                ("prefers local but is not there", None, "local"),
+                ("nowhere", None, None),
+            )
+        }
+        session.add_all(people.values())
+        await session.flush()
+        for platform in ("teams", "slack"):
+            session.add(
+                Identity(
+                    person_id=people["on slack and teams"].id,
+                    platform=platform,
+                    tenant="T1",
+                    external_id=f"{platform}-1",
+                )
+            )
+        session.add(
+            Identity(
+                person_id=people["prefers local but is not there"].id,
+                platform="teams",
+                tenant="T1",
+                external_id="teams-2",
+            )
+        )
+        ids = {name: person.id for name, person in people.items()}
+        told = await tell_many(
+            session, [ForPerson(pid, NUDGE, f"t:{pid}") for pid in ids.values()], now
+        )
+        again = await tell(session, ids["prefers email"], NUDGE, f"t:{ids['prefers email']}", now)
+    assert [m.person_id for m in told.unreachable] == [ids["nowhere"]]
+    assert not told.reached and told.already == ()
+    assert again.reached and again.queued == () and len(again.already) == 1
+    channels = {row.recipient_id: row.channel for row in await rows(chat)}
+    assert channels == {
+        ids["on slack and teams"]: "slack",
+        ids["prefers email"]: "email",
+        ids["prefers local but is not there"]: "teams",
+    }
