@@ -15,7 +15,7 @@ from bot.chat.placebot import PlaceBot
 from bot.kernel.clock import FixedClock
 from bot.kernel.context import Context
 from bot.register import tokens
-from bot.requests import service as placement_requests
+from bot.requests.expiry import expire_started
 from config.settings import Settings
 from storage.engine import make_engine, make_sessionmaker
 from storage.tables import ApiToken, AuditEvent
@@ -74,8 +74,8 @@ async def test_an_unconfirmed_offer_expires_when_it_starts_and_sync_sees_it(
     clock.at += timedelta(days=15)
     async with bot.sessions.begin() as session:
         ctx = Context(session, None, clock, bot.settings, "system")
-        assert await placement_requests.expire_started(ctx) == [ref]
-        assert await placement_requests.expire_started(ctx) == []
+        assert await expire_started(ctx) == [ref]
+        assert await expire_started(ctx) == []
     changed = await api.get(
         "/api/v1/placements",
         params={"updated_since": first["next_updated_since"]},

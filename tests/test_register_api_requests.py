@@ -12,8 +12,7 @@ from sqlalchemy import select
 from bot.chat.placebot import PlaceBot
 from bot.kernel.clock import FixedClock
 from bot.kernel.context import Context
-from bot.requests import service as placement_requests
-from bot.requests.service import Claim, apportion
+from bot.requests.fairness import Claim, apportion, settle_due
 from config.settings import Settings
 from storage.tables import AuditEvent, Delivery, Organisation, PlacementRequest
 from tests.conftest import Chat, bearer, button, fact, make_token
@@ -161,7 +160,7 @@ class TestBeforeRelease:
         clock.at += timedelta(hours=25)
         async with bot.sessions.begin() as session:
             ctx = Context(session, None, clock, bot.settings, "system")
-            assert await placement_requests.settle_due(ctx) == 1
+            assert await settle_due(ctx) == 1
         granted = {}
         for hei, secret in tokens.items():
             mine = await api.get(f"/api/v1/placements/{ref}/requests", headers=bearer(secret))

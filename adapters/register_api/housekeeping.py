@@ -14,7 +14,8 @@ from collections.abc import AsyncIterator, Callable
 from aiohttp import web
 
 from adapters.register_api.runtime import RegisterApi
-from bot.requests import service as placement_requests
+from bot.requests.expiry import expire_started
+from bot.requests.fairness import settle_due
 
 log = logging.getLogger(__name__)
 EVERY_SECONDS = 60.0
@@ -22,8 +23,8 @@ EVERY_SECONDS = 60.0
 
 async def tidy(api: RegisterApi) -> None:
     async with api.context() as ctx:
-        settled = await placement_requests.settle_due(ctx)
-        expired = await placement_requests.expire_started(ctx)
+        settled = await settle_due(ctx)
+        expired = await expire_started(ctx)
     if settled or expired:
         log.info("register: settled %d offers, expired %d", settled, len(expired))
 

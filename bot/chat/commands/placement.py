@@ -19,6 +19,7 @@ from bot.offers.parsing import OFFER_EXAMPLE, OfferDraft, parse_offer_line
 from bot.offers.views import offer_card, offers_list
 from bot.people.permissions import require_manage_offer
 from bot.requests import service as placement_requests
+from bot.requests.messages import request_reply
 
 REF = re.compile(r"^(?:PL|BL)-\d{4}-\d{4,}$", re.IGNORECASE)
 
@@ -162,7 +163,7 @@ async def decline(ctx: Context, rest: str) -> Reply:
 async def requests(ctx: Context, rest: str) -> Reply:
     ref = _need_ref(rest.split(), "placement requests PL-2027-0042")
     offer, waiting = await placement_requests.pending_for(ctx, ref)
-    return placement_requests.request_reply(offer, waiting)
+    return request_reply(offer, waiting)
 
 
 async def list_blocks(ctx: Context, rest: str) -> Reply:
