@@ -27,9 +27,9 @@ def channels(bot: PlaceBot, settings: Settings) -> dict[str, Channel]:
     """Every channel the settings allow; a person on an unconfigured one is parked, not lost."""
     found: dict[str, Channel] = {"local": LocalChannel(bot.sessions)}
     if settings.slack_signing_secret and settings.slack_bot_token:
-        from adapters.slack.app import SlackEdge
+        from adapters.slack.channel import SlackChannel
 
-        found["slack"] = SlackEdge(bot, settings)
+        found["slack"] = SlackChannel(bot.sessions, settings)
     if settings.microsoft_app_id or settings.placebot_teams_allow_unauthenticated:
         from adapters.teams.app import TeamsEdge
 

@@ -306,9 +306,15 @@ async def test_a_429_is_retried_after_the_delay_slack_asked_for(rig: SlackRig) -
 
 
 async def test_send_reaches_a_person_by_direct_message(rig: SlackRig) -> None:
+    from adapters.slack.channel import SlackChannel
+
     await rig.command("mine")
     await rig.slack.wait_for("response:r1")
-    await slack_edge(rig).send(8, Reply(text="PL-2027-0001 starts in 14 days: confirm it?"))
+    channel = SlackChannel(rig.chat.bot.sessions, slack_edge(rig).bot.settings)
+    try:
+        await channel.send(8, Reply(text="PL-2027-0001 starts in 14 days: confirm it?"))
+    finally:
+        await channel.close()
     [opened] = rig.slack.named("conversations.open")
     [posted] = rig.slack.named("chat.postMessage")
     assert opened.body["users"] == "U0001"

@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.slack.app import DELIVERY_EVENT, SlackEdge
+from adapters.slack.channel import DELIVERY_EVENT, SlackChannel
 from bot.chat.placebot import PlaceBot
 from bot.delivery import queue as outbox
 from bot.delivery import sender as sending
@@ -31,7 +31,7 @@ from tests.fanout import nudge, queue_fanout, slack_user
 @dataclass
 class Rig:
     slack: FakeSlack
-    edge: SlackEdge
+    edge: SlackChannel
     bot: PlaceBot
     engine: AsyncEngine
     clock: FixedClock
@@ -56,7 +56,7 @@ async def started(
         }
     )
     bot = PlaceBot(make_sessionmaker(engine), configured, clock)
-    edge = SlackEdge(bot, configured)
+    edge = SlackChannel(bot.sessions, configured)
     try:
         yield Rig(slack, edge, bot, engine, clock)
     finally:
@@ -186,3 +186,12 @@ async def test_a_chart_whose_upload_is_refused_posts_nothing_until_it_goes_whole
     assert len(rig.slack.messages[f"D{slack_user(person)}"]) == 1
     [posted] = rig.slack.named("chat.postMessage")
     assert [block["type"] for block in posted.body["blocks"]][:2] == ["section", "image"]
+
+
+async def test_the_worker_sends_through_the_web_api_client_without_a_bolt_app(rig: Rig) -> None:
+    from adapters.worker import channels
+
+    found = channels(rig.bot, rig.bot.settings)
+    assert isinstance(found["slack"], SlackChannel)
+    assert not hasattr(found["slack"], "app")
+    await found["slack"].close()  # type: ignore[attr-defined]

@@ -1,7 +1,8 @@
 """slack-bolt on the shared aiohttp server: translate Slack payloads to core commands and back.
 
-Every listener acknowledges first (Slack allows 3 seconds) and answers afterwards through the
-response_url, a DM or a modal. Each delivery carries a key (trigger id, view id, event id) so
+Inbound only: the outbox reaches people through `adapters.slack.channel`. Every listener
+acknowledges first (Slack allows 3 seconds) and answers afterwards through the response_url, a DM
+or a modal. Each delivery carries a key (trigger id, view id, event id) so
 that Slack's retries and double clicks act once.
 """
 
@@ -9,11 +10,11 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator, Callable, Collection
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
-from aiohttp import ClientSession, web
+from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
@@ -21,10 +22,9 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.background import BackgroundWork
-from adapters.slack import blocks, images
+from adapters.slack import blocks
+from adapters.slack.channel import DirectMessages, rate_limited
 from bot.chat.placebot import PlaceBot
-from bot.delivery.channels import Unreachable, identities_on, identity_on
-from bot.delivery.sender import RateLimited
 from bot.kernel.messages import Actor, Command, Reply
 from config.settings import Settings
 
@@ -43,11 +43,6 @@ def as_typed(text: str) -> str:
 
 CORE_ACTION = re.compile(r"^(?P<action>(?:offer|block|nudges)\.[a-z]+):\d+$")
 RATE_LIMIT_RETRIES = 3
-# Outbox messages carry their dedupe key in Slack message metadata under this event type.
-DELIVERY_EVENT = "placebot_delivery"
-HISTORY_LOOKBACK = 20
-# Slack errors that mean this person cannot be reached, however often we try.
-GONE = {"user_not_found", "account_inactive", "cannot_dm_bot", "user_disabled"}
 
 
 def web_client(settings: Settings) -> AsyncWebClient:
@@ -59,39 +54,13 @@ def web_client(settings: Settings) -> AsyncWebClient:
     )
 
 
-def outbox_client(settings: Settings) -> AsyncWebClient:
-    """The outbox's client retries nothing by itself: a 429 goes back to the outbox, whose pace
-    for Slack then slows for every send, and a repeated post could arrive twice."""
-    return AsyncWebClient(
-        token=settings.slack_bot_token, base_url=settings.slack_api_url, retry_handlers=[]
-    )
-
-
-def rate_limited(error: SlackApiError) -> RateLimited | None:
-    """Slack's 429 as the outbox's RateLimited, with the Retry-After Slack asked for."""
-    if error.response.status_code != 429:
-        return None
-    headers = {k.lower(): v for k, v in (error.response.headers or {}).items()}
-    value = headers.get("retry-after", "1")
-    value = value[0] if isinstance(value, list) else value
-    try:
-        return RateLimited(float(value))
-    except ValueError:
-        return RateLimited(1.0)
-
-
 class SlackEdge:
     """Owns the bolt app; `handle_http` is the aiohttp view for `POST /slack/events`."""
-
-    name = "slack"
 
     def __init__(self, bot: PlaceBot, settings: Settings) -> None:
         self.bot = bot
         self.client = web_client(settings)
-        self.outbox = outbox_client(settings)
-        # Slack user -> DM channel id; a DM's id never changes, so a fan-out costs one call each.
-        self.dm_channels: dict[str, str] = {}
-        self.slack_users: dict[int, str] = {}  # person -> Slack user id (identities never move)
+        self.dms = DirectMessages(self.client)
         # Listeners run before the response goes back: commands and buttons ack and queue their
         # work at once (no polling for the ack), forms are checked first so errors can be shown.
         self.app = AsyncApp(
@@ -225,104 +194,16 @@ class SlackEdge:
             **blocks.message(reply),
         )
 
-    async def send(self, person_id: int, reply: Reply, key: str | None = None) -> None:
-        """The core's `Channel`: a direct message to the person's Slack identity, carrying the
-        outbox's key in its metadata so that `delivered` can find it."""
-        user_id = await self._slack_user(person_id)
-        metadata = {"event_type": DELIVERY_EVENT, "event_payload": {"key": key}} if key else None
-        try:
-            await self._post_dm(self.outbox, user_id, reply, metadata)
-        except SlackApiError as error:
-            raise self._translated(error, person_id, user_id) from error
-
-    async def delivered(self, person_id: int, key: str) -> bool:
-        """Whether the DM's recent messages include one sent with this outbox key."""
-        user_id = await self._slack_user(person_id)
-        try:
-            channel = await self._dm(self.outbox, user_id)
-            history = await self.outbox.conversations_history(
-                channel=channel, limit=HISTORY_LOOKBACK, include_all_metadata=True
-            )
-        except SlackApiError as error:
-            if error.response.get("error") == "missing_scope":  # an app installed before im:history
-                log.warning("Slack: add the im:history scope, or a resend after a crash may repeat")
-                return False
-            raise self._translated(error, person_id, user_id) from error
-        for message in history.get("messages") or []:
-            metadata = message.get("metadata") or {}
-            if metadata.get("event_type") == DELIVERY_EVENT and (
-                (metadata.get("event_payload") or {}).get("key") == key
-            ):
-                return True
-        return False
-
     async def send_to_user(self, user_id: str, reply: Reply) -> None:
         """A direct message in answer to the person (429s are retried by the client), with
         its chart in the same message."""
         try:
-            await self._post_dm(self.client, user_id, reply, None)
+            await self.dms.post(user_id, reply)
         except SlackApiError as error:
             limited = rate_limited(error)
             if limited is None:
                 raise
             raise limited from error
-
-    async def prefetch(self, person_ids: Collection[int]) -> None:
-        """The Slack users of a claim's people, in one query."""
-        missing = [p for p in person_ids if p not in self.slack_users]
-        if missing:
-            async with self.bot.sessions() as session:
-                self.slack_users |= await identities_on(session, missing, "slack")
-        if self.outbox.session is None:  # one connection pool for the outbox's calls
-            self.outbox.session = ClientSession()
-
-    async def close(self) -> None:
-        if self.outbox.session is not None:
-            await self.outbox.session.close()
-            self.outbox.session = None
-
-    async def _slack_user(self, person_id: int) -> str:
-        if (user := self.slack_users.get(person_id)) is None:
-            async with self.bot.sessions() as session:
-                user = (await identity_on(session, person_id, "slack")).external_id
-            self.slack_users[person_id] = user
-        return user
-
-    async def _dm(self, client: AsyncWebClient, user_id: str) -> str:
-        """The DM channel with the person: conversations.open once, then from memory."""
-        channel = self.dm_channels.get(user_id)
-        if channel is None:
-            opened = await client.conversations_open(users=user_id)
-            channel = str((opened.get("channel") or {}).get("id"))
-            self.dm_channels[user_id] = channel
-        return channel
-
-    async def _post_dm(
-        self,
-        client: AsyncWebClient,
-        user_id: str,
-        reply: Reply,
-        metadata: dict[str, Any] | None,
-    ) -> None:
-        channel = await self._dm(client, user_id)
-        extra: dict[str, Any] = {"metadata": metadata} if metadata else {}
-        message = blocks.message(reply)
-        if reply.image is not None:  # uploaded first, so text and chart post as one message
-            file_id = await images.upload(client, reply.image)
-            message["blocks"].insert(1, images.image_block(file_id, reply.image))
-        await client.chat_postMessage(channel=channel, **message, **extra)
-
-    def _translated(self, error: SlackApiError, person_id: int, user_id: str) -> Exception:
-        """Slack's answers as the outbox understands them: wait, give up on this person, or
-        (anything else) try again later."""
-        if (limited := rate_limited(error)) is not None:
-            return limited
-        code = str(error.response.get("error", ""))
-        if code == "channel_not_found":  # the DM we remembered is gone: open it afresh
-            self.dm_channels.pop(user_id, None)
-        if code in GONE:
-            return Unreachable(f"Slack cannot reach person {person_id}: {code}")
-        return error
 
 
 SLACK_EDGE: web.AppKey[SlackEdge] = web.AppKey("slack_edge", SlackEdge)
