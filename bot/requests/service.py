@@ -132,6 +132,8 @@ async def decide(
     if not waiting:
         if confirm and offer.status == "confirmed" and request_id is None:
             return offer
+        if await _confirmed_already(ctx, offer, confirm, request_id):
+            return offer
         which = f"request #{request_id} on {offer.ref}" if request_id else offer.ref
         raise UserError(
             f"No HEI has asked for {which} yet, so there is nothing to "
@@ -156,6 +158,24 @@ async def decide(
     await events.announce(ctx, events.OfferChanged(offer.ref))
     await ctx.session.refresh(offer)
     return offer
+
+
+async def _confirmed_already(
+    ctx: Context, offer: PlacementOffer, confirm: bool, request_id: int | None
+) -> bool:
+    """A button pressed again, or after the other one (a DM keeps its buttons): confirming a
+    confirmed request is done already; any other answer to an answered request says so."""
+    if request_id is None:
+        return False
+    decided = await ctx.session.get(PlacementRequest, request_id)
+    if decided is None or decided.offer_id != offer.id or decided.status in OPEN:
+        return False
+    if confirm and decided.status == "confirmed":
+        return True
+    raise UserError(
+        f"Request #{request_id} on {offer.ref} is {decided.status} already; there is nothing "
+        f"to {'confirm' if confirm else 'decline'}."
+    )
 
 
 async def requests_of(
