@@ -154,3 +154,46 @@ def event(inner: dict[str, Any], event_id: str = "Ev0PV52K21") -> tuple[str, str
         ),
         "application/json",
     )
+
+
+def dm_block_action(
+    button: dict[str, Any],
+    message: dict[str, Any],
+    channel: str,
+    response_url: str,
+    user: str = "U0001",
+    action_ts: str = "1548426417.840180",
+) -> tuple[str, str]:
+    """A button pressed in a message the bot posted to a DM, as Slack sends it: the container
+    is the bot's message (not ephemeral) in the D channel, and the message comes along."""
+    return interactive(
+        {
+            "type": "block_actions",
+            "team": {"id": TEAM, "domain": "nhs-ahp"},
+            "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM},
+            "api_app_id": "A123456",
+            "token": "9s8d9as89d8as9d8as989",
+            "container": {
+                "type": "message",
+                "message_ts": message["ts"],
+                "channel_id": channel,
+                "is_ephemeral": False,
+            },
+            "trigger_id": f"{action_ts}.trigger",
+            "channel": {"id": channel, "name": "directmessage"},
+            "message": {"type": "message", "user": "UBOT", "bot_id": "B0001", **message},
+            "state": {"values": {}},
+            "response_url": response_url,
+            "actions": [
+                {
+                    "action_id": button["action_id"],
+                    "block_id": "b1",
+                    "text": button["text"],
+                    "value": button["value"],
+                    "style": button.get("style"),
+                    "type": "button",
+                    "action_ts": action_ts,
+                }
+            ],
+        }
+    )
