@@ -24,6 +24,7 @@ from config.settings import Settings
 from storage.engine import make_engine, make_sessionmaker
 from storage.migrate import upgrade
 from storage.tables import Base
+from tests.support.builder import Builder
 from tests.support.chat import Chat, button, fact
 from tests.support.inbox import Inbox
 
@@ -134,6 +135,12 @@ async def bot(engine: AsyncEngine, settings: Settings, clock: FixedClock) -> Pla
 @pytest.fixture
 def chat(bot: PlaceBot) -> Chat:
     return Chat(bot)
+
+
+@pytest.fixture
+def build(engine: AsyncEngine) -> Builder:
+    """Rows straight into the test's database, stamped long ago (see Builder)."""
+    return Builder(make_sessionmaker(engine))
 
 
 @pytest.fixture

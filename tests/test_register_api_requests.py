@@ -15,8 +15,9 @@ from bot.kernel.context import Context
 from bot.requests import service as placement_requests
 from bot.requests.service import Claim, apportion
 from config.settings import Settings
-from storage.tables import AuditEvent, Delivery, Organisation, PlacementRequest
+from storage.tables import AuditEvent, Organisation, PlacementRequest
 from tests.conftest import Chat, bearer, button, fact, make_token
+from tests.support.inbox import Inbox
 
 NOTTINGHAM, LINCOLN, SHU = (
     "University of Nottingham",
@@ -48,7 +49,7 @@ async def status_of(api: TestClient, secret: str, ref: str) -> str:
 
 
 async def test_after_release_first_come_first_served_and_the_provider_confirms_in_chat(
-    api: TestClient, bot: PlaceBot, chat: Chat
+    api: TestClient, bot: PlaceBot, chat: Chat, inbox: Inbox
 ) -> None:
     ref = await post_offer(chat, students=2)
     nottingham, lincoln = await make_token(bot, NOTTINGHAM), await make_token(bot, LINCOLN)
@@ -65,9 +66,8 @@ async def test_after_release_first_come_first_served_and_the_provider_confirms_i
     assert [r["hei"] for r in (await ours.json())["items"]] == [NOTTINGHAM]
 
     # The provider was sent a message with Confirm and Decline, and can list requests.
-    async with bot.sessions() as session:
-        delivery = (await session.execute(select(Delivery))).scalar_one()
-    assert [b["label"] for b in delivery.message["items"][0]["buttons"]] == ["Confirm", "Decline"]
+    [delivered] = await inbox.deliver()
+    assert [b.label for b in delivered.reply.items[0].buttons] == ["Confirm", "Decline"]
     waiting = await chat.say("stroke-physio", f"placement requests {ref}")
     assert NOTTINGHAM in waiting.items[0].title
     confirmed = await chat.press("stroke-physio", button(waiting, "Confirm", item=0))
