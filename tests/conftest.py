@@ -29,7 +29,7 @@ from tests.support.chat import Chat, button, fact
 from tests.support.inbox import Inbox
 
 __all__ = ["NOW", "Chat", "bearer", "button", "fact", "make_token"]
-pytest_plugins = ["tests.support.slack_rig", "tests.support.teams_rig"]
+pytest_plugins = ["tests.support.slack_rig", "tests.support.teams_rig", "tests.support.faculty"]
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "PLACEBOT_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"

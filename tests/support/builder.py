@@ -45,13 +45,15 @@ from storage.tables import (
 
 LONG_AGO = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 SLACK_TEAM = "T0001"
-_NUMBERS = count(1)  # references stay unique however many builders a test makes
 
 Row = TypeVar("Row")
 
 
 class Builder:
-    """One faculty's register, row by row. Stamps are the clock's now, or long ago without one."""
+    """One faculty's register, row by row. Stamps are the clock's now, or long ago without one.
+
+    References are numbered per builder: a test uses one (the `build` fixture) so they stay
+    unique, and short enough for the parsers (`BL-2027-0001`)."""
 
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], clock: Clock | None = None
@@ -59,13 +61,13 @@ class Builder:
         self.sessions = sessions
         self.clock = clock
         self._poster: Person | None = None
+        self._numbers = count(1)
 
     def now(self) -> datetime:
         return self.clock.now() if self.clock else LONG_AGO
 
-    @staticmethod
-    def number() -> int:
-        return next(_NUMBERS)
+    def number(self) -> int:
+        return next(self._numbers)
 
     async def add(self, *rows: object) -> None:
         """Any rows as they are, in one transaction."""
@@ -189,11 +191,12 @@ class Builder:
         weeks: int = 6,
         end: date | None = None,
         cohort: str | None = None,
+        ref_year: int | None = None,
     ) -> PlacementBlock:
         """An HEI's block; it ends three days short of `weeks` unless `end` says otherwise."""
         return await self._one(
             PlacementBlock(
-                ref=f"BL-{start.year}-{self.number():04d}",
+                ref=f"BL-{ref_year or start.year}-{self.number():04d}",
                 hei_id=hei.id,
                 profession=profession,
                 cohort=cohort or f"{profession} year 2",
