@@ -1,6 +1,10 @@
-"""Fixtures: a real database per test (SQLite and PostgreSQL), a fixed clock, and a chat harness.
+"""Fixtures: a real database per test (SQLite and PostgreSQL), a fixed clock, a chat harness,
+a data builder and an inbox. What they are built from lives in tests/support/.
 
-`chat.say("stroke-physio", "placement mine")` speaks as a demo person and returns the Reply.
+`chat.say("stroke-physio", "placement mine")` speaks as a demo person and returns the Reply;
+`build.offer(...)` writes a row as it stands at a moment; `await inbox.run("nudges")` runs a job
+and delivers, and `inbox.of(person)` is what reached them. The Slack and Teams rigs
+(`slack_rig`, `slack_outbox_rig`, `teams_rig`) and the nudge tests' `faculty` are plugins.
 """
 
 from __future__ import annotations

@@ -15,8 +15,9 @@ from bot.kernel.context import Context
 from bot.requests import service as placement_requests
 from bot.requests.service import Claim, apportion
 from config.settings import Settings
-from storage.tables import AuditEvent, Organisation, PlacementRequest
+from storage.tables import AuditEvent, PlacementRequest
 from tests.conftest import Chat, bearer, button, fact, make_token
+from tests.support.builder import Builder
 from tests.support.inbox import Inbox
 
 NOTTINGHAM, LINCOLN, SHU = (
@@ -111,12 +112,11 @@ async def test_bad_requests_are_refused_without_a_trace(
 
 
 async def test_concurrent_requests_for_the_last_place_leave_exactly_one_winner(
-    api: TestClient, bot: PlaceBot, chat: Chat, clock: FixedClock
+    api: TestClient, bot: PlaceBot, chat: Chat, build: Builder
 ) -> None:
     ref = await post_offer(chat, students=1)
-    async with bot.sessions.begin() as session:
-        for n in range(8):
-            session.add(Organisation(kind="hei", name=f"Test HEI {n}", created_at=clock.now()))
+    for n in range(8):
+        await build.hei(f"Test HEI {n}")
     secrets = [await make_token(bot, f"Test HEI {n}") for n in range(8)]
     answers = await asyncio.gather(*(ask(api, secret, ref, 1) for secret in secrets))
     assert sorted(a.status for a in answers) == [201] + [409] * 7
