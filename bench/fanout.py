@@ -31,8 +31,8 @@ from bench.digest_compose import measure
 from bench.servers import ROOT, postgres_database
 from storage.engine import make_engine
 from storage.migrate import upgrade
-from tests.fakes.slack_api import FakeSlack
-from tests.fanout import queue_fanout, slack_user, statuses
+from tests.support.fakes.slack_api import FakeSlack
+from tests.support.fanout import queue_fanout, slack_user, statuses
 
 GUARD_SECONDS = 1800  # a run that never drains stops here, and says so
 

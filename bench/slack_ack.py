@@ -26,8 +26,8 @@ from sqlalchemy import func, select
 from bench.servers import ROOT, free_port, migrate, postgres_database, start
 from storage.engine import make_engine
 from storage.tables import PlacementOffer
-from tests.fakes.slack_api import FakeSlack
-from tests.slack_wire import SIGNING_SECRET, signed_headers, slash_command
+from tests.support.fakes.slack_api import FakeSlack
+from tests.support.slack_wire import SIGNING_SECRET, signed_headers, slash_command
 
 
 def bare_app() -> web.Application:

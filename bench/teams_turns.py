@@ -34,10 +34,10 @@ from pathlib import Path
 from aiohttp import ClientSession, TCPConnector, web
 
 from bench.servers import ROOT, free_port, migrate, postgres_database, start
-from tests.fakes.bot_connector import FakeConnector, Sent
-from tests.fakes.bot_framework_keys import BotFrameworkKeys
-from tests.slack_wire import SIGNING_SECRET, signed_headers, slash_command
-from tests.teams_wire import message
+from tests.support.fakes.bot_connector import FakeConnector, Sent
+from tests.support.fakes.bot_framework_keys import BotFrameworkKeys
+from tests.support.slack_wire import SIGNING_SECRET, signed_headers, slash_command
+from tests.support.teams_wire import message
 
 CARD = {
     "type": "AdaptiveCard",

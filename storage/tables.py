@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from storage.lifecycle import LIVE, OfferStatus
 from storage.types import UTCDateTime
 
 NAMING = {
@@ -32,16 +33,8 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-OFFER_STATUSES = (
-    "offered",
-    "requested",
-    "confirmed",
-    "completed",
-    "withdrawn",
-    "declined",
-    "expired",
-)
-LIVE_OFFER_STATUSES = ("offered", "requested", "confirmed")
+OFFER_STATUSES = tuple(OfferStatus)
+LIVE_OFFER_STATUSES = LIVE
 
 
 class Base(DeclarativeBase):
@@ -230,7 +223,7 @@ class PlacementOffer(Base):
     block_id: Mapped[int | None] = mapped_column(ForeignKey("placement_blocks.id"), index=True)
     release_at: Mapped[datetime]
     notes: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="offered")
+    status: Mapped[str] = mapped_column(String(16), default=OfferStatus.OFFERED.value)
     status_reason: Mapped[str | None] = mapped_column(String(500))
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)

@@ -1,6 +1,10 @@
-"""Fixtures: a real database per test (SQLite and PostgreSQL), a fixed clock, and a chat harness.
+"""Fixtures: a real database per test (SQLite and PostgreSQL), a fixed clock, a chat harness,
+a data builder and an inbox. What they are built from lives in tests/support/.
 
-`chat.say("stroke-physio", "placement mine")` speaks as a demo person and returns the Reply.
+`chat.say("stroke-physio", "placement mine")` speaks as a demo person and returns the Reply;
+`build.offer(...)` writes a row as it stands at a moment; `await inbox.run("nudges")` runs a job
+and delivers, and `inbox.of(person)` is what reached them. The Slack and Teams rigs
+(`slack_rig`, `slack_outbox_rig`, `teams_rig`) and the nudge tests' `faculty` are plugins.
 """
 
 from __future__ import annotations
@@ -14,17 +18,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import demo
 from bot.chat.placebot import PlaceBot
 from bot.kernel.clock import FixedClock
-from bot.kernel.messages import Actor, Button, Command, Form, Reply
 from config.settings import Settings
 from storage.engine import make_engine, make_sessionmaker
 from storage.migrate import upgrade
 from storage.tables import Base
+from tests.support.builder import Builder
+from tests.support.chat import Chat, button, fact
+from tests.support.inbox import Inbox
+
+__all__ = ["NOW", "Chat", "bearer", "button", "fact", "make_token"]
+pytest_plugins = ["tests.support.slack_rig", "tests.support.teams_rig", "tests.support.faculty"]
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "PLACEBOT_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -127,54 +136,21 @@ async def bot(engine: AsyncEngine, settings: Settings, clock: FixedClock) -> Pla
     return PlaceBot(sessions, settings, clock)
 
 
-class Chat:
-    """Speak to the bot as a person, the way every adapter does, and get the Reply back."""
-
-    def __init__(self, bot: PlaceBot) -> None:
-        self.bot = bot
-
-    @staticmethod
-    def actor(who: str, name: str = "") -> Actor:
-        return Actor(platform="local", external_id=who, display_name=name)
-
-    async def say(self, who: str, words: str, name: str = "") -> Reply:
-        return await self.bot.handle(Command(self.actor(who, name), text=words))
-
-    async def press(self, who: str, button: Button) -> Reply:
-        return await self.bot.handle(
-            Command(self.actor(who), action=button.action, value=button.value)
-        )
-
-    async def submit(self, who: str, form: Form, **values: str) -> Reply:
-        filled = {field.name: field.value for field in form.fields} | dict(form.hidden) | values
-        return await self.bot.handle(
-            Command(self.actor(who), form_id=form.form_id, form_values=filled)
-        )
-
-    async def count(self, table: type[Base]) -> int:
-        async with self.bot.sessions() as session:
-            return (await session.execute(select(func.count()).select_from(table))).scalar_one()
-
-
 @pytest.fixture
 def chat(bot: PlaceBot) -> Chat:
     return Chat(bot)
 
 
-def fact(reply: Reply, label: str) -> str:
-    """The value of the fact with this label, in a reply or its first item."""
-    for found in reply.facts or (reply.items[0].facts if reply.items else ()):
-        if found.label == label:
-            return found.value
-    raise AssertionError(f"no fact {label!r} in {reply}")
+@pytest.fixture
+def build(engine: AsyncEngine) -> Builder:
+    """Rows straight into the test's database, stamped long ago (see Builder)."""
+    return Builder(make_sessionmaker(engine))
 
 
-def button(reply: Reply, label: str, item: int | None = None) -> Button:
-    buttons = reply.items[item].buttons if item is not None else reply.buttons
-    for found in buttons:
-        if found.label == label:
-            return found
-    raise AssertionError(f"no button {label!r} in {buttons}")
+@pytest.fixture
+def inbox(engine: AsyncEngine, settings: Settings, clock: FixedClock) -> Inbox:
+    """What each person received once the jobs ran and the outbox delivered (see Inbox)."""
+    return Inbox(make_sessionmaker(engine), clock, settings)
 
 
 # The register API for HEIs: a test client on the whole server, and tokens made as the CLI does.

@@ -12,12 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.kernel.clock import FixedClock
 from bot.kernel.messages import Reply
 from bot.reports.digests import job as digests
-from bot.runtime.schedule import JobContext
 from config.settings import Settings
 from storage.engine import make_sessionmaker
-from storage.tables import Delivery, Person, PlacementRequest
+from storage.tables import Person
 from tests.conftest import NOW
-from tests.seed import Seed
+from tests.support.builder import Builder
+from tests.support.inbox import Inbox
 
 # Monday 23 November 2026, 08:00 in London (GMT): the weekly and the daily slot.
 SLOT = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
@@ -39,52 +39,58 @@ class World:
 
 
 @pytest.fixture
-async def world(engine: AsyncEngine) -> World:
-    async with make_sessionmaker(engine).begin() as session:
-        seed = Seed(session)
-        uni_a = await seed.hei("University A", ("PT", "OT"))
-        uni_b = await seed.hei("University B", ("SLT",))
-        trust = await seed.provider("City Hospitals Trust")
-        ward = await seed.team(trust, "Stroke Rehab")
-        weekly_a = await seed.person(
-            "Lead A weekly", "hei_lead", uni_a, last_digest_at=LAST_WEEK, digest_frequency="weekly"
-        )
-        daily_a = await seed.person(
-            "Lead A daily", "hei_lead", uni_a, ("PT",), digest_frequency="daily"
-        )
-        weekly_b = await seed.person(
-            "Lead B", "hei_lead", uni_b, last_digest_at=LAST_WEEK, digest_frequency="weekly"
-        )
-        off_a = await seed.person("Lead A off", "hei_lead", uni_a, digest_frequency="off")
-        month_ago = NOW - timedelta(days=30)
-        pt_block = await seed.block(uni_a, "PT", FEB, 10, date(2026, 12, 3))
-        ot_block = await seed.block(uni_a, "OT", FEB, 2, date(2026, 12, 3))
-        closed = await seed.block(uni_a, "PT", FEB, 8, date(2026, 11, 20))
-        b_block = await seed.block(uni_b, "SLT", FEB, 4, date(2026, 12, 3))
-        end = FEB + timedelta(weeks=6)
-        new_pt = await seed.offer(
-            "PT", FEB, end, 2, created=NOW - timedelta(hours=1), team=ward, block=pt_block
-        )
-        changed_ot = await seed.offer(
-            "OT", FEB, end, 2, created=month_ago, updated=NOW - timedelta(hours=2), team=ward
-        )
-        withdrawn_pt = await seed.offer(
-            "PT", FEB, end, 4, "withdrawn", month_ago, NOW - timedelta(days=3), ward
-        )
-        old_pt = await seed.offer("PT", FEB, end, 3, created=NOW - timedelta(days=10), team=ward)
-        new_slt = await seed.offer("SLT", FEB, end, 1, created=NOW - timedelta(hours=3))
-        new_diet = await seed.offer("DIET", FEB, end, 1, created=NOW - timedelta(hours=4))
-        for offer, hei, status in (
-            (changed_ot, uni_a, "pending"),
-            (new_pt, uni_a, "held"),
-            (old_pt, uni_a, "confirmed"),
-            (new_slt, uni_b, "pending"),
-        ):
-            await seed.add(
-                PlacementRequest(
-                    offer_id=offer.id, hei_id=hei.id, students=1, status=status, created_at=NOW
-                )
-            )
+async def world(build: Builder) -> World:
+    uni_a = await build.hei("University A", ("PT", "OT"))
+    uni_b = await build.hei("University B", ("SLT",))
+    trust = await build.provider("City Hospitals Trust")
+    ward = await build.team(trust, "Stroke Rehab", site="Stroke Rehab site")
+    weekly_a = await build.person(
+        "Lead A weekly",
+        "hei_lead",
+        organisation=uni_a,
+        last_digest_at=LAST_WEEK,
+        digest_frequency="weekly",
+    )
+    daily_a = await build.person(
+        "Lead A daily",
+        "hei_lead",
+        organisation=uni_a,
+        professions=("PT",),
+        digest_frequency="daily",
+    )
+    weekly_b = await build.person(
+        "Lead B",
+        "hei_lead",
+        organisation=uni_b,
+        last_digest_at=LAST_WEEK,
+        digest_frequency="weekly",
+    )
+    off_a = await build.person("Lead A off", "hei_lead", organisation=uni_a, digest_frequency="off")
+    month_ago = NOW - timedelta(days=30)
+    pt_block = await build.block(uni_a, "PT", FEB, 10, date(2026, 12, 3))
+    ot_block = await build.block(uni_a, "OT", FEB, 2, date(2026, 12, 3))
+    closed = await build.block(uni_a, "PT", FEB, 8, date(2026, 11, 20))
+    b_block = await build.block(uni_b, "SLT", FEB, 4, date(2026, 12, 3))
+    end = FEB + timedelta(weeks=6)
+    new_pt = await build.offer(
+        "PT", FEB, end, 2, created=NOW - timedelta(hours=1), team=ward, block=pt_block
+    )
+    changed_ot = await build.offer(
+        "OT", FEB, end, 2, created=month_ago, updated=NOW - timedelta(hours=2), team=ward
+    )
+    withdrawn_pt = await build.offer(
+        "PT", FEB, end, 4, "withdrawn", month_ago, NOW - timedelta(days=3), ward
+    )
+    old_pt = await build.offer("PT", FEB, end, 3, created=NOW - timedelta(days=10), team=ward)
+    new_slt = await build.offer("SLT", FEB, end, 1, created=NOW - timedelta(hours=3))
+    new_diet = await build.offer("DIET", FEB, end, 1, created=NOW - timedelta(hours=4))
+    for offer, hei, status in (
+        (changed_ot, uni_a, "pending"),
+        (new_pt, uni_a, "held"),
+        (old_pt, uni_a, "confirmed"),
+        (new_slt, uni_b, "pending"),
+    ):
+        await build.request(offer, hei, students=1, status=status, created=NOW)
     return World(
         uni_a.id,
         uni_b.id,
@@ -105,14 +111,9 @@ async def world(engine: AsyncEngine) -> World:
     )
 
 
-def job(engine: AsyncEngine, clock: FixedClock, settings: Settings) -> JobContext:
-    return JobContext(make_sessionmaker(engine), clock, settings)
-
-
-async def delivered(engine: AsyncEngine) -> dict[str, tuple[int, Reply]]:
-    async with make_sessionmaker(engine)() as session:
-        rows = (await session.execute(select(Delivery).order_by(Delivery.id))).scalars()
-        return {row.dedupe_key: (row.recipient_id, Reply.from_dict(row.message)) for row in rows}
+def delivered(inbox: Inbox) -> dict[str | None, tuple[int, Reply]]:
+    """What reached each lead, by the key it was sent under: who, and the message."""
+    return {key: (got.person_id, got.reply) for key, got in inbox.by_key().items()}
 
 
 async def watermark(engine: AsyncEngine, person_id: int) -> datetime | None:
@@ -129,11 +130,11 @@ def titles(reply: Reply) -> str:
 
 
 async def test_the_weekly_digest_has_the_leads_professions_changes_requests_and_short_blocks(
-    engine: AsyncEngine, clock: FixedClock, settings: Settings, world: World
+    engine: AsyncEngine, clock: FixedClock, settings: Settings, world: World, inbox: Inbox
 ) -> None:
-    result = await digests.weekly(job(engine, clock, settings), SLOT)
+    result = await inbox.run("digests-weekly", at=SLOT)
 
-    sent = await delivered(engine)
+    sent = delivered(inbox)
     key_a = f"digest:{world.uni_a}:{world.weekly_a}:2026-W48"
     key_b = f"digest:{world.uni_b}:{world.weekly_b}:2026-W48"
     assert set(sent) == {key_a, key_b}, result
@@ -176,27 +177,26 @@ async def test_the_weekly_digest_has_the_leads_professions_changes_requests_and_
 
 
 async def test_the_watermark_advances_and_a_second_run_is_a_no_op(
-    engine: AsyncEngine, clock: FixedClock, settings: Settings, world: World
+    engine: AsyncEngine, clock: FixedClock, settings: Settings, world: World, inbox: Inbox
 ) -> None:
-    ctx = job(engine, clock, settings)
-    await digests.weekly(ctx, SLOT)
+    await inbox.run("digests-weekly", at=SLOT)
     assert await watermark(engine, world.weekly_a) == world.latest
     assert await watermark(engine, world.daily_a) is None  # weekly job: daily leads untouched
-    first = await delivered(engine)
+    first = delivered(inbox)
 
-    result = await digests.weekly(ctx, SLOT)
+    result = await inbox.run("digests-weekly", at=SLOT)
 
-    assert await delivered(engine) == first
+    assert delivered(inbox) == first
     assert result.startswith("0 weekly digests queued")
     assert await watermark(engine, world.weekly_a) == world.latest
 
 
 async def test_the_daily_job_serves_daily_leads_only_with_their_own_narrower_professions(
-    engine: AsyncEngine, clock: FixedClock, settings: Settings, world: World
+    engine: AsyncEngine, clock: FixedClock, settings: Settings, world: World, inbox: Inbox
 ) -> None:
-    await digests.daily(job(engine, clock, settings), SLOT)
+    await inbox.run("digests-daily", at=SLOT)
 
-    sent = await delivered(engine)
+    sent = delivered(inbox)
     key = f"digest:{world.uni_a}:{world.daily_a}:2026-11-23"
     assert list(sent) == [key]
     _, reply = sent[key]
@@ -213,7 +213,7 @@ async def test_the_daily_job_serves_daily_leads_only_with_their_own_narrower_pro
 
 
 async def test_nothing_is_sent_when_nothing_changed_unless_asked(
-    engine: AsyncEngine, clock: FixedClock, world: World, database_url: str
+    engine: AsyncEngine, clock: FixedClock, world: World, database_url: str, inbox: Inbox
 ) -> None:
     quiet = Settings(database_url=database_url, _env_file=None)  # type: ignore[call-arg]
     chatty = Settings(
@@ -221,19 +221,19 @@ async def test_nothing_is_sent_when_nothing_changed_unless_asked(
         placebot_digest_send_empty=True,
         _env_file=None,  # type: ignore[call-arg]
     )
-    await digests.weekly(job(engine, clock, quiet), SLOT)
-    before = await delivered(engine)
+    await inbox.run("digests-weekly", at=SLOT, settings=quiet)
+    before = delivered(inbox)
     next_week = SLOT + timedelta(days=7)
     clock.at = NOW + timedelta(days=7)
 
-    result = await digests.weekly(job(engine, clock, quiet), next_week)
+    result = await inbox.run("digests-weekly", at=next_week, settings=quiet)
 
-    assert await delivered(engine) == before
+    assert delivered(inbox) == before
     assert "0 weekly digests queued, 2 with nothing new" in result
 
-    await digests.weekly(job(engine, clock, chatty), next_week + timedelta(days=7))
+    await inbox.run("digests-weekly", at=next_week + timedelta(days=7), settings=chatty)
 
-    sent = await delivered(engine)
+    sent = delivered(inbox)
     key = f"digest:{world.uni_a}:{world.weekly_a}:2026-W50"
     assert key in sent
     _, reply = sent[key]
@@ -243,36 +243,41 @@ async def test_nothing_is_sent_when_nothing_changed_unless_asked(
 
 
 async def test_a_change_after_the_digest_comes_in_the_next_one(
-    engine: AsyncEngine, clock: FixedClock, settings: Settings, world: World
+    engine: AsyncEngine,
+    clock: FixedClock,
+    settings: Settings,
+    world: World,
+    inbox: Inbox,
+    build: Builder,
 ) -> None:
-    await digests.weekly(job(engine, clock, settings), SLOT)
-    async with make_sessionmaker(engine).begin() as session:
-        later = await Seed(session).offer(
-            "OT", FEB, FEB + timedelta(weeks=4), 3, created=NOW + timedelta(days=2)
-        )
+    await inbox.run("digests-weekly", at=SLOT)
+    later = await build.offer(
+        "OT", FEB, FEB + timedelta(weeks=4), 3, created=NOW + timedelta(days=2)
+    )
     clock.at = NOW + timedelta(days=7)
 
-    await digests.weekly(job(engine, clock, settings), SLOT + timedelta(days=7))
+    await inbox.run("digests-weekly", at=SLOT + timedelta(days=7))
 
-    _, reply = (await delivered(engine))[f"digest:{world.uni_a}:{world.weekly_a}:2026-W49"]
+    _, reply = delivered(inbox)[f"digest:{world.uni_a}:{world.weekly_a}:2026-W49"]
     assert facts(reply)["New offers"] == "1"
     assert facts(reply)["Changed"] == "0"
     assert titles(reply).startswith(later.ref)
 
 
 async def test_a_long_list_says_how_many_more_and_points_to_the_register(
-    engine: AsyncEngine, clock: FixedClock, settings: Settings, world: World
+    engine: AsyncEngine,
+    clock: FixedClock,
+    settings: Settings,
+    world: World,
+    inbox: Inbox,
+    build: Builder,
 ) -> None:
-    async with make_sessionmaker(engine).begin() as session:
-        seed = Seed(session)
-        for n in range(14):
-            await seed.offer(
-                "PT", FEB, FEB + timedelta(weeks=4), created=NOW - timedelta(minutes=n)
-            )
+    for n in range(14):
+        await build.offer("PT", FEB, FEB + timedelta(weeks=4), created=NOW - timedelta(minutes=n))
 
-    await digests.weekly(job(engine, clock, settings), SLOT)
+    await inbox.run("digests-weekly", at=SLOT)
 
-    _, reply = (await delivered(engine))[f"digest:{world.uni_a}:{world.weekly_a}:2026-W48"]
+    _, reply = delivered(inbox)[f"digest:{world.uni_a}:{world.weekly_a}:2026-W48"]
     assert facts(reply)["New offers"] == "15"
     offers = [item for item in reply.items if item.title.startswith("PL-")]
     assert len(offers) == digests.MAX_OFFERS_SHOWN
@@ -288,7 +293,7 @@ def test_a_leads_professions_narrow_the_heis_and_missing_lists_never_hide_offers
 
 
 async def test_composing_takes_the_same_few_queries_for_more_leads_and_offers(
-    engine: AsyncEngine, clock: FixedClock, world: World
+    engine: AsyncEngine, clock: FixedClock, world: World, build: Builder
 ) -> None:
     async def statements() -> tuple[int, int]:
         issued: list[str] = []
@@ -305,14 +310,12 @@ async def test_composing_takes_the_same_few_queries_for_more_leads_and_offers(
         return len(issued), len(composed)
 
     few, leads_before = await statements()
-    async with make_sessionmaker(engine).begin() as session:
-        seed = Seed(session)
-        hei = await seed.hei("University C", ("PT", "DIET"))
-        for n in range(12):
-            await seed.person(f"Lead C{n}", "hei_lead", hei, digest_frequency="weekly")
-        for n in range(40):
-            await seed.offer(("PT", "DIET")[n % 2], FEB, FEB + timedelta(weeks=4), created=NOW)
-        await seed.block(hei, "DIET", FEB, 30, date(2026, 12, 3))
+    hei = await build.hei("University C", ("PT", "DIET"))
+    for n in range(12):
+        await build.person(f"Lead C{n}", "hei_lead", organisation=hei, digest_frequency="weekly")
+    for n in range(40):
+        await build.offer(("PT", "DIET")[n % 2], FEB, FEB + timedelta(weeks=4), created=NOW)
+    await build.block(hei, "DIET", FEB, 30, date(2026, 12, 3))
 
     many, leads_after = await statements()
 
@@ -321,17 +324,20 @@ async def test_composing_takes_the_same_few_queries_for_more_leads_and_offers(
 
 
 async def test_a_lead_nothing_reaches_keeps_their_watermark_for_later(
-    engine: AsyncEngine, clock: FixedClock, settings: Settings, world: World
+    engine: AsyncEngine,
+    clock: FixedClock,
+    settings: Settings,
+    world: World,
+    inbox: Inbox,
+    build: Builder,
 ) -> None:
-    async with make_sessionmaker(engine).begin() as session:
-        seed = Seed(session)
-        hei = await seed.hei("University C", ("PT",))
-        lead = await seed.person(
-            "Lead C", "hei_lead", hei, reachable=False, last_digest_at=LAST_WEEK
-        )
+    hei = await build.hei("University C", ("PT",))
+    lead = await build.person(
+        "Lead C", "hei_lead", organisation=hei, reachable=False, last_digest_at=LAST_WEEK
+    )
 
-    result = await digests.weekly(job(engine, clock, settings), SLOT)
+    result = await inbox.run("digests-weekly", at=SLOT)
 
     assert result == "2 weekly digests queued, 0 with nothing new, 1 unreachable"
     assert await watermark(engine, lead.id) == LAST_WEEK
-    assert not [key for key in await delivered(engine) if key.startswith(f"digest:{hei.id}:")]
+    assert not [key for key in delivered(inbox) if key.startswith(f"digest:{hei.id}:")]

@@ -14,8 +14,10 @@ from bot.kernel.clock import FixedClock
 from bot.kernel.context import Context
 from bot.requests.fairness import Claim, apportion, settle_due
 from config.settings import Settings
-from storage.tables import AuditEvent, Delivery, Organisation, PlacementRequest
+from storage.tables import AuditEvent, PlacementRequest
 from tests.conftest import Chat, bearer, button, fact, make_token
+from tests.support.builder import Builder
+from tests.support.inbox import Inbox
 
 NOTTINGHAM, LINCOLN, SHU = (
     "University of Nottingham",
@@ -47,7 +49,7 @@ async def status_of(api: TestClient, secret: str, ref: str) -> str:
 
 
 async def test_after_release_first_come_first_served_and_the_provider_confirms_in_chat(
-    api: TestClient, bot: PlaceBot, chat: Chat
+    api: TestClient, bot: PlaceBot, chat: Chat, inbox: Inbox
 ) -> None:
     ref = await post_offer(chat, students=2)
     nottingham, lincoln = await make_token(bot, NOTTINGHAM), await make_token(bot, LINCOLN)
@@ -64,9 +66,8 @@ async def test_after_release_first_come_first_served_and_the_provider_confirms_i
     assert [r["hei"] for r in (await ours.json())["items"]] == [NOTTINGHAM]
 
     # The provider was sent a message with Confirm and Decline, and can list requests.
-    async with bot.sessions() as session:
-        delivery = (await session.execute(select(Delivery))).scalar_one()
-    assert [b["label"] for b in delivery.message["items"][0]["buttons"]] == ["Confirm", "Decline"]
+    [delivered] = await inbox.deliver()
+    assert [b.label for b in delivered.reply.items[0].buttons] == ["Confirm", "Decline"]
     waiting = await chat.say("stroke-physio", f"placement requests {ref}")
     assert NOTTINGHAM in waiting.items[0].title
     confirmed = await chat.press("stroke-physio", button(waiting, "Confirm", item=0))
@@ -110,12 +111,11 @@ async def test_bad_requests_are_refused_without_a_trace(
 
 
 async def test_concurrent_requests_for_the_last_place_leave_exactly_one_winner(
-    api: TestClient, bot: PlaceBot, chat: Chat, clock: FixedClock
+    api: TestClient, bot: PlaceBot, chat: Chat, build: Builder
 ) -> None:
     ref = await post_offer(chat, students=1)
-    async with bot.sessions.begin() as session:
-        for n in range(8):
-            session.add(Organisation(kind="hei", name=f"Test HEI {n}", created_at=clock.now()))
+    for n in range(8):
+        await build.hei(f"Test HEI {n}")
     secrets = [await make_token(bot, f"Test HEI {n}") for n in range(8)]
     answers = await asyncio.gather(*(ask(api, secret, ref, 1) for secret in secrets))
     assert sorted(a.status for a in answers) == [201] + [409] * 7

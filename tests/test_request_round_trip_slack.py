@@ -30,9 +30,10 @@ from bot.chat.placebot import PlaceBot
 from bot.kernel.clock import FixedClock
 from config.settings import Settings
 from storage.engine import make_engine
-from tests import slack_wire as wire
 from tests.conftest import bearer, make_token
-from tests.fakes.slack_api import FakeSlack
+from tests.support import slack_wire as wire
+from tests.support.fakes.slack_api import FakeSlack
+from tests.support.slack_rig import slack_settings
 
 NOTTINGHAM = "University of Nottingham"
 OFFER = "offer PT 1 Mar - 19 Mar 2027 2 students at Stroke Rehab, City Hospital"
@@ -79,14 +80,7 @@ async def rig(
     bot: PlaceBot, engine: AsyncEngine, settings: Settings, clock: FixedClock, delay: int
 ) -> AsyncIterator[Round]:
     async with FakeSlack() as slack:
-        configured = settings.model_copy(
-            update={
-                "slack_signing_secret": wire.SIGNING_SECRET,
-                "slack_bot_token": "xoxb-test-token",
-                "slack_api_url": slack.api_url,
-                "placebot_release_delay_hours": delay,
-            }
-        )
+        configured = slack_settings(settings, slack, placebot_release_delay_hours=delay)
         app = build_app(configured, make_engine(settings.database_url), clock)
         async with TestClient(TestServer(app)) as client:
             yield Round(client, slack, bot, configured, engine, clock)

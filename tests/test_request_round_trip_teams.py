@@ -32,9 +32,10 @@ from bot.chat.placebot import PlaceBot
 from bot.kernel.clock import FixedClock
 from config.settings import Settings
 from storage.engine import make_engine
-from tests import teams_wire as wire
 from tests.conftest import bearer, make_token
-from tests.fakes.bot_connector import FakeConnector
+from tests.support import teams_wire as wire
+from tests.support.fakes.bot_connector import FakeConnector
+from tests.support.teams_rig import teams_settings
 
 NOTTINGHAM = "University of Nottingham"
 OFFER = "placement offer PT 1 Mar - 19 Mar 2027 2 students at Stroke Rehab, City Hospital"
@@ -74,12 +75,11 @@ async def rig(
     bot: PlaceBot, engine: AsyncEngine, settings: Settings, clock: FixedClock, delay: int
 ) -> AsyncIterator[Round]:
     async with FakeConnector() as connector:
-        configured = settings.model_copy(
-            update={
-                "microsoft_token_url": connector.token_url,
-                "placebot_teams_allow_unauthenticated": True,
-                "placebot_release_delay_hours": delay,
-            }
+        configured = teams_settings(
+            settings,
+            connector,
+            placebot_teams_allow_unauthenticated=True,
+            placebot_release_delay_hours=delay,
         )
         app = build_app(configured, make_engine(settings.database_url), clock)
         async with TestClient(TestServer(app)) as client:

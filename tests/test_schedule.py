@@ -252,8 +252,9 @@ async def test_the_leader_tries_a_failed_slot_again_within_grace(
     worker.catch_up_every = 0.1
     task = asyncio.create_task(worker.run())
     try:
-        for _ in range(250):
-            if (await runs(engine))[-1:] and (await runs(engine))[-1][2]:
+        for _ in range(500):  # read once a try: the failed run's row may vanish between reads
+            found = await runs(engine)
+            if found and found[-1][2]:
                 break
             await asyncio.sleep(0.02)
     finally:

@@ -3,112 +3,76 @@ repeated try after a failure that finds the message already there and posts noth
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import event, select
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.slack.channel import DELIVERY_EVENT, SlackChannel
-from bot.chat.placebot import PlaceBot
 from bot.delivery import queue as outbox
 from bot.delivery import sender as sending
 from bot.delivery.pacing import Pacing
 from bot.kernel.clock import FixedClock
 from bot.kernel.messages import Image, Reply
 from config.settings import Settings
-from storage.engine import make_sessionmaker
-from storage.tables import Delivery
-from tests import slack_wire as wire
-from tests.fakes.slack_api import FakeSlack
-from tests.fanout import nudge, queue_fanout, slack_user
+from tests.support.fakes.slack_api import FakeSlack
+from tests.support.fanout import nudge, queue_fanout, slack_user
+from tests.support.slack_rig import SlackOutboxRig, slack_outbox
 
 
-@dataclass
-class Rig:
-    slack: FakeSlack
-    edge: SlackChannel
-    bot: PlaceBot
-    engine: AsyncEngine
-    clock: FixedClock
-
-    def sender(self, **kwargs: object) -> sending.Sender:
-        return sending.Sender(self.bot.sessions, {"slack": self.edge}, self.clock, **kwargs)  # type: ignore[arg-type]
-
-    async def rows(self) -> list[Delivery]:
-        async with self.bot.sessions() as session:
-            return list((await session.execute(select(Delivery).order_by(Delivery.id))).scalars())
-
-
-@asynccontextmanager
-async def started(
-    slack: FakeSlack, engine: AsyncEngine, settings: Settings, clock: FixedClock
-) -> AsyncIterator[Rig]:
-    configured = settings.model_copy(
-        update={
-            "slack_signing_secret": wire.SIGNING_SECRET,
-            "slack_bot_token": "xoxb-test-token",
-            "slack_api_url": slack.api_url,
-        }
-    )
-    bot = PlaceBot(make_sessionmaker(engine), configured, clock)
-    edge = SlackChannel(bot.sessions, configured)
-    try:
-        yield Rig(slack, edge, bot, engine, clock)
-    finally:
-        await edge.close()
-
-
-@pytest.fixture
-async def rig(engine: AsyncEngine, settings: Settings, clock: FixedClock) -> AsyncIterator[Rig]:
-    async with FakeSlack() as slack, started(slack, engine, settings, clock) as rig:
-        yield rig
-
-
-async def test_a_delivery_is_a_dm_carrying_its_key_and_the_dm_is_opened_once(rig: Rig) -> None:
-    [person] = await queue_fanout(rig.engine, 1, rig.clock.now())
-    await rig.edge.send(person, nudge(1), "nudge:a")
-    await rig.edge.send(person, nudge(2), "nudge:b")
-    assert len(rig.slack.named("conversations.open")) == 1
+async def test_a_delivery_is_a_dm_carrying_its_key_and_the_dm_is_opened_once(
+    slack_outbox_rig: SlackOutboxRig,
+) -> None:
+    [person] = await queue_fanout(slack_outbox_rig.engine, 1, slack_outbox_rig.clock.now())
+    await slack_outbox_rig.edge.send(person, nudge(1), "nudge:a")
+    await slack_outbox_rig.edge.send(person, nudge(2), "nudge:b")
+    assert len(slack_outbox_rig.slack.named("conversations.open")) == 1
     channel = f"D{slack_user(person)}"
-    assert [m["metadata"] for m in rig.slack.messages[channel]] == [
+    assert [m["metadata"] for m in slack_outbox_rig.slack.messages[channel]] == [
         {"event_type": DELIVERY_EVENT, "event_payload": {"key": key}}
         for key in ("nudge:a", "nudge:b")
     ]
-    assert await rig.edge.delivered(person, "nudge:b") is True
-    assert await rig.edge.delivered(person, "nudge:c") is False
+    assert await slack_outbox_rig.edge.delivered(person, "nudge:b") is True
+    assert await slack_outbox_rig.edge.delivered(person, "nudge:c") is False
 
 
-async def test_slacks_429_comes_back_to_the_outbox_untried_again(rig: Rig) -> None:
-    [person] = await queue_fanout(rig.engine, 1, rig.clock.now())
-    rig.slack.rate_limit("chat.postMessage", retry_after=12)
+async def test_slacks_429_comes_back_to_the_outbox_untried_again(
+    slack_outbox_rig: SlackOutboxRig,
+) -> None:
+    [person] = await queue_fanout(slack_outbox_rig.engine, 1, slack_outbox_rig.clock.now())
+    slack_outbox_rig.slack.rate_limit("chat.postMessage", retry_after=12)
     with pytest.raises(sending.RateLimited) as limited:
-        await rig.edge.send(person, nudge(1), "nudge:a")
+        await slack_outbox_rig.edge.send(person, nudge(1), "nudge:a")
     assert limited.value.retry_after == 12
-    assert len(rig.slack.named("429:chat.postMessage")) == 1
-    assert rig.slack.named("chat.postMessage") == []  # no retry of its own: the outbox decides
+    assert len(slack_outbox_rig.slack.named("429:chat.postMessage")) == 1
+    assert (
+        slack_outbox_rig.slack.named("chat.postMessage") == []
+    )  # no retry of its own: the outbox decides
 
 
-async def test_a_429_from_slack_puts_the_row_back_and_pauses_slack(rig: Rig) -> None:
-    people = await queue_fanout(rig.engine, 3, rig.clock.now())
-    rig.slack.rate_limit("chat.postMessage", retry_after=20)
+async def test_a_429_from_slack_puts_the_row_back_and_pauses_slack(
+    slack_outbox_rig: SlackOutboxRig,
+) -> None:
+    people = await queue_fanout(slack_outbox_rig.engine, 3, slack_outbox_rig.clock.now())
+    slack_outbox_rig.slack.rate_limit("chat.postMessage", retry_after=20)
     pacing = Pacing({"slack": 40})
-    outcome = await rig.sender(concurrency=1, pacing=pacing).run_once()
+    outcome = await slack_outbox_rig.sender(concurrency=1, pacing=pacing).run_once()
     assert (outcome.sent, outcome.retried, outcome.deferred) == (0, 1, 2)
     assert pacing.of("slack").rate == 20 and pacing.paused() == ["slack"]
-    assert len(rig.slack.named("chat.postMessage")) == 0
-    assert {row.status for row in await rig.rows()} == {"pending"}
+    assert len(slack_outbox_rig.slack.named("chat.postMessage")) == 0
+    assert {row.status for row in await slack_outbox_rig.rows()} == {"pending"}
     assert len(people) == 3
 
 
 async def test_per_channel_limit_answers_429_for_a_second_post_to_the_same_dm(
     engine: AsyncEngine, settings: Settings, clock: FixedClock
 ) -> None:
-    async with FakeSlack(channel_rate=1) as slack, started(slack, engine, settings, clock) as rig:
+    async with (
+        FakeSlack(channel_rate=1) as slack,
+        slack_outbox(slack, engine, settings, clock) as rig,
+    ):
         [person] = await queue_fanout(engine, 1, clock.now())
         await rig.edge.send(person, nudge(1), "nudge:a")
         with pytest.raises(sending.RateLimited) as limited:
@@ -121,7 +85,7 @@ async def test_per_channel_limit_answers_429_for_a_second_post_to_the_same_dm(
 async def test_a_slack_server_error_is_retried_later_without_a_second_message(
     engine: AsyncEngine, settings: Settings, clock: FixedClock
 ) -> None:
-    async with FakeSlack(delay=0.5) as slack, started(slack, engine, settings, clock) as rig:
+    async with FakeSlack(delay=0.5) as slack, slack_outbox(slack, engine, settings, clock) as rig:
         [person] = await queue_fanout(engine, 1, clock.now())
         # The post arrives but its answer never comes in time: the try is in doubt.
         sender = sending.Sender(rig.bot.sessions, {"slack": rig.edge}, clock, lease=outbox.LEASE)
@@ -144,53 +108,58 @@ async def test_a_slack_server_error_is_retried_later_without_a_second_message(
 
 
 async def test_a_fanout_looks_up_its_people_once_a_claim_and_opens_each_dm_once(
-    rig: Rig,
+    slack_outbox_rig: SlackOutboxRig,
 ) -> None:
-    people = await queue_fanout(rig.engine, 30, rig.clock.now())
+    people = await queue_fanout(slack_outbox_rig.engine, 30, slack_outbox_rig.clock.now())
     lookups: list[str] = []
 
     def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
         if "FROM identities" in statement:
             lookups.append(statement)
 
-    event.listen(rig.engine.sync_engine, "before_cursor_execute", count)
+    event.listen(slack_outbox_rig.engine.sync_engine, "before_cursor_execute", count)
     try:
-        outcome = await rig.sender(batch=30).run_once()
+        outcome = await slack_outbox_rig.sender(batch=30).run_once()
     finally:
-        event.remove(rig.engine.sync_engine, "before_cursor_execute", count)
+        event.remove(slack_outbox_rig.engine.sync_engine, "before_cursor_execute", count)
     assert outcome.sent == 30
     assert len(lookups) == 1
-    assert len(rig.slack.named("conversations.open")) == 30
-    assert len(rig.slack.named("chat.postMessage")) == 30
-    assert {len(rig.slack.messages[f"D{slack_user(p)}"]) for p in people} == {1}
+    assert len(slack_outbox_rig.slack.named("conversations.open")) == 30
+    assert len(slack_outbox_rig.slack.named("chat.postMessage")) == 30
+    assert {len(slack_outbox_rig.slack.messages[f"D{slack_user(p)}"]) for p in people} == {1}
 
 
 async def test_a_chart_whose_upload_is_refused_posts_nothing_until_it_goes_whole(
-    rig: Rig,
+    slack_outbox_rig: SlackOutboxRig,
 ) -> None:
     """Text and chart go in one message: a refused upload leaves no text behind to repeat."""
-    from tests.test_slack import ONE_PIXEL_PNG
+    from tests.support.images import ONE_PIXEL_PNG
 
-    [person] = await queue_fanout(rig.engine, 1, rig.clock.now())
+    [person] = await queue_fanout(slack_outbox_rig.engine, 1, slack_outbox_rig.clock.now())
     chart = Image("Offers against targets", "PT: 12 of 39 offered", ONE_PIXEL_PNG)
     summary = Reply(text="Weekly placement summary", image=chart)
-    rig.slack.rate_limit("files.getUploadURLExternal", retry_after=1)
+    slack_outbox_rig.slack.rate_limit("files.getUploadURLExternal", retry_after=1)
     with pytest.raises(sending.RateLimited):
-        await rig.edge.send(person, summary, "summary:1")
-    rig.slack.fail("files.getUploadURLExternal", status=500)
+        await slack_outbox_rig.edge.send(person, summary, "summary:1")
+    slack_outbox_rig.slack.fail("files.getUploadURLExternal", status=500)
     with pytest.raises(SlackApiError):
-        await rig.edge.send(person, summary, "summary:1")
-    assert rig.slack.messages.get(f"D{slack_user(person)}", []) == []
-    assert await rig.edge.delivered(person, "summary:1") is False  # so the outbox tries again
-    await rig.edge.send(person, summary, "summary:1")
-    assert len(rig.slack.messages[f"D{slack_user(person)}"]) == 1
-    [posted] = rig.slack.named("chat.postMessage")
+        await slack_outbox_rig.edge.send(person, summary, "summary:1")
+    assert slack_outbox_rig.slack.messages.get(f"D{slack_user(person)}", []) == []
+    assert (
+        await slack_outbox_rig.edge.delivered(person, "summary:1") is False
+    )  # so the outbox tries again
+    await slack_outbox_rig.edge.send(person, summary, "summary:1")
+    assert len(slack_outbox_rig.slack.messages[f"D{slack_user(person)}"]) == 1
+    [posted] = slack_outbox_rig.slack.named("chat.postMessage")
     assert [block["type"] for block in posted.body["blocks"]][:2] == ["section", "image"]
 
 
-async def test_the_worker_sends_through_the_web_api_client_without_a_bolt_app(rig: Rig) -> None:
+async def test_the_worker_sends_through_the_web_api_client_without_a_bolt_app(
+    slack_outbox_rig: SlackOutboxRig,
+) -> None:
     from adapters.worker import channels
 
+    rig = slack_outbox_rig
     found = channels(rig.bot, rig.bot.settings)
     assert isinstance(found["slack"], SlackChannel)
     assert not hasattr(found["slack"], "app")

@@ -12,23 +12,17 @@ from bot.kernel.clock import FixedClock
 from config.settings import Settings
 from storage.engine import make_engine
 from storage.tables import PlacementOffer
-from tests import slack_wire as wire
 from tests.conftest import Chat
-from tests.fakes.slack_api import FakeSlack
+from tests.support import slack_wire as wire
+from tests.support.fakes.slack_api import FakeSlack
+from tests.support.slack_rig import slack_settings
 
 
 async def test_a_command_over_socket_mode_is_acked_and_stored(
     engine: AsyncEngine, settings: Settings, clock: FixedClock, chat: Chat
 ) -> None:
     async with FakeSlack() as slack:
-        configured = settings.model_copy(
-            update={
-                "slack_signing_secret": wire.SIGNING_SECRET,
-                "slack_bot_token": "xoxb-test-token",
-                "slack_app_token": "xapp-1-A123-456-abc",
-                "slack_api_url": slack.api_url,
-            }
-        )
+        configured = slack_settings(settings, slack, slack_app_token="xapp-1-A123-456-abc")
         app = build_app(configured, make_engine(settings.database_url), clock)
         async with TestClient(TestServer(app)):
             [opened] = await slack.wait_for("apps.connections.open")

@@ -8,18 +8,15 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.kernel.clock import FixedClock
 from bot.kernel.messages import Reply
 from bot.reports.chart import Bar, progress_chart
 from bot.reports.summary import job as summary
-from bot.runtime.schedule import JobContext
-from config.settings import Settings
 from storage.engine import make_sessionmaker
-from storage.tables import CapacityAnswer, Delivery, Nudge, Target
-from tests.seed import Seed
+from tests.support.builder import Builder
+from tests.support.inbox import Inbox
 
 # Friday 27 November 2026, 16:00 in London (GMT): the summary's slot.
 SLOT = datetime(2026, 11, 27, 16, 0, tzinfo=UTC)
@@ -37,101 +34,73 @@ def ago(days: float) -> datetime:
 
 
 @pytest.fixture
-async def world(engine: AsyncEngine) -> World:
-    async with make_sessionmaker(engine).begin() as session:
-        seed = Seed(session)
-        uni = await seed.hei("University A", ("PT", "OT"))
-        trust = await seed.provider("City Hospitals Trust")
-        quiet, answered, posted, trained, last_term = [
-            await seed.team(trust, name)
-            for name in ("Quiet Ward", "Answered Ward", "Posting Ward", "Training Ward", "Old Ward")
-        ]
-        lead_1 = await seed.person("Faculty lead one", "faculty_lead")
-        lead_2 = await seed.person("Faculty lead two", "faculty_lead")
-        await seed.person("Unreachable lead", "faculty_lead", reachable=False)
-        # Offers of the academic year 2026/27 (1 Sep 2026 to 31 Aug 2027), counted:
-        offer = seed.offer
-        await offer("PT", date(2027, 2, 1), date(2027, 3, 12), 2, created=ago(30))  # 6 weeks
-        await offer("PT", date(2026, 10, 5), date(2026, 10, 30), 1, "confirmed")  # 4 weeks
-        await offer("PT", date(2026, 9, 7), date(2026, 9, 25), 3, "completed")  # 3 weeks
-        await offer("PT", date(2027, 8, 31), date(2027, 9, 10), 1, "requested")  # 2 weeks
-        await offer("OT", date(2027, 1, 4), date(2027, 1, 29), 2, created=ago(2))  # 4 weeks, new
-        await offer("OT", date(2026, 9, 1), date(2026, 9, 14), 1, "requested", ago(40), team=posted)
-        # ... and not counted: withdrawn, expired, declined, or starting in another year.
-        await offer("PT", date(2027, 2, 1), date(2027, 3, 12), 5, "withdrawn", created=ago(1))
-        await offer("OT", date(2027, 2, 1), date(2027, 3, 12), 5, "expired")
-        await offer("OT", date(2027, 2, 1), date(2027, 3, 12), 5, "declined")
-        await offer("PT", date(2026, 8, 24), date(2026, 9, 11), 4)
-        await offer("PT", date(2027, 9, 1), date(2027, 9, 30), 4)
-        for code, extra in (("PT", 39), ("OT", 23), ("SLT", 5)):
-            await seed.add(Target(profession=code, academic_year="2026/27", extra_placements=extra))
-        await seed.add(Target(profession="PT", academic_year="2025/26", extra_placements=99))
-        # Blocks of the year: PT needs 5 and the February PT offer (2) matches it, and a second
-        # PT block over the same weeks, counted once; OT needs 1 and the January OT offer (2)
-        # matches it.
-        pt_block = await seed.block(uni, "PT", date(2027, 2, 1), 5, date(2027, 1, 11))
-        await seed.block(uni, "PT", date(2027, 2, 8), 3, date(2027, 1, 11), weeks=2)
-        await seed.block(uni, "OT", date(2027, 1, 4), 1, date(2026, 12, 14), weeks=5)
-        await seed.block(uni, "PT", date(2026, 6, 1), 7, date(2026, 5, 1))  # last year
-        # Nudges: sent this week 3 (open, acted, info); acted this week 1; ignored this week 1
-        # (sent last week); one ignored two weeks ago counts for nothing.
-        people = [
-            await seed.person(f"Clinician {n}", "clinician", team=team)
-            for n, team in enumerate((quiet, answered, posted, trained, last_term, quiet))
-        ]
-
-        async def nudge(
-            who: int, kind: str, sent: datetime, outcome: str, settled: datetime | None = None
-        ) -> None:
-            await seed.add(
-                Nudge(
-                    person_id=people[who].id,
-                    kind=kind,
-                    subject="BL-2027-0001",
-                    sent_on=sent.date(),
-                    sent_at=sent,
-                    outcome=outcome,
-                    settled_at=settled,
-                )
-            )
-
-        await nudge(0, "block", ago(1), "open")
-        await nudge(1, "block", ago(2), "acted", ago(1))
-        await nudge(3, "training", ago(3), "info")
-        await nudge(5, "block", ago(10), "ignored", ago(5))
-        await nudge(2, "offer_start", ago(20), "ignored", ago(15))
-        await nudge(4, "block", datetime(2026, 8, 20, 9, 30, tzinfo=UTC), "ignored", ago(90))
-        await seed.add(
-            CapacityAnswer(
-                block_id=pt_block.id,
-                respondent_key=f"team:{answered.id}",
-                team_id=answered.id,
-                person_id=people[1].id,
-                answer="no_capacity",
-                answered_at=ago(1),
-            )
+async def world(build: Builder) -> World:
+    uni = await build.hei("University A", ("PT", "OT"))
+    trust = await build.provider("City Hospitals Trust")
+    quiet, answered, posted, trained, last_term = [
+        await build.team(trust, name, site=f"{name} site")
+        for name in ("Quiet Ward", "Answered Ward", "Posting Ward", "Training Ward", "Old Ward")
+    ]
+    lead_1 = await build.person("Faculty lead one", "faculty_lead")
+    lead_2 = await build.person("Faculty lead two", "faculty_lead")
+    await build.person("Unreachable lead", "faculty_lead", reachable=False)
+    # Offers of the academic year 2026/27 (1 Sep 2026 to 31 Aug 2027), counted:
+    offer = build.offer
+    await offer("PT", date(2027, 2, 1), date(2027, 3, 12), 2, created=ago(30))  # 6 weeks
+    await offer("PT", date(2026, 10, 5), date(2026, 10, 30), 1, "confirmed")  # 4 weeks
+    await offer("PT", date(2026, 9, 7), date(2026, 9, 25), 3, "completed")  # 3 weeks
+    await offer("PT", date(2027, 8, 31), date(2027, 9, 10), 1, "requested")  # 2 weeks
+    await offer("OT", date(2027, 1, 4), date(2027, 1, 29), 2, created=ago(2))  # 4 weeks, new
+    await offer("OT", date(2026, 9, 1), date(2026, 9, 14), 1, "requested", ago(40), team=posted)
+    # ... and not counted: withdrawn, expired, declined, or starting in another year.
+    await offer("PT", date(2027, 2, 1), date(2027, 3, 12), 5, "withdrawn", created=ago(1))
+    await offer("OT", date(2027, 2, 1), date(2027, 3, 12), 5, "expired")
+    await offer("OT", date(2027, 2, 1), date(2027, 3, 12), 5, "declined")
+    await offer("PT", date(2026, 8, 24), date(2026, 9, 11), 4)
+    await offer("PT", date(2027, 9, 1), date(2027, 9, 30), 4)
+    for code, extra in (("PT", 39), ("OT", 23), ("SLT", 5)):
+        await build.target(code, "2026/27", extra)
+    await build.target("PT", "2025/26", 99)
+    # Blocks of the year: PT needs 5 and the February PT offer (2) matches it, and a second
+    # PT block over the same weeks, counted once; OT needs 1 and the January OT offer (2)
+    # matches it.
+    pt_block = await build.block(uni, "PT", date(2027, 2, 1), 5, date(2027, 1, 11))
+    await build.block(uni, "PT", date(2027, 2, 8), 3, date(2027, 1, 11), weeks=2)
+    await build.block(uni, "OT", date(2027, 1, 4), 1, date(2026, 12, 14), weeks=5)
+    await build.block(uni, "PT", date(2026, 6, 1), 7, date(2026, 5, 1))  # last year
+    # Nudges: sent this week 3 (open, acted, info); acted this week 1; ignored this week 1
+    # (sent last week); one ignored two weeks ago counts for nothing.
+    people = [
+        await build.person(f"Clinician {n}", "clinician", team=team)
+        for n, team in enumerate((quiet, answered, posted, trained, last_term, quiet))
+    ]
+    subject = "BL-2027-0001"
+    await build.nudge(people[0], "block", subject, ago(1), "open")
+    await build.nudge(people[1], "block", subject, ago(2), "acted", ago(1))
+    await build.nudge(people[3], "training", subject, ago(3), "info")
+    await build.nudge(people[5], "block", subject, ago(10), "ignored", ago(5))
+    await build.nudge(people[2], "offer_start", subject, ago(20), "ignored", ago(15))
+    august = datetime(2026, 8, 20, 9, 30, tzinfo=UTC)
+    await build.nudge(people[4], "block", subject, august, "ignored", ago(90))
+    await build.answer(pt_block, "no_capacity", people[1], team=answered, answered_at=ago(1))
+    await build.person("Paused Person B", "clinician", paused=True)
+    await build.person("Paused Person A", "clinician", paused=True)
+    for created, status, error in (
+        (ago(1), "failed", "Slack said channel_not_found"),
+        (ago(3), "failed", "no email channel is configured"),
+        (ago(10), "failed", "old failure"),
+        (ago(1), "sent", None),
+    ):
+        await build.delivery(
+            people[0],
+            "hello",
+            f"test:{created.isoformat()}:{status}",
+            status,
+            created,
+            channel="slack",
+            attempts=5,
+            error=error,
         )
-        await seed.person("Paused Person B", "clinician", paused=True)
-        await seed.person("Paused Person A", "clinician", paused=True)
-        for created, status, error in (
-            (ago(1), "failed", "Slack said channel_not_found"),
-            (ago(3), "failed", "no email channel is configured"),
-            (ago(10), "failed", "old failure"),
-            (ago(1), "sent", None),
-        ):
-            await seed.add(
-                Delivery(
-                    recipient_id=people[0].id,
-                    channel="slack",
-                    message=Reply("hello").to_dict(),
-                    dedupe_key=f"test:{created.isoformat()}:{status}",
-                    status=status,
-                    attempts=5,
-                    next_attempt_at=created,
-                    last_error=error,
-                    created_at=created,
-                )
-            )
     return World((lead_1.id, lead_2.id), "Quiet Ward, City Hospitals Trust")
 
 
@@ -249,30 +218,20 @@ def test_terms_start_in_september_january_and_april() -> None:
 
 
 async def test_every_reachable_faculty_lead_gets_it_once_a_week(
-    engine: AsyncEngine, clock: FixedClock, settings: Settings, world: World
+    clock: FixedClock, world: World, inbox: Inbox
 ) -> None:
     clock.at = SLOT
-    ctx = JobContext(make_sessionmaker(engine), clock, settings)
 
-    result = await summary.weekly(ctx, SLOT)
-    again = await summary.weekly(ctx, SLOT)
+    result = await inbox.run("summary", at=SLOT)
+    again = await inbox.run("summary", at=SLOT)
 
     assert result == "2 summaries queued, 1 unreachable"
     assert again == "0 summaries queued, 1 unreachable"
-    async with make_sessionmaker(engine)() as session:
-        rows = list(
-            (
-                await session.execute(
-                    select(Delivery)
-                    .where(Delivery.dedupe_key.like("summary:%"))
-                    .order_by(Delivery.id)
-                )
-            ).scalars()
-        )
-    assert [(r.recipient_id, r.dedupe_key) for r in rows] == [
+    received = [got for got in inbox.received if got.key and got.key.startswith("summary:")]
+    assert [(got.person_id, got.key) for got in received] == [
         (lead, f"summary:{lead}:2026-W48") for lead in world.leads
     ]
-    sent = Reply.from_dict(rows[0].message)
+    sent = received[0].reply
     assert sent.image is not None and sent.image.alt.startswith(
         "Offers and students against target"
     )

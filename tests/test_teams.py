@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -19,66 +16,18 @@ from bot.kernel.messages import Image, Reply
 from config.settings import Settings
 from storage.engine import make_engine
 from storage.tables import ConversationReference, Person, PlacementOffer
-from tests import teams_wire as wire
 from tests.conftest import Chat
-from tests.fakes.bot_connector import FakeConnector
+from tests.support import teams_wire as wire
+from tests.support.fakes.bot_connector import FakeConnector
+from tests.support.images import ONE_PIXEL_PNG
+from tests.support.teams_rig import TeamsRig, actions, teams_settings
 
-ONE_PIXEL_PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 OFFER = "placement offer OT 1 Feb - 12 Mar 2027 2 students at Highbury Hospital"
 
 
-@dataclass
-class TeamsRig:
-    client: TestClient
-    connector: FakeConnector
-    chat: Chat
-
-    async def post(self, activity: dict[str, Any], authorization: str | None = None):
-        headers = {"Authorization": authorization} if authorization is not None else {}
-        return await self.client.post("/api/messages", json=activity, headers=headers)
-
-    async def say(self, text: str, **kwargs: Any) -> dict[str, Any]:
-        before = len(self.connector.sent)
-        response = await self.post(wire.message(self.connector.service_url, text, **kwargs))
-        assert response.status == 200
-        sent = await self.connector.wait_for(before + 1)
-        return sent[before].body
-
-    def card(self, body: dict[str, Any]) -> dict[str, Any]:
-        [attachment] = body["attachments"]
-        assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
-        return attachment["content"]
-
-
-def settings_for(settings: Settings, connector: FakeConnector, **extra: Any) -> Settings:
-    return settings.model_copy(update={"microsoft_token_url": connector.token_url, **extra})
-
-
-@pytest.fixture
-async def rig(
-    engine: AsyncEngine, settings: Settings, clock: FixedClock, chat: Chat
-) -> AsyncIterator[TeamsRig]:
-    async with FakeConnector() as connector:
-        configured = settings_for(settings, connector, placebot_teams_allow_unauthenticated=True)
-        app = build_app(configured, make_engine(settings.database_url), clock)
-        async with TestClient(TestServer(app)) as client:
-            yield TeamsRig(client, connector, chat)
-
-
-def actions(card: dict[str, Any]) -> list[dict[str, Any]]:
-    found = list(card.get("actions", []))
-    for element in card["body"]:
-        if element["type"] == "ActionSet":
-            found += element["actions"]
-        for inner in element.get("items", []):
-            if inner["type"] == "ActionSet":
-                found += inner["actions"]
-    return found
-
-
-async def test_a_message_offer_is_answered_with_an_adaptive_card(rig: TeamsRig) -> None:
-    body = await rig.say(OFFER)
-    card = rig.card(body)
+async def test_a_message_offer_is_answered_with_an_adaptive_card(teams_rig: TeamsRig) -> None:
+    body = await teams_rig.say(OFFER)
+    card = teams_rig.card(body)
     assert card["version"] == "1.5"
     facts = {
         f["title"]: f["value"] for e in card["body"] if e["type"] == "FactSet" for f in e["facts"]
@@ -86,32 +35,32 @@ async def test_a_message_offer_is_answered_with_an_adaptive_card(rig: TeamsRig) 
     assert facts["Reference"] == "PL-2027-0001"
     assert facts["Dates"] == "Mon 1 Feb 2027 – Fri 12 Mar 2027 (6 weeks)"
     assert [a["title"] for a in actions(card)] == ["Edit", "Withdraw"]
-    assert rig.connector.sent[0].path.endswith(body["replyToId"])
-    assert await rig.chat.count(PlacementOffer) == 1
+    assert teams_rig.connector.sent[0].path.endswith(body["replyToId"])
+    assert await teams_rig.chat.count(PlacementOffer) == 1
 
 
-async def test_a_channel_mention_is_stripped(rig: TeamsRig) -> None:
-    body = await rig.say(
+async def test_a_channel_mention_is_stripped(teams_rig: TeamsRig) -> None:
+    body = await teams_rig.say(
         f"<at>PlaceBot</at> {OFFER}", channel=True, conversation="19:abc@thread.skype;messageid=1"
     )
     assert "in the register" in body["text"]
 
 
-async def test_a_redelivered_activity_creates_one_record(rig: TeamsRig) -> None:
-    activity = wire.message(rig.connector.service_url, OFFER, activity_id="f:redelivered")
+async def test_a_redelivered_activity_creates_one_record(teams_rig: TeamsRig) -> None:
+    activity = wire.message(teams_rig.connector.service_url, OFFER, activity_id="f:redelivered")
     for _ in range(3):
-        assert (await rig.post(activity)).status == 200
-    await rig.connector.wait_for(1)
+        assert (await teams_rig.post(activity)).status == 200
+    await teams_rig.connector.wait_for(1)
     await asyncio.sleep(0.3)
-    assert len(rig.connector.sent) == 1
-    assert await rig.chat.count(PlacementOffer) == 1
+    assert len(teams_rig.connector.sent) == 1
+    assert await teams_rig.chat.count(PlacementOffer) == 1
 
 
-async def test_action_execute_withdraws_and_answers_in_the_response(rig: TeamsRig) -> None:
-    card = rig.card(await rig.say(OFFER))
+async def test_action_execute_withdraws_and_answers_in_the_response(teams_rig: TeamsRig) -> None:
+    card = teams_rig.card(await teams_rig.say(OFFER))
     withdraw = next(a for a in actions(card) if a["title"] == "Withdraw")
-    response = await rig.post(
-        wire.execute(rig.connector.service_url, withdraw["data"], withdraw["verb"])
+    response = await teams_rig.post(
+        wire.execute(teams_rig.connector.service_url, withdraw["data"], withdraw["verb"])
     )
     assert response.status == 200
     answer = await response.json()
@@ -120,8 +69,8 @@ async def test_action_execute_withdraws_and_answers_in_the_response(rig: TeamsRi
     assert "withdrawn" in answer["value"]["body"][0]["text"]
 
 
-async def test_the_form_card_submits_and_errors_keep_the_values(rig: TeamsRig) -> None:
-    card = rig.card(await rig.say("placement offer"))
+async def test_the_form_card_submits_and_errors_keep_the_values(teams_rig: TeamsRig) -> None:
+    card = teams_rig.card(await teams_rig.say("placement offer"))
     inputs = {e["id"]: e for e in card["body"] if e["type"].startswith("Input.")}
     assert {"profession", "start", "end", "capacity", "place"} <= set(inputs)
     [submit] = [a for a in card["actions"] if a["title"] == "Post offer"]
@@ -134,56 +83,56 @@ async def test_the_form_card_submits_and_errors_keep_the_values(rig: TeamsRig) -
         "place": "Highbury Hospital",
     }
     bad = await (
-        await rig.post(wire.execute(rig.connector.service_url, data, submit["verb"]))
+        await teams_rig.post(wire.execute(teams_rig.connector.service_url, data, submit["verb"]))
     ).json()
     again = {e["id"]: e for e in bad["value"]["body"] if e["type"].startswith("Input.")}
     assert "not a date in the calendar" in again["start"]["errorMessage"]
     assert again["place"]["value"] == "Highbury Hospital"
     data["start"] = "1 Feb 2027"
     good = await (
-        await rig.post(wire.execute(rig.connector.service_url, data, submit["verb"]))
+        await teams_rig.post(wire.execute(teams_rig.connector.service_url, data, submit["verb"]))
     ).json()
     assert "in the register" in good["value"]["body"][0]["text"]
-    assert await rig.chat.count(PlacementOffer) == 1
+    assert await teams_rig.chat.count(PlacementOffer) == 1
 
 
-async def test_action_submit_arrives_as_a_message_value(rig: TeamsRig) -> None:
-    card = rig.card(await rig.say(OFFER))
+async def test_action_submit_arrives_as_a_message_value(teams_rig: TeamsRig) -> None:
+    card = teams_rig.card(await teams_rig.say(OFFER))
     withdraw = next(a for a in actions(card) if a["title"] == "Withdraw")
-    body = await rig.say("", value=withdraw["data"])
+    body = await teams_rig.say("", value=withdraw["data"])
     assert "withdrawn" in body["text"]
 
 
-async def test_unsupported_invokes_get_a_proper_answer(rig: TeamsRig) -> None:
+async def test_unsupported_invokes_get_a_proper_answer(teams_rig: TeamsRig) -> None:
     for name in ("task/fetch", "composeExtension/query", "signin/verifyState"):
-        activity = wire.execute(rig.connector.service_url, {})
+        activity = wire.execute(teams_rig.connector.service_url, {})
         activity["name"] = name
-        response = await rig.post(activity)
+        response = await teams_rig.post(activity)
         assert response.status == 501
-    weird = wire.execute(rig.connector.service_url, {"action": "offer.explode", "value": "x"})
-    assert (await rig.post(weird)).status == 200
+    weird = wire.execute(teams_rig.connector.service_url, {"action": "offer.explode", "value": "x"})
+    assert (await teams_rig.post(weird)).status == 200
     for value in ("a string", 42, None, {"action": "not an object"}, {"action": {"data": [1]}}):
-        odd = wire.execute(rig.connector.service_url, {})
+        odd = wire.execute(teams_rig.connector.service_url, {})
         odd["value"] = value
         odd["from"] = "not an object"
-        assert (await rig.post(odd)).status == 200
+        assert (await teams_rig.post(odd)).status == 200
 
 
-async def test_malformed_bodies_are_refused_politely(rig: TeamsRig) -> None:
-    assert (await rig.client.post("/api/messages", data=b"{not json")).status == 400
-    assert (await rig.client.post("/api/messages", json=[1, 2])).status == 400
-    assert (await rig.post({"type": "message"})).status == 200  # no text, no crash
+async def test_malformed_bodies_are_refused_politely(teams_rig: TeamsRig) -> None:
+    assert (await teams_rig.client.post("/api/messages", data=b"{not json")).status == 400
+    assert (await teams_rig.client.post("/api/messages", json=[1, 2])).status == 400
+    assert (await teams_rig.post({"type": "message"})).status == 200  # no text, no crash
     huge = {"type": "message", "text": "a" * 100_000}
-    assert (await rig.post(huge)).status == 413  # the server's body limit
+    assert (await teams_rig.post(huge)).status == 413  # the server's body limit
     await asyncio.sleep(0.2)
-    assert await rig.chat.count(PlacementOffer) == 0
+    assert await teams_rig.chat.count(PlacementOffer) == 0
 
 
 async def test_proactive_send_reaches_the_stored_conversation_after_a_restart(
     engine: AsyncEngine, settings: Settings, clock: FixedClock, chat: Chat
 ) -> None:
     async with FakeConnector() as connector:
-        configured = settings_for(settings, connector, placebot_teams_allow_unauthenticated=True)
+        configured = teams_settings(settings, connector, placebot_teams_allow_unauthenticated=True)
         first = build_app(configured, make_engine(settings.database_url), clock)
         async with TestClient(TestServer(first)) as client:
             response = await client.post(
@@ -207,9 +156,9 @@ async def test_proactive_send_reaches_the_stored_conversation_after_a_restart(
         assert sent.body["recipient"]["name"] == "Occupational Therapist 3"
 
 
-async def test_a_429_from_the_connector_is_retried(rig: TeamsRig) -> None:
-    rig.connector.rate_limit(retry_after=1)
-    body = await rig.say("placement help")
+async def test_a_429_from_the_connector_is_retried(teams_rig: TeamsRig) -> None:
+    teams_rig.connector.rate_limit(retry_after=1)
+    body = await teams_rig.say("placement help")
     assert "PlaceBot keeps" in body["text"]
 
 
@@ -225,7 +174,7 @@ async def test_with_an_app_id_unauthenticated_requests_get_401_and_change_nothin
     authorization: str | None,
 ) -> None:
     async with FakeConnector() as connector:
-        configured = settings_for(
+        configured = teams_settings(
             settings,
             connector,
             microsoft_app_id="c9e8c047-2a74-40a2-b28a-b162d5f5327c",
@@ -276,12 +225,12 @@ def test_teams_package_holds_the_manifest_and_two_icons(
 async def test_with_an_app_id_a_properly_signed_request_is_served_and_replies_carry_a_cached_token(
     engine: AsyncEngine, settings: Settings, clock: FixedClock, chat: Chat
 ) -> None:
-    from tests.fakes.bot_framework_keys import BotFrameworkKeys
+    from tests.support.fakes.bot_framework_keys import BotFrameworkKeys
 
     app_id = "c9e8c047-2a74-40a2-b28a-b162d5f5327c"
     with BotFrameworkKeys() as keys:
         async with FakeConnector(token_delay=0.05) as connector:
-            configured = settings_for(
+            configured = teams_settings(
                 settings,
                 connector,
                 microsoft_app_id=app_id,
@@ -339,16 +288,16 @@ def test_retry_after_is_read_as_seconds_or_as_an_http_date() -> None:
 
 
 async def test_a_chart_arrives_in_the_card_as_an_inline_image_with_alt_text(
-    rig: TeamsRig,
+    teams_rig: TeamsRig,
 ) -> None:
-    await rig.say("placement help")  # the bot keeps the person's conversation
-    async with rig.chat.bot.sessions() as session:
+    await teams_rig.say("placement help")  # the bot keeps the person's conversation
+    async with teams_rig.chat.bot.sessions() as session:
         person_id = (await session.execute(select(func.max(Person.id)))).scalar_one()
     chart = Image("Offers against targets", "PT: 12 of 39 offered; OT: 5 of 23", ONE_PIXEL_PNG)
     reply = Reply(text="Weekly summary: 12 of 39 PT placements offered.", image=chart)
-    await rig.client.app[TEAMS_EDGE].send(person_id, reply)
-    sent = await rig.connector.wait_for(2)
-    card = rig.card(sent[1].body)
+    await teams_rig.client.app[TEAMS_EDGE].send(person_id, reply)
+    sent = await teams_rig.connector.wait_for(2)
+    card = teams_rig.card(sent[1].body)
     [image] = [element for element in card["body"] if element["type"] == "Image"]
     assert image["url"] == f"data:image/png;base64,{ONE_PIXEL_PNG}"
     assert image["altText"] == "PT: 12 of 39 offered; OT: 5 of 23"

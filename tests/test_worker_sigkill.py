@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from storage.engine import make_engine
-from tests import slack_wire as wire
 from tests.conftest import _truncate
-from tests.fakes.slack_api import FakeSlack
-from tests.fanout import queue_fanout, slack_user, statuses
+from tests.support.fakes.slack_api import FakeSlack
+from tests.support.fanout import queue_fanout, slack_user, statuses
+from tests.support.slack_rig import slack_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 PEOPLE = 200
@@ -51,9 +51,7 @@ async def test_a_worker_killed_mid_fanout_and_restarted_sends_each_message_once(
     async with FakeSlack(delay=0.05) as slack:
         env = os.environ | {
             "DATABASE_URL": postgres_url,
-            "SLACK_BOT_TOKEN": "xoxb-test-token",
-            "SLACK_SIGNING_SECRET": wire.SIGNING_SECRET,
-            "SLACK_API_URL": slack.api_url,
+            **slack_environment(slack),
             "PLACEBOT_OUTBOX_LEASE_SECONDS": str(LEASE_SECONDS),
             "PLACEBOT_OUTBOX_POLL_SECONDS": "0.2",
             "PLACEBOT_SEND_RATES": "slack=40",

@@ -31,7 +31,7 @@ from config.settings import Settings
 log = logging.getLogger(__name__)
 
 COMMANDS = ("/placement", "/training", "/nudges")
-FORM_OPENERS = {"offer.edit", "offer.form", "block.offer"}
+FORM_OPENERS = PlaceBot.FORM_OPENERS  # declared with each button in bot/chat/actions.py
 _SLACK_LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|[^>]*)?>")
 
 

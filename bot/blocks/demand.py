@@ -17,7 +17,8 @@ from datetime import date
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.tables import LIVE_OFFER_STATUSES, PlacementBlock, PlacementOffer
+from storage import lifecycle
+from storage.tables import PlacementBlock, PlacementOffer
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ async def block_demands(session: AsyncSession, *conditions: ColumnElement[bool])
     blocks = [tuple(row) for row in rows]
     if not blocks:
         return Demand([], {})
-    live = PlacementOffer.status.in_(LIVE_OFFER_STATUSES)
+    live = PlacementOffer.status.in_(lifecycle.LIVE)
     attached = dict(
         (
             await session.execute(

@@ -13,8 +13,8 @@ from bot.kernel.errors import NotFound, UserError
 from bot.kernel.refs import next_ref
 from bot.people.directory import has_role
 from bot.people.permissions import require_any_role
+from storage import lifecycle
 from storage.tables import (
-    LIVE_OFFER_STATUSES,
     CapacityAnswer,
     Organisation,
     Person,
@@ -42,7 +42,7 @@ async def open_blocks(ctx: Context, profession: str | None = None) -> list[Block
     """Blocks still taking offers, soonest deadline first, with places offered so far."""
     offered = (
         select(PlacementOffer.block_id, func.sum(PlacementOffer.capacity).label("places"))
-        .where(PlacementOffer.status.in_(LIVE_OFFER_STATUSES))
+        .where(PlacementOffer.status.in_(lifecycle.LIVE))
         .group_by(PlacementOffer.block_id)
         .subquery()
     )

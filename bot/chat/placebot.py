@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from bot.chat import home, receipts
+from bot.chat import actions, receipts
 from bot.chat.commands import digests as digest_commands
 from bot.chat.commands import nudges as nudge_commands
 from bot.chat.commands import placement as placement_commands
@@ -55,6 +55,8 @@ def error_reply(error: UserError) -> Reply:
 
 class PlaceBot:
     """Platform-neutral: adapters build `Command`s and render the `Reply`s this returns."""
+
+    FORM_OPENERS = actions.FORM_OPENERS  # buttons that open a form: a repeat press opens it again
 
     def __init__(
         self,
@@ -179,32 +181,7 @@ class PlaceBot:
         )
 
     async def _action(self, ctx: Context, command: Command) -> Reply:
-        value = command.value
-        match command.action:
-            case "offer.withdraw":
-                ref, version = placement_commands.ref_and_version(value)
-                return await placement_commands.withdraw(ctx, ref, version)
-            case "offer.edit":
-                return await placement_commands.open_edit_form(ctx, value)
-            case "offer.confirm":
-                return await placement_commands.confirm(ctx, value)
-            case "offer.decline":
-                return await placement_commands.decline(ctx, value)
-            case "block.offer":
-                return await placement_commands.open_offer_form_for_block(ctx, value)
-            case "block.maybe":
-                return await placement_commands.answer_maybe(ctx, value)
-            case "block.none":
-                return await placement_commands.answer_none(ctx, value)
-            case "home":
-                return await home.home(ctx)
-            case "offer.form":
-                return await placement_commands.offer(ctx, "")
-            case "nudges.snooze":
-                return await nudge_commands.run(ctx, f"snooze {value}")
-        raise UserError(
-            "That button is no longer in use. Type `placement help` to see what I can do."
-        )
+        return await actions.press(ctx, command.action or "", command.value)
 
     async def _form(self, ctx: Context, command: Command) -> Reply:
         if command.form_id == OFFER_CREATE:

@@ -7,6 +7,7 @@ from bot.kernel.messages import Button, Fact, Item, Reply
 from bot.kernel.professions import profession_name
 from bot.kernel.vocabulary import SETTINGS, STUDENT_LEVELS, SUPERVISION_MODELS
 from bot.people.permissions import can_manage_offer
+from storage import lifecycle
 from storage.tables import Person, PlacementOffer
 
 
@@ -48,12 +49,12 @@ def offer_buttons(offer: PlacementOffer, viewer: Person | None) -> tuple[Button,
         return ()
     value = f"{offer.ref}:{offer.version}"
     buttons = []
-    if offer.status in ("offered", "requested"):
+    if offer.status in lifecycle.UNCONFIRMED:
         buttons.append(Button("Edit", "offer.edit", value))
-    if offer.status == "requested":
+    if offer.status == lifecycle.REQUESTED:
         buttons.append(Button("Confirm", "offer.confirm", offer.ref, style="primary"))
         buttons.append(Button("Decline", "offer.decline", offer.ref))
-    if offer.status in ("offered", "requested", "confirmed"):
+    if offer.status in lifecycle.LIVE:
         buttons.append(Button("Withdraw", "offer.withdraw", value, style="danger"))
     return tuple(buttons)
 

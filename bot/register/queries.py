@@ -22,7 +22,8 @@ from sqlalchemy.orm import InstrumentedAttribute, aliased
 from bot.kernel.context import Context
 from bot.kernel.dates import weeks_between
 from bot.kernel.errors import NotFound, UserError
-from storage.tables import OFFER_STATUSES, Organisation, PlacementBlock, PlacementOffer, Site, Team
+from storage.lifecycle import OfferStatus
+from storage.tables import Organisation, PlacementBlock, PlacementOffer, Site, Team
 from storage.types import UTCDateTime
 
 PROVIDER = aliased(Organisation)
@@ -102,10 +103,10 @@ class PlacementQuery:
     limit: int = 100
 
     def __post_init__(self) -> None:
-        unknown = set(self.statuses) - set(OFFER_STATUSES)
+        unknown = set(self.statuses) - set(OfferStatus)
         if unknown:
             raise UserError(
-                f"Unknown status {', '.join(sorted(unknown))}; use {', '.join(OFFER_STATUSES)}.",
+                f"Unknown status {', '.join(sorted(unknown))}; use {', '.join(OfferStatus)}.",
                 field="status",
             )
 

@@ -3,11 +3,11 @@ and where their digest of register changes comes."""
 
 from __future__ import annotations
 
+from bot.chat.roles import requires_any_role
 from bot.kernel import audit
 from bot.kernel.context import Context
 from bot.kernel.errors import UserError
 from bot.kernel.messages import Reply
-from bot.people import directory as people
 
 USAGE = "digest weekly"
 FREQUENCIES = {"daily": "every working day at 08:00", "weekly": "on Mondays at 08:00"}
@@ -31,11 +31,17 @@ async def run(ctx: Context, rest: str) -> Reply:
     verb = (rest.split() or ["status"])[0].lower()
     if verb == "status":
         return _status(ctx)
-    if not (people.has_role(person, "hei_lead") or people.has_role(person, "faculty_lead")):
-        raise UserError(
-            "Digests go to HEI placement leads. Ask your faculty lead to add you as one.",
-            example="placement help",
-        )
+    return await _choose(ctx, verb)
+
+
+@requires_any_role(
+    "hei_lead",
+    "faculty_lead",
+    refusal="Digests go to HEI placement leads. Ask your faculty lead to add you as one.",
+    example="placement help",
+)
+async def _choose(ctx: Context, verb: str) -> Reply:
+    person = ctx.require_person()
     before = audit.snapshot(person)
     if verb in ("daily", "weekly", "off"):
         person.digest_frequency = verb
