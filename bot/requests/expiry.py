@@ -8,6 +8,7 @@ from bot.kernel import audit
 from bot.kernel.context import Context
 from bot.register.changes import change_stamp
 from bot.requests.records import OPEN, locked_offer, requests_on
+from storage import lifecycle
 from storage.tables import PlacementOffer
 
 
@@ -16,7 +17,7 @@ async def expire_started(ctx: Context) -> list[str]:
     refs = (
         await ctx.session.execute(
             select(PlacementOffer.ref).where(
-                PlacementOffer.status.in_(("offered", "requested")),
+                PlacementOffer.status.in_(lifecycle.UNCONFIRMED),
                 PlacementOffer.start_date < ctx.clock.today(),
             )
         )
@@ -27,7 +28,8 @@ async def expire_started(ctx: Context) -> list[str]:
         before = audit.snapshot(offer)
         for request in await requests_on(ctx, offer, OPEN):
             request.status, request.decided_at = "cancelled", ctx.clock.now()
-        offer.status, offer.status_reason = "expired", "started without a confirmed placement"
+        lifecycle.move(offer, lifecycle.EXPIRED)
+        offer.status_reason = "started without a confirmed placement"
         offer.updated_at = await change_stamp(ctx)
         await ctx.session.flush()
         audit.record(ctx, "offer.expire", "placement_offer", ref, before, audit.snapshot(offer))

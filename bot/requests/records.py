@@ -14,9 +14,10 @@ from bot.kernel import audit
 from bot.kernel.context import Context
 from bot.kernel.errors import NotFound
 from bot.register.changes import change_stamp, lock_register
+from storage import lifecycle
 from storage.tables import PlacementOffer, PlacementRequest
 
-REQUESTABLE = ("offered", "requested", "confirmed")
+REQUESTABLE = lifecycle.LIVE
 ALLOCATED = ("pending", "confirmed")
 OPEN = ("held", "pending")
 
@@ -66,11 +67,17 @@ async def restatus(ctx: Context, offer: PlacementOffer) -> None:
     if offer.status not in REQUESTABLE:
         return
     statuses = {r.status for r in await requests_on(ctx, offer, ALLOCATED)}
-    wanted = "requested" if "pending" in statuses else "confirmed" if statuses else "offered"
+    wanted = (
+        lifecycle.REQUESTED
+        if "pending" in statuses
+        else lifecycle.CONFIRMED
+        if statuses
+        else lifecycle.OFFERED
+    )
     if wanted == offer.status:
         return
     before = audit.snapshot(offer)
-    offer.status = wanted
+    lifecycle.move(offer, wanted)
     offer.updated_at = await change_stamp(ctx)
     await ctx.session.flush()
     audit.record(

@@ -26,6 +26,7 @@ from bot.requests.records import (
     requests_on,
     restatus,
 )
+from storage import lifecycle
 from storage.tables import Organisation, PlacementOffer, PlacementRequest
 
 __all__ = [
@@ -130,7 +131,7 @@ async def decide(
         if request_id is None or r.id == request_id
     ]
     if not waiting:
-        if confirm and offer.status == "confirmed" and request_id is None:
+        if confirm and offer.status == lifecycle.CONFIRMED and request_id is None:
             return offer
         if await _confirmed_already(ctx, offer, confirm, request_id):
             return offer
