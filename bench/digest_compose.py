@@ -34,6 +34,8 @@ from bench.servers import ROOT, postgres_database
 from bot.delivery.recipients import channels_for
 from bot.kernel.clock import FixedClock
 from bot.reports.digests import job as digests
+from bot.reports.digests import message as digest_message
+from bot.reports.digests import queries as digest_queries
 from bot.runtime.schedule import JobContext
 from config.professions import PROFESSION_CODES
 from config.settings import Settings
@@ -240,11 +242,11 @@ async def measure(
             async with sessions.begin() as session:
                 until = await digests.register_watermark(session, clock, settings)
             async with sessions() as session:
-                composed = await digests.compose(
+                composed = await digest_queries.compose(
                     session, "weekly", until, clock.today(), clock.now()
                 )
                 channels = await channels_for(session, {d.lead.person_id for d in composed})
-            replies = [digests.digest_reply(d, clock, settings) for d in composed]
+            replies = [digest_message.digest_reply(d, clock, settings) for d in composed]
             seconds = time.perf_counter() - began
         async with sessions() as session:
             oldest = min(d.lead.since for d in composed)
