@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.kernel.academic_year import AcademicYear, academic_year
 from bot.kernel.clock import FixedClock
 from bot.kernel.messages import Reply
 from bot.reports.chart import Bar, progress_chart
@@ -153,9 +154,7 @@ async def test_the_figures_match_the_hand_counted_register(
 ) -> None:
     found = await compose(engine, SLOT, clock)
 
-    assert found.year == summary_queries.AcademicYear(
-        "2026/27", date(2026, 9, 1), date(2027, 8, 31)
-    )
+    assert found.year == AcademicYear("2026/27", date(2026, 9, 1), date(2027, 8, 31))
     by_code = {p.profession: p for p in found.professions}
     assert set(by_code) == {"PT", "OT", "SLT"}
     pt, ot, slt = by_code["PT"], by_code["OT"], by_code["SLT"]
@@ -232,9 +231,9 @@ def test_the_chart_is_a_png_of_about_800_by_400_that_matplotlib_reads() -> None:
 async def test_academic_years_turn_on_the_first_of_september(
     engine: AsyncEngine, clock: FixedClock, world: World
 ) -> None:
-    assert summary_queries.academic_year(date(2027, 8, 31)).label == "2026/27"
-    assert summary_queries.academic_year(date(2027, 9, 1)).label == "2027/28"
-    assert summary_queries.academic_year(date(2027, 1, 1)).label == "2026/27"
+    assert academic_year(date(2027, 8, 31)).label == "2026/27"
+    assert academic_year(date(2027, 9, 1)).label == "2027/28"
+    assert academic_year(date(2027, 1, 1)).label == "2026/27"
 
     # London is an hour ahead in summer: 23:30 UTC on 31 August is already 1 September there.
     last_day = await compose(engine, datetime(2027, 8, 31, 22, 30, tzinfo=UTC), clock)

@@ -1,6 +1,7 @@
 """The weekly summary's figures, for the academic year and week containing the slot's local date:
 
-- Academic year: 1 September to 31 August, the one containing the date (label "2026/27").
+- Academic year: 1 September to 31 August, the one containing the date (label "2026/27",
+  `bot.kernel.academic_year`).
 - Per profession: offers live or completed (offered, requested, confirmed, completed) starting
   in the year; students, the sum of their capacity; student-weeks, capacity x weeks (whole or
   part weeks from the dates, `bot.kernel.dates.weeks_between`); each against the year's Target row
@@ -29,6 +30,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.blocks.demand import block_demands
+from bot.kernel.academic_year import AcademicYear, academic_year
 from bot.kernel.dates import weeks_between
 from bot.reports import chart
 from storage.tables import (
@@ -46,20 +48,6 @@ from storage.tables import (
 COUNTED = ("offered", "requested", "confirmed", "completed")
 WEEK = timedelta(days=7)
 FAILED_SHOWN = 3
-
-
-@dataclass(frozen=True)
-class AcademicYear:
-    label: str  # "2026/27"
-    start: date
-    end: date
-
-
-def academic_year(day: date) -> AcademicYear:
-    first = day.year if day.month >= 9 else day.year - 1
-    return AcademicYear(
-        f"{first}/{(first + 1) % 100:02d}", date(first, 9, 1), date(first + 1, 8, 31)
-    )
 
 
 def term_start(day: date) -> date:
