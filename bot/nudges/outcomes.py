@@ -29,6 +29,7 @@ from bot.kernel.context import Context
 from bot.nudges import messages as nudge_replies
 from bot.nudges import withdrawal as nudge_withdrawal
 from bot.people import working_hours
+from bot.people.directory import faculty_leads
 from config.settings import Settings
 from storage.batches import batches
 from storage.tables import (
@@ -41,7 +42,6 @@ from storage.tables import (
     PlacementBlock,
     PlacementOffer,
     PlacementRequest,
-    RoleGrant,
     Team,
 )
 
@@ -290,19 +290,16 @@ async def _faculty_leads(session: AsyncSession, clock: Clock) -> dict[int, tuple
     """Each reachable faculty lead's channel, and when to tell them: now, or at the start of
     their working hours when that is still to come today."""
     now = clock.now()
-    leads = (
-        await session.execute(
-            select(Person.id, Person.working_days, Person.work_starts, Person.work_ends)
-            .join(RoleGrant, RoleGrant.person_id == Person.id)
-            .where(RoleGrant.role == "faculty_lead")
-        )
-    ).all()
-    channels = await channels_for(session, [lead[0] for lead in leads])
+    leads = await faculty_leads(session)
+    channels = await channels_for(session, [lead.id for lead in leads])
     return {
-        lead_id: (
-            channels[lead_id],
-            working_hours.send_at(days, starts, ends, now, clock.zone) or now,
+        lead.id: (
+            channels[lead.id],
+            working_hours.send_at(
+                lead.working_days, lead.work_starts, lead.work_ends, now, clock.zone
+            )
+            or now,
         )
-        for lead_id, days, starts, ends in leads
-        if lead_id in channels
+        for lead in leads
+        if lead.id in channels
     }

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select
-
 from bot.delivery import queue as outbox
 from bot.delivery.recipients import channels_for
 from bot.kernel.jobs import JobContext
+from bot.people.directory import faculty_leads
 from bot.reports.summary.message import summary_reply
 from bot.reports.summary.queries import compose
-from storage.tables import RoleGrant
 
 
 def dedupe_key(lead_id: int, today: date) -> str:
@@ -28,16 +26,7 @@ async def weekly(ctx: JobContext, slot: datetime) -> str:
     today = ctx.clock.local(slot).date()
     queued = unreachable = 0
     async with ctx.sessions.begin() as session:
-        leads = list(
-            (
-                await session.execute(
-                    select(RoleGrant.person_id)
-                    .where(RoleGrant.role == "faculty_lead")
-                    .distinct()
-                    .order_by(RoleGrant.person_id)
-                )
-            ).scalars()
-        )
+        leads = [lead.id for lead in await faculty_leads(session)]
         if not leads:
             return "no faculty leads"
         channels = await channels_for(session, leads)
