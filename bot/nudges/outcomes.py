@@ -26,6 +26,7 @@ from bot.delivery.recipients import channels_for
 from bot.kernel import audit
 from bot.kernel.clock import Clock
 from bot.kernel.context import Context
+from bot.nudges import keys as nudge_keys
 from bot.nudges import messages as nudge_replies
 from bot.nudges import withdrawal as nudge_withdrawal
 from bot.people import working_hours
@@ -59,10 +60,6 @@ K = TypeVar("K")
 
 def _latest(found: dict[K, datetime], key: K, at: datetime) -> None:
     found[key] = max(at, found.get(key, at))
-
-
-def delivery_key(person_id: int, nudge: Nudge) -> str:
-    return f"nudge:{person_id}:{nudge.sent_on.isoformat()}"
 
 
 @dataclass
@@ -148,7 +145,7 @@ async def _deliveries(session: AsyncSession, since: datetime) -> dict[str, tuple
     """Each nudge delivery's status and when it went (or was queued), by dedupe key."""
     rows = await session.execute(
         select(Delivery.dedupe_key, Delivery.status, Delivery.sent_at, Delivery.created_at).where(
-            Delivery.dedupe_key.like("nudge:%"), Delivery.created_at >= since
+            Delivery.dedupe_key.like(nudge_keys.ANY), Delivery.created_at >= since
         )
     )
     return {key: (status, sent or created) for key, status, sent, created in rows}
@@ -188,7 +185,9 @@ async def settle(session: AsyncSession, clock: Clock, settings: Settings) -> Set
     for nudge, team_id in rows:
         if nudge.person_id in stopped:
             continue  # a newer nudge waits for the older one: they settle in order
-        status, went = sent.get(delivery_key(nudge.person_id, nudge), ("sent", nudge.sent_at))
+        status, went = sent.get(
+            nudge_keys.key(nudge.person_id, nudge.sent_on), ("sent", nudge.sent_at)
+        )
         if status in WITHDRAWN:
             outcome = "info"  # withdrawn or too late: it never reached them
         elif evidence.acted(nudge, team_id):
