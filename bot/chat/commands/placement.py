@@ -13,6 +13,7 @@ from bot.kernel.context import Context
 from bot.kernel.errors import FieldErrors, UserError
 from bot.kernel.messages import Reply
 from bot.kernel.numbers import whole_number
+from bot.offers import edits as offer_edits
 from bot.offers import service as offers
 from bot.offers.form import offer_form, read_offer_form
 from bot.offers.parsing import OFFER_EXAMPLE, OfferDraft, parse_offer_line
@@ -99,8 +100,8 @@ async def edit(ctx: Context, rest: str) -> Reply:
         return await open_edit_form(ctx, f"{current.ref}:{current.version}")
     if len(words) == 2:
         raise UserError(f"Give the new value for {words[1][:20]}.", example=usage)
-    key = offers.field_for(words[1])
-    draft = offers.apply_change(
+    key = offer_edits.field_for(words[1])
+    draft = offer_edits.apply_change(
         offers.draft_of(current), key, " ".join(words[2:]), ctx.clock.today()
     )
     try:
