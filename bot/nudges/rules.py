@@ -27,9 +27,9 @@ from bot.nudges import messages as nudge_replies
 from bot.nudges.inputs import History, Recipient
 from bot.people import working_hours
 from config.settings import Settings
+from storage import lifecycle
 from storage.batches import batches
 from storage.tables import (
-    LIVE_OFFER_STATUSES,
     CapacityAnswer,
     PlacementBlock,
     PlacementOffer,
@@ -37,9 +37,8 @@ from storage.tables import (
     TrainingEvent,
 )
 
-UNCONFIRMED = ("offered", "requested")
 # An offer on a block answers it, whatever became of the offer later (but not a withdrawn one).
-ANSWERING_OFFER = (*LIVE_OFFER_STATUSES, "completed")
+ANSWERING_OFFER = lifecycle.COUNTED
 
 
 @dataclass(frozen=True)
@@ -108,7 +107,7 @@ class Rules:
                 select(PlacementOffer, func.coalesce(waiting.c.requests, 0))
                 .outerjoin(waiting, waiting.c.offer_id == PlacementOffer.id)
                 .where(
-                    PlacementOffer.status.in_(UNCONFIRMED),
+                    PlacementOffer.status.in_(lifecycle.UNCONFIRMED),
                     PlacementOffer.start_date >= today,
                     PlacementOffer.start_date
                     <= today + timedelta(days=self.settings.placebot_nudge_offer_days),
@@ -168,7 +167,7 @@ class Rules:
         today = self.today
         offered = (
             select(PlacementOffer.block_id, func.sum(PlacementOffer.capacity).label("places"))
-            .where(PlacementOffer.status.in_(LIVE_OFFER_STATUSES))
+            .where(PlacementOffer.status.in_(lifecycle.LIVE))
             .group_by(PlacementOffer.block_id)
             .subquery()
         )

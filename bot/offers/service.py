@@ -22,16 +22,13 @@ from bot.offers.rules import problems
 from bot.people.permissions import require_manage_offer
 from bot.register.changes import change_stamp
 from bot.requests.service import cancel_requests, places_left
+from storage import lifecycle
 from storage.tables import (
-    LIVE_OFFER_STATUSES,
     PlacementBlock,
     PlacementOffer,
     Site,
     Team,
 )
-
-WITHDRAWABLE = ("offered", "requested", "confirmed")
-EDITABLE = ("offered", "requested")
 
 
 @dataclass(frozen=True)
@@ -100,7 +97,7 @@ async def create_offer(ctx: Context, draft: OfferDraft) -> PlacementOffer:
         ref=await next_ref(ctx.session, f"PL-{checked.start.year}"),
         provider_id=person.organisation_id,
         release_at=now + timedelta(hours=ctx.settings.placebot_release_delay_hours),
-        status="offered",
+        status=lifecycle.OFFERED,
         created_by_id=person.id,
         updated_by_id=person.id,
         created_at=now,
@@ -162,7 +159,7 @@ async def update_offer(
     offer = await get_offer(ctx, ref)
     require_manage_offer(person, offer, "edit")
     _check_version(offer, expected_version)
-    if offer.status not in EDITABLE:
+    if offer.status not in lifecycle.UNCONFIRMED:
         raise UserError(f"{offer.ref} is {offer.status}; only open offers can be edited.")
     before = audit.snapshot(offer)
     # An offer already under way may keep its start; any change must otherwise keep every rule.
@@ -218,14 +215,15 @@ async def withdraw_offer(
 ) -> PlacementOffer:
     offer = await get_offer(ctx, ref)
     require_manage_offer(ctx.require_person(), offer, "withdraw")
-    if offer.status == "withdrawn":
+    if offer.status == lifecycle.WITHDRAWN:
         return offer  # a second click changes nothing
     _check_version(offer, expected_version)
-    if offer.status not in WITHDRAWABLE:
+    if not lifecycle.can_move(offer.status, lifecycle.WITHDRAWN):
         raise UserError(f"{offer.ref} is {offer.status}; it can no longer be withdrawn.")
     before = audit.snapshot(offer)
     await cancel_requests(ctx, offer, "the offer was withdrawn")  # before the offer turns dirty
-    offer.status, offer.status_reason = "withdrawn", reason.strip()[:500] or None
+    lifecycle.move(offer, lifecycle.WITHDRAWN)
+    offer.status_reason = reason.strip()[:500] or None
     return await _save(ctx, offer, "offer.withdraw", before)
 
 
@@ -235,7 +233,7 @@ class OfferFilter:
     starts_from: date | None = None
     starts_to: date | None = None
     place: str | None = None
-    statuses: tuple[str, ...] = ("offered", "requested")
+    statuses: tuple[str, ...] = lifecycle.UNCONFIRMED
     limit: int = 20
 
 
@@ -282,7 +280,7 @@ async def mine(ctx: Context) -> list[PlacementOffer]:
         mine_or_team = or_(mine_or_team, PlacementOffer.team_id == person.team_id)
     rows = await ctx.session.execute(
         select(PlacementOffer)
-        .where(mine_or_team, PlacementOffer.status.in_(LIVE_OFFER_STATUSES))
+        .where(mine_or_team, PlacementOffer.status.in_(lifecycle.LIVE))
         .order_by(PlacementOffer.start_date, PlacementOffer.id)
         .limit(50)
     )

@@ -20,6 +20,7 @@ from bot.offers.parsing import OFFER_EXAMPLE, OfferDraft, parse_offer_line
 from bot.offers.views import offer_card, offers_list
 from bot.people.permissions import require_manage_offer
 from bot.requests import service as placement_requests
+from storage import lifecycle
 
 REF = re.compile(r"^(?:PL|BL)-\d{4}-\d{4,}$", re.IGNORECASE)
 
@@ -117,7 +118,7 @@ async def open_edit_form(ctx: Context, value: str) -> Reply:
     ref, _ = ref_and_version(value)
     current = await offers.get_offer(ctx, ref)
     require_manage_offer(ctx.require_person(), current, "edit")
-    if current.status not in offers.EDITABLE:
+    if current.status not in lifecycle.UNCONFIRMED:
         raise UserError(f"{current.ref} is {current.status}; only open offers can be edited.")
     form = offer_form(offers.draft_of(current), edit=(current.ref, current.version))
     return Reply(text=f"Edit {current.ref}.", form=form, private=True)

@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.blocks.demand import BlockDemand, block_demands
 from bot.kernel.professions import split_codes
 from config.professions import PROFESSION_CODES
+from storage import lifecycle
 from storage.tables import (
     Organisation,
     Person,
@@ -70,7 +71,7 @@ class OfferChange:
     updated_at: datetime
 
     def kind(self, since: datetime) -> str:
-        if self.status == "withdrawn":
+        if self.status == lifecycle.WITHDRAWN:
             return "withdrawn"
         return "new" if self.created_at > since else "changed"
 
@@ -212,7 +213,7 @@ async def _changes(
             )
         )  # fmt: skip
         changes.updated.append(updated)
-        if status == "withdrawn":
+        if status == lifecycle.WITHDRAWN:
             changes.withdrawn_updated.append(updated)
         else:
             changes.live_created.append(created)

@@ -33,6 +33,7 @@ from bot.blocks.demand import block_demands
 from bot.kernel.academic_year import AcademicYear, academic_year
 from bot.kernel.dates import weeks_between
 from bot.reports import chart
+from storage import lifecycle
 from storage.tables import (
     CapacityAnswer,
     Delivery,
@@ -45,7 +46,6 @@ from storage.tables import (
     Team,
 )
 
-COUNTED = ("offered", "requested", "confirmed", "completed")
 WEEK = timedelta(days=7)
 FAILED_SHOWN = 3
 
@@ -110,7 +110,7 @@ async def _progress(
 ) -> dict[str, dict[str, int]]:
     figures: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     in_year = (
-        PlacementOffer.status.in_(COUNTED),
+        PlacementOffer.status.in_(lifecycle.COUNTED),
         PlacementOffer.start_date >= year.start,
         PlacementOffer.start_date <= year.end,
     )
