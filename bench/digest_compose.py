@@ -33,8 +33,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bench.servers import ROOT, postgres_database
 from bot.delivery.recipients import channels_for
 from bot.kernel.clock import FixedClock
+from bot.kernel.jobs import JobContext
 from bot.reports.digests import job as digests
-from bot.runtime.schedule import JobContext
+from bot.reports.digests import message as digest_message
+from bot.reports.digests import queries as digest_queries
 from config.professions import PROFESSION_CODES
 from config.settings import Settings
 from storage.engine import make_engine, make_sessionmaker
@@ -240,11 +242,11 @@ async def measure(
             async with sessions.begin() as session:
                 until = await digests.register_watermark(session, clock, settings)
             async with sessions() as session:
-                composed = await digests.compose(
+                composed = await digest_queries.compose(
                     session, "weekly", until, clock.today(), clock.now()
                 )
                 channels = await channels_for(session, {d.lead.person_id for d in composed})
-            replies = [digests.digest_reply(d, clock, settings) for d in composed]
+            replies = [digest_message.digest_reply(d, clock, settings) for d in composed]
             seconds = time.perf_counter() - began
         async with sessions() as session:
             oldest = min(d.lead.since for d in composed)

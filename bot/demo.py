@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kernel import professions
+from bot.kernel.academic_year import academic_year
 from bot.kernel.clock import Clock
 from bot.kernel.context import Context
 from bot.kernel.refs import next_ref
@@ -25,12 +26,6 @@ from storage.tables import (
     Target,
     Team,
 )
-
-
-def academic_year(day: date) -> str:
-    """UK academic years start in September: 2026/27 runs Sep 2026 to Aug 2027."""
-    first = day.year if day.month >= 9 else day.year - 1
-    return f"{first}/{(first + 1) % 100:02d}"
 
 
 def next_monday(day: date, weeks: int) -> date:
@@ -140,10 +135,9 @@ async def load(session: AsyncSession, clock: Clock, settings: Settings) -> bool:
                 updated_at=now,
             )
         )
+    year = academic_year(today).label
     for code, extra in demo.TARGETS.items():
-        session.add(
-            Target(profession=code, academic_year=academic_year(today), extra_placements=extra)
-        )
+        session.add(Target(profession=code, academic_year=year, extra_placements=extra))
     await session.flush()
     ctx = Context(session, None, clock, settings, "system")
     await training.upsert(ctx, redated_training(today, settings))

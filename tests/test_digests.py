@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.kernel.clock import FixedClock
 from bot.kernel.messages import Reply
-from bot.reports.digests import job as digests
+from bot.reports.digests import queries as digest_queries
 from config.settings import Settings
 from storage.engine import make_sessionmaker
 from storage.tables import Person
@@ -280,16 +280,16 @@ async def test_a_long_list_says_how_many_more_and_points_to_the_register(
     _, reply = delivered(inbox)[f"digest:{world.uni_a}:{world.weekly_a}:2026-W48"]
     assert facts(reply)["New offers"] == "15"
     offers = [item for item in reply.items if item.title.startswith("PL-")]
-    assert len(offers) == digests.MAX_OFFERS_SHOWN
+    assert len(offers) == digest_queries.MAX_OFFERS_SHOWN
     assert "and 7 more changed offers — pull the register for all" in titles(reply)
 
 
 def test_a_leads_professions_narrow_the_heis_and_missing_lists_never_hide_offers() -> None:
-    assert digests.lead_professions(",PT,OT,", ",PT,") == ("PT",)
-    assert digests.lead_professions(",PT,OT,", "") == ("PT", "OT")
-    assert digests.lead_professions(",PT,OT,", ",SLT,") == ("PT", "OT")
-    assert digests.lead_professions("", ",SLT,") == ("SLT",)
-    assert len(digests.lead_professions("", "")) == 15
+    assert digest_queries.lead_professions(",PT,OT,", ",PT,") == ("PT",)
+    assert digest_queries.lead_professions(",PT,OT,", "") == ("PT", "OT")
+    assert digest_queries.lead_professions(",PT,OT,", ",SLT,") == ("PT", "OT")
+    assert digest_queries.lead_professions("", ",SLT,") == ("SLT",)
+    assert len(digest_queries.lead_professions("", "")) == 15
 
 
 async def test_composing_takes_the_same_few_queries_for_more_leads_and_offers(
@@ -304,7 +304,7 @@ async def test_composing_takes_the_same_few_queries_for_more_leads_and_offers(
         event.listen(engine.sync_engine, "before_cursor_execute", tally)
         try:
             async with make_sessionmaker(engine)() as session:
-                composed = await digests.compose(session, "weekly", NOW, clock.today())
+                composed = await digest_queries.compose(session, "weekly", NOW, clock.today())
         finally:
             event.remove(engine.sync_engine, "before_cursor_execute", tally)
         return len(issued), len(composed)

@@ -10,10 +10,12 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.kernel.academic_year import AcademicYear, academic_year
 from bot.kernel.clock import FixedClock
 from bot.kernel.messages import Reply
 from bot.reports.chart import Bar, progress_chart
-from bot.reports.summary import job as summary
+from bot.reports.summary import message as summary_message
+from bot.reports.summary import queries as summary_queries
 from storage.engine import make_sessionmaker
 from tests.support.builder import Builder
 from tests.support.inbox import Inbox
@@ -108,9 +110,11 @@ def facts(reply: Reply) -> dict[str, str]:
     return {fact.label: fact.value for fact in reply.facts}
 
 
-async def compose(engine: AsyncEngine, slot: datetime, clock: FixedClock) -> summary.Summary:
+async def compose(
+    engine: AsyncEngine, slot: datetime, clock: FixedClock
+) -> summary_queries.Summary:
     async with make_sessionmaker(engine)() as session:
-        return await summary.compose(session, slot, clock.zone)
+        return await summary_queries.compose(session, slot, clock.zone)
 
 
 async def test_the_figures_match_the_hand_counted_register(
@@ -118,7 +122,7 @@ async def test_the_figures_match_the_hand_counted_register(
 ) -> None:
     found = await compose(engine, SLOT, clock)
 
-    assert found.year == summary.AcademicYear("2026/27", date(2026, 9, 1), date(2027, 8, 31))
+    assert found.year == AcademicYear("2026/27", date(2026, 9, 1), date(2027, 8, 31))
     by_code = {p.profession: p for p in found.professions}
     assert set(by_code) == {"PT", "OT", "SLT"}
     pt, ot, slt = by_code["PT"], by_code["OT"], by_code["SLT"]
@@ -147,7 +151,7 @@ async def test_the_figures_match_the_hand_counted_register(
 async def test_the_reply_shows_percentages_of_target_and_a_chart_with_its_numbers(
     engine: AsyncEngine, clock: FixedClock, world: World
 ) -> None:
-    reply = summary.summary_reply(await compose(engine, SLOT, clock), date(2026, 11, 27))
+    reply = summary_message.summary_reply(await compose(engine, SLOT, clock), date(2026, 11, 27))
 
     assert reply.text == "Weekly placement summary for 2026/27, week to Fri 27 Nov 2026."
     assert facts(reply) == {
@@ -195,9 +199,9 @@ def test_the_chart_is_a_png_of_about_800_by_400_that_matplotlib_reads() -> None:
 async def test_academic_years_turn_on_the_first_of_september(
     engine: AsyncEngine, clock: FixedClock, world: World
 ) -> None:
-    assert summary.academic_year(date(2027, 8, 31)).label == "2026/27"
-    assert summary.academic_year(date(2027, 9, 1)).label == "2027/28"
-    assert summary.academic_year(date(2027, 1, 1)).label == "2026/27"
+    assert academic_year(date(2027, 8, 31)).label == "2026/27"
+    assert academic_year(date(2027, 9, 1)).label == "2027/28"
+    assert academic_year(date(2027, 1, 1)).label == "2026/27"
 
     # London is an hour ahead in summer: 23:30 UTC on 31 August is already 1 September there.
     last_day = await compose(engine, datetime(2027, 8, 31, 22, 30, tzinfo=UTC), clock)
@@ -211,10 +215,10 @@ async def test_academic_years_turn_on_the_first_of_september(
 
 
 def test_terms_start_in_september_january_and_april() -> None:
-    assert summary.term_start(date(2026, 11, 27)) == date(2026, 9, 1)
-    assert summary.term_start(date(2027, 3, 31)) == date(2027, 1, 1)
-    assert summary.term_start(date(2027, 4, 1)) == date(2027, 4, 1)
-    assert summary.term_start(date(2027, 8, 31)) == date(2027, 4, 1)
+    assert summary_queries.term_start(date(2026, 11, 27)) == date(2026, 9, 1)
+    assert summary_queries.term_start(date(2027, 3, 31)) == date(2027, 1, 1)
+    assert summary_queries.term_start(date(2027, 4, 1)) == date(2027, 4, 1)
+    assert summary_queries.term_start(date(2027, 8, 31)) == date(2027, 4, 1)
 
 
 async def test_every_reachable_faculty_lead_gets_it_once_a_week(

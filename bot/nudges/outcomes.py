@@ -6,10 +6,9 @@ declined) or the person changed their nudge settings (Snooze is one of its butto
 open PLACEBOT_NUDGE_ANSWER_DAYS after it was delivered is *ignored*. Each person's nudges
 settle in the order they were sent, so "three ignored in a row" means just that: an acted one
 resets the count, each ignored one adds one, and at three the person is paused and each
-faculty lead is told, once. A nudge whose delivery failed never counts against anyone, nor
-one withdrawn before it went (`bot.nudges.withdrawal`) or expired unsent: those
-settle as information.
-"""
+faculty lead is told, once (`bot.nudges.strikes`). A nudge whose delivery failed never counts
+against anyone, nor one withdrawn before it went (`bot.nudges.withdrawal`) or expired unsent:
+those settle as information."""
 
 from __future__ import annotations
 
@@ -21,14 +20,9 @@ from typing import TypeVar
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.delivery import queue as outbox
-from bot.delivery.recipients import channels_for
-from bot.kernel import audit
 from bot.kernel.clock import Clock
-from bot.kernel.context import Context
-from bot.nudges import messages as nudge_replies
-from bot.nudges import withdrawal as nudge_withdrawal
-from bot.people import working_hours
+from bot.nudges import keys as nudge_keys
+from bot.nudges import strikes
 from config.settings import Settings
 from storage.batches import batches
 from storage.tables import (
@@ -36,16 +30,12 @@ from storage.tables import (
     CapacityAnswer,
     Delivery,
     Nudge,
-    Organisation,
     Person,
     PlacementBlock,
     PlacementOffer,
     PlacementRequest,
-    RoleGrant,
-    Team,
 )
 
-PAUSE_AFTER = 3
 # Bulk updates by id: the rows loaded here are not read again, so the session need not
 # re-evaluate every loaded object against each IN list.
 UNSYNCED = {"synchronize_session": False}
@@ -59,10 +49,6 @@ K = TypeVar("K")
 
 def _latest(found: dict[K, datetime], key: K, at: datetime) -> None:
     found[key] = max(at, found.get(key, at))
-
-
-def delivery_key(person_id: int, nudge: Nudge) -> str:
-    return f"nudge:{person_id}:{nudge.sent_on.isoformat()}"
 
 
 @dataclass
@@ -148,7 +134,7 @@ async def _deliveries(session: AsyncSession, since: datetime) -> dict[str, tuple
     """Each nudge delivery's status and when it went (or was queued), by dedupe key."""
     rows = await session.execute(
         select(Delivery.dedupe_key, Delivery.status, Delivery.sent_at, Delivery.created_at).where(
-            Delivery.dedupe_key.like("nudge:%"), Delivery.created_at >= since
+            Delivery.dedupe_key.like(nudge_keys.ANY), Delivery.created_at >= since
         )
     )
     return {key: (status, sent or created) for key, status, sent, created in rows}
@@ -183,12 +169,14 @@ async def settle(session: AsyncSession, clock: Clock, settings: Settings) -> Set
     sent = await _deliveries(session, min(n.sent_at for n in open_nudges) - timedelta(days=1))
     wait = timedelta(days=settings.placebot_nudge_answer_days)
     outcomes: dict[str, list[int]] = defaultdict(list)
-    counts: dict[int, tuple[bool, int]] = {}  # person -> (reset, ignored since)
+    counts: strikes.Strikes = {}
     stopped: set[int] = set()
     for nudge, team_id in rows:
         if nudge.person_id in stopped:
             continue  # a newer nudge waits for the older one: they settle in order
-        status, went = sent.get(delivery_key(nudge.person_id, nudge), ("sent", nudge.sent_at))
+        status, went = sent.get(
+            nudge_keys.key(nudge.person_id, nudge.sent_on), ("sent", nudge.sent_at)
+        )
         if status in WITHDRAWN:
             outcome = "info"  # withdrawn or too late: it never reached them
         elif evidence.acted(nudge, team_id):
@@ -212,97 +200,5 @@ async def settle(session: AsyncSession, clock: Clock, settings: Settings) -> Set
                 update(Nudge).where(Nudge.id.in_(batch)).values(outcome=outcome, settled_at=now),
                 execution_options=UNSYNCED,
             )
-    await _count(session, counts)
-    paused = await _pause(session, clock, settings, [p for p, (_, n) in counts.items() if n])
+    paused = await strikes.record(session, clock, settings, counts)
     return Settled(len(outcomes["acted"]), len(outcomes["ignored"]), paused)
-
-
-async def _count(session: AsyncSession, counts: dict[int, tuple[bool, int]]) -> None:
-    """Person.ignored_nudges, in one statement per distinct change rather than per person."""
-    groups: dict[tuple[bool, int], list[int]] = defaultdict(list)
-    for person_id, change in counts.items():
-        if change != (False, 0):
-            groups[change].append(person_id)
-    for (reset, ignored), people in groups.items():
-        value = ignored if reset else Person.ignored_nudges + ignored
-        for batch in batches(people):
-            await session.execute(
-                update(Person).where(Person.id.in_(batch)).values(ignored_nudges=value),
-                execution_options=UNSYNCED,
-            )
-
-
-async def _pause(session: AsyncSession, clock: Clock, settings: Settings, people: list[int]) -> int:
-    """Pause those at three ignored in a row, with an audit event, and tell the faculty leads."""
-    paused: list[int] = []
-    for batch in batches(people):
-        paused += (
-            await session.scalars(
-                update(Person)
-                .where(
-                    Person.id.in_(batch),
-                    Person.ignored_nudges >= PAUSE_AFTER,
-                    Person.paused.is_(False),
-                )
-                .values(paused=True)
-                .returning(Person.id),
-                execution_options=UNSYNCED,
-            )
-        ).all()
-    if not paused:
-        return 0
-    await nudge_withdrawal.cancel_pending(session, paused)
-    ctx = Context(session, None, clock, settings, "system")
-    who = (
-        await session.execute(
-            select(Person.id, Person.display_name, Team.name, Organisation.name)
-            .outerjoin(Team, Team.id == Person.team_id)
-            .outerjoin(Organisation, Organisation.id == Person.organisation_id)
-            .where(Person.id.in_(paused))
-        )
-    ).all()
-    leads = await _faculty_leads(session, clock)
-    today = clock.today().isoformat()
-    for person_id, name, team, organisation in who:
-        audit.record(
-            ctx,
-            "nudges.pause",
-            "person",
-            str(person_id),
-            {"paused": False},
-            {"paused": True, "reason": f"{PAUSE_AFTER} nudges ignored in a row"},
-        )
-        message = nudge_replies.paused(name, team, organisation)
-        for lead_id, (channel, when) in leads.items():
-            await outbox.enqueue(
-                session,
-                lead_id,
-                channel,
-                message,
-                f"paused:{person_id}:{today}:{lead_id}",
-                clock.now(),
-                not_before=when,
-            )
-    return len(paused)
-
-
-async def _faculty_leads(session: AsyncSession, clock: Clock) -> dict[int, tuple[str, datetime]]:
-    """Each reachable faculty lead's channel, and when to tell them: now, or at the start of
-    their working hours when that is still to come today."""
-    now = clock.now()
-    leads = (
-        await session.execute(
-            select(Person.id, Person.working_days, Person.work_starts, Person.work_ends)
-            .join(RoleGrant, RoleGrant.person_id == Person.id)
-            .where(RoleGrant.role == "faculty_lead")
-        )
-    ).all()
-    channels = await channels_for(session, [lead[0] for lead in leads])
-    return {
-        lead_id: (
-            channels[lead_id],
-            working_hours.send_at(days, starts, ends, now, clock.zone) or now,
-        )
-        for lead_id, days, starts, ends in leads
-        if lead_id in channels
-    }

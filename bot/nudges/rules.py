@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,11 +24,12 @@ from bot.kernel.clock import Clock
 from bot.kernel.messages import Reply
 from bot.kernel.professions import split_codes
 from bot.nudges import messages as nudge_replies
+from bot.nudges.inputs import History, Recipient
 from bot.people import working_hours
 from config.settings import Settings
+from storage import lifecycle
 from storage.batches import batches
 from storage.tables import (
-    LIVE_OFFER_STATUSES,
     CapacityAnswer,
     PlacementBlock,
     PlacementOffer,
@@ -36,31 +37,8 @@ from storage.tables import (
     TrainingEvent,
 )
 
-UNCONFIRMED = ("offered", "requested")
 # An offer on a block answers it, whatever became of the offer later (but not a withdrawn one).
-ANSWERING_OFFER = (*LIVE_OFFER_STATUSES, "completed")
-PROVIDER_ROLES = ("clinician", "coordinator")
-
-
-@dataclass(frozen=True)
-class Recipient:
-    """Someone who may be nudged: reachable, not opted out, paused or snoozed."""
-
-    id: int
-    name: str
-    team_id: int | None
-    team_name: str | None
-    professions: frozenset[str]  # their own and their team's
-    provider_staff: bool  # a clinician or coordinator, not of an HEI
-    working_days: str
-    work_starts: time
-    work_ends: time
-    channel: str
-
-    @property
-    def respondent_key(self) -> str:
-        """Who answers a block for them, as `bot.blocks.service` records it."""
-        return f"team:{self.team_id}" if self.team_id is not None else f"person:{self.id}"
+ANSWERING_OFFER = lifecycle.COUNTED
 
 
 @dataclass(frozen=True)
@@ -93,19 +71,6 @@ class OpenBlock:
     closes: date
     short_by: int
     block: PlacementBlock
-
-
-@dataclass
-class History:
-    """Nudges already sent that bear on today's choice."""
-
-    # (person, kind, subject) -> when it was last sent, within the repeat window
-    last: dict[tuple[int, str, str], datetime] = field(default_factory=dict)
-    trained: set[tuple[int, str]] = field(default_factory=set)  # (person, training uid), ever
-    today: set[int] = field(default_factory=set)  # nudged today already
-
-    def recently(self, person_id: int, kind: str, subject: str) -> datetime | None:
-        return self.last.get((person_id, kind, subject))
 
 
 @dataclass
@@ -142,7 +107,7 @@ class Rules:
                 select(PlacementOffer, func.coalesce(waiting.c.requests, 0))
                 .outerjoin(waiting, waiting.c.offer_id == PlacementOffer.id)
                 .where(
-                    PlacementOffer.status.in_(UNCONFIRMED),
+                    PlacementOffer.status.in_(lifecycle.UNCONFIRMED),
                     PlacementOffer.start_date >= today,
                     PlacementOffer.start_date
                     <= today + timedelta(days=self.settings.placebot_nudge_offer_days),
@@ -202,7 +167,7 @@ class Rules:
         today = self.today
         offered = (
             select(PlacementOffer.block_id, func.sum(PlacementOffer.capacity).label("places"))
-            .where(PlacementOffer.status.in_(LIVE_OFFER_STATUSES))
+            .where(PlacementOffer.status.in_(lifecycle.LIVE))
             .group_by(PlacementOffer.block_id)
             .subquery()
         )

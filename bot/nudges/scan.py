@@ -5,10 +5,10 @@ nudges (acted on or ignored: `bot.nudges.outcomes`), then picks at most one nudg
 (`bot.nudges.plan`, by the rules in `bot.nudges.rules`) and queues it for the start of their
 working hours. Each nudge row and its outbox delivery are written in one transaction; the
 unique (person, local date) of the nudge row and the delivery's dedupe key
-`nudge:{person}:{date}` make a second scan the same day, even one running at the same moment,
-queue nothing new. A nudge is for today only: its delivery expires at the end of the person's
-working hours, and is cancelled when they turn nudges off or snooze them, or when its subject
-is answered before it goes (`nudge_outcomes.withdraw_pending`).
+`nudge:{person}:{date}` (`bot.nudges.keys`) make a second scan the same day, even one running
+at the same moment, queue nothing new. A nudge is for today only: its delivery expires at the
+end of the person's working hours, and is cancelled when they turn nudges off or snooze them,
+or when its subject is answered before it goes (`bot.nudges.withdrawal`).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery import queue as outbox
 from bot.kernel.jobs import JobContext
+from bot.nudges import keys as nudge_keys
 from bot.nudges import outcomes as nudge_outcomes
 from bot.nudges import plan as nudge_plan
 from storage.batches import batches
@@ -64,7 +65,7 @@ async def _queue(
                 p.person_id,
                 p.channel,
                 p.reply,
-                f"nudge:{p.person_id}:{today.isoformat()}",
+                nudge_keys.key(p.person_id, today),
                 p.send_at,
                 p.expires_at,
             )

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kernel import events
 from bot.kernel.context import Context
+from bot.nudges import keys as nudge_keys
 from storage.batches import batches
 from storage.tables import Delivery, Nudge, Person
 
@@ -30,7 +31,7 @@ async def cancel_pending(session: AsyncSession, person_ids: Collection[int]) -> 
             .where(
                 Delivery.recipient_id.in_(batch),
                 Delivery.status == "pending",
-                Delivery.dedupe_key.like("nudge:%"),
+                Delivery.dedupe_key.like(nudge_keys.ANY),
             )
             .values(status="cancelled", last_error="nudges turned off, snoozed or paused"),
             execution_options=UNSYNCED,
@@ -67,8 +68,7 @@ async def withdraw_pending(
         update(Delivery)
         .where(
             Delivery.recipient_id.in_(whose),
-            # With the recipient, this is exactly each one's `nudge:{person}:{today}`.
-            Delivery.dedupe_key.like(f"nudge:%:{today.isoformat()}"),
+            Delivery.dedupe_key.like(nudge_keys.on_day(today)),
             Delivery.status == "pending",
         )
         .values(status="cancelled", last_error=f"the {subject} nudge was answered before it went"),

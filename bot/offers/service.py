@@ -12,28 +12,23 @@ from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 
-from bot.kernel import audit, dates, events, professions
+from bot.kernel import audit, events
 from bot.kernel.context import Context
 from bot.kernel.errors import FieldErrors, NotAllowed, NotFound, StaleVersion, UserError
-from bot.kernel.numbers import whole_number
 from bot.kernel.refs import next_ref
-from bot.kernel.vocabulary import level_code, model_code, setting_code
 from bot.offers.parsing import OfferDraft
 from bot.offers.places import Place, match_place
 from bot.offers.rules import problems
 from bot.people.permissions import require_manage_offer
 from bot.register.changes import change_stamp
 from bot.requests.service import cancel_requests, places_left
+from storage import lifecycle
 from storage.tables import (
-    LIVE_OFFER_STATUSES,
     PlacementBlock,
     PlacementOffer,
     Site,
     Team,
 )
-
-WITHDRAWABLE = ("offered", "requested", "confirmed")
-EDITABLE = ("offered", "requested")
 
 
 @dataclass(frozen=True)
@@ -102,7 +97,7 @@ async def create_offer(ctx: Context, draft: OfferDraft) -> PlacementOffer:
         ref=await next_ref(ctx.session, f"PL-{checked.start.year}"),
         provider_id=person.organisation_id,
         release_at=now + timedelta(hours=ctx.settings.placebot_release_delay_hours),
-        status="offered",
+        status=lifecycle.OFFERED,
         created_by_id=person.id,
         updated_by_id=person.id,
         created_at=now,
@@ -156,71 +151,6 @@ def draft_of(offer: PlacementOffer) -> OfferDraft:
     )
 
 
-@dataclass(frozen=True)
-class EditableField:
-    names: tuple[str, ...]
-    example: str
-
-
-EDIT_FIELDS: dict[str, EditableField] = {
-    "dates": EditableField(("dates",), "dates 1 Feb - 12 Mar 2027"),
-    "start": EditableField(("start", "from"), "start 8 Feb 2027"),
-    "end": EditableField(("end", "to", "until"), "end 19 Mar 2027"),
-    "capacity": EditableField(("capacity", "students", "places"), "capacity 3"),
-    "place": EditableField(("place", "at", "site", "team"), "place Ward 14, City Hospital"),
-    "supervision_model": EditableField(("model", "supervision"), "model 2:1"),
-    "student_level": EditableField(("level", "year"), "level year 2"),
-    "setting": EditableField(("setting",), "setting community"),
-    "educator": EditableField(("educator",), "educator Ward 12 team lead"),
-    "block_ref": EditableField(("block",), "block BL-2027-0001"),
-    "notes": EditableField(("notes", "note"), "notes parking on site"),
-    "profession": EditableField(("profession",), "profession OT"),
-}
-_FIELD_BY_WORD = {word: key for key, spec in EDIT_FIELDS.items() for word in spec.names}
-
-
-def field_for(word: str) -> str:
-    key = _FIELD_BY_WORD.get(word.lower())
-    if key is None:
-        names = ", ".join(spec.names[0] for spec in EDIT_FIELDS.values())
-        raise UserError(
-            f"I can't edit “{word[:30]}”. You can edit: {names}.",
-            example="placement edit PL-2027-0042 capacity 3",
-        )
-    return key
-
-
-def apply_change(draft: OfferDraft, key: str, value: str, today: date) -> OfferDraft:
-    """`draft` with one field changed from text, or a UserError saying how to write it."""
-    value = value.strip()
-    example = f"placement edit PL-2027-0042 {EDIT_FIELDS[key].example}"
-    if key == "dates":
-        found, rest = dates.find_range(value, today)
-        if found is None or rest.strip(" ,"):
-            raise UserError("Give both dates, e.g. “1 Feb - 12 Mar 2027”.", example=example)
-        return replace(draft, start=found.start, end=found.end)
-    if key in ("start", "end"):
-        # An end with no year is the next such date on or after the start (14 Dec - 22 Jan).
-        after = draft.start if key == "end" and draft.start else today
-        return replace(draft, **{key: dates.parse_date(value, after)})
-    if key == "capacity":
-        number = whole_number(value.split()[0] if value else "", most_digits=3)
-        if number is None:
-            raise UserError("Capacity is a whole number of students.", example=example)
-        return replace(draft, capacity=number)
-    if key == "profession":
-        return replace(draft, profession=professions.resolve(value).code)
-    coded = {"supervision_model": model_code, "student_level": level_code, "setting": setting_code}
-    if key in coded:
-        code = coded[key](value)
-        if code is None:
-            raise UserError(
-                f"“{value[:40]}” is not a {key.replace('_', ' ')} I know.", example=example
-            )
-        return replace(draft, **{key: code})
-    return replace(draft, **{key: value})
-
-
 async def update_offer(
     ctx: Context, ref: str, draft: OfferDraft, expected_version: int | None
 ) -> PlacementOffer:
@@ -229,7 +159,7 @@ async def update_offer(
     offer = await get_offer(ctx, ref)
     require_manage_offer(person, offer, "edit")
     _check_version(offer, expected_version)
-    if offer.status not in EDITABLE:
+    if offer.status not in lifecycle.UNCONFIRMED:
         raise UserError(f"{offer.ref} is {offer.status}; only open offers can be edited.")
     before = audit.snapshot(offer)
     # An offer already under way may keep its start; any change must otherwise keep every rule.
@@ -285,14 +215,15 @@ async def withdraw_offer(
 ) -> PlacementOffer:
     offer = await get_offer(ctx, ref)
     require_manage_offer(ctx.require_person(), offer, "withdraw")
-    if offer.status == "withdrawn":
+    if offer.status == lifecycle.WITHDRAWN:
         return offer  # a second click changes nothing
     _check_version(offer, expected_version)
-    if offer.status not in WITHDRAWABLE:
+    if not lifecycle.can_move(offer.status, lifecycle.WITHDRAWN):
         raise UserError(f"{offer.ref} is {offer.status}; it can no longer be withdrawn.")
     before = audit.snapshot(offer)
     await cancel_requests(ctx, offer, "the offer was withdrawn")  # before the offer turns dirty
-    offer.status, offer.status_reason = "withdrawn", reason.strip()[:500] or None
+    lifecycle.move(offer, lifecycle.WITHDRAWN)
+    offer.status_reason = reason.strip()[:500] or None
     return await _save(ctx, offer, "offer.withdraw", before)
 
 
@@ -302,7 +233,7 @@ class OfferFilter:
     starts_from: date | None = None
     starts_to: date | None = None
     place: str | None = None
-    statuses: tuple[str, ...] = ("offered", "requested")
+    statuses: tuple[str, ...] = lifecycle.UNCONFIRMED
     limit: int = 20
 
 
@@ -349,7 +280,7 @@ async def mine(ctx: Context) -> list[PlacementOffer]:
         mine_or_team = or_(mine_or_team, PlacementOffer.team_id == person.team_id)
     rows = await ctx.session.execute(
         select(PlacementOffer)
-        .where(mine_or_team, PlacementOffer.status.in_(LIVE_OFFER_STATUSES))
+        .where(mine_or_team, PlacementOffer.status.in_(lifecycle.LIVE))
         .order_by(PlacementOffer.start_date, PlacementOffer.id)
         .limit(50)
     )

@@ -1,8 +1,11 @@
-"""People and their identities: anyone who speaks to the bot is met, recorded and remembered."""
+"""People and their identities: anyone who speaks to the bot is met, recorded and remembered;
+and the faculty leads, whom the summary and the nudge pauses both reach."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import time
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
@@ -91,3 +94,23 @@ def has_role(person: Person, role: str, organisation_id: int | None = None) -> b
         grant.role == role and (organisation_id is None or grant.organisation_id == organisation_id)
         for grant in person.roles
     )
+
+
+@dataclass(frozen=True)
+class FacultyLead:
+    """A faculty lead, with the working hours that time what they are told."""
+
+    id: int
+    working_days: str
+    work_starts: time
+    work_ends: time
+
+
+async def faculty_leads(session: AsyncSession) -> list[FacultyLead]:
+    """Everyone with the `faculty_lead` role, once each however many grants they hold, by id."""
+    rows = await session.execute(
+        select(Person.id, Person.working_days, Person.work_starts, Person.work_ends)
+        .where(Person.id.in_(select(RoleGrant.person_id).where(RoleGrant.role == "faculty_lead")))
+        .order_by(Person.id)
+    )
+    return [FacultyLead(*row) for row in rows]

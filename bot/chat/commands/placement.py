@@ -13,6 +13,7 @@ from bot.kernel.context import Context
 from bot.kernel.errors import FieldErrors, UserError
 from bot.kernel.messages import Reply
 from bot.kernel.numbers import whole_number
+from bot.offers import edits as offer_edits
 from bot.offers import service as offers
 from bot.offers.form import offer_form, read_offer_form
 from bot.offers.parsing import OFFER_EXAMPLE, OfferDraft, parse_offer_line
@@ -20,6 +21,7 @@ from bot.offers.views import offer_card, offers_list
 from bot.people.permissions import require_manage_offer
 from bot.requests import service as placement_requests
 from bot.requests.messages import request_reply
+from storage import lifecycle
 
 REF = re.compile(r"^(?:PL|BL)-\d{4}-\d{4,}$", re.IGNORECASE)
 
@@ -100,8 +102,8 @@ async def edit(ctx: Context, rest: str) -> Reply:
         return await open_edit_form(ctx, f"{current.ref}:{current.version}")
     if len(words) == 2:
         raise UserError(f"Give the new value for {words[1][:20]}.", example=usage)
-    key = offers.field_for(words[1])
-    draft = offers.apply_change(
+    key = offer_edits.field_for(words[1])
+    draft = offer_edits.apply_change(
         offers.draft_of(current), key, " ".join(words[2:]), ctx.clock.today()
     )
     try:
@@ -117,7 +119,7 @@ async def open_edit_form(ctx: Context, value: str) -> Reply:
     ref, _ = ref_and_version(value)
     current = await offers.get_offer(ctx, ref)
     require_manage_offer(ctx.require_person(), current, "edit")
-    if current.status not in offers.EDITABLE:
+    if current.status not in lifecycle.UNCONFIRMED:
         raise UserError(f"{current.ref} is {current.status}; only open offers can be edited.")
     form = offer_form(offers.draft_of(current), edit=(current.ref, current.version))
     return Reply(text=f"Edit {current.ref}.", form=form, private=True)

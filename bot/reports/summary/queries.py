@@ -1,0 +1,278 @@
+"""The weekly summary's figures, for the academic year and week containing the slot's local date:
+
+- Academic year: 1 September to 31 August, the one containing the date (label "2026/27",
+  `bot.kernel.academic_year`).
+- Per profession: offers live or completed (offered, requested, confirmed, completed) starting
+  in the year; students, the sum of their capacity; student-weeks, capacity x weeks (whole or
+  part weeks from the dates, `bot.kernel.dates.weeks_between`); each against the year's Target row
+  (`extra_placements`) as a percentage (offers, and students, of target).
+- New this week: such offers created in the 7 days up to the slot.
+- Block demand: students in the blocks starting in the year, against places offered for them:
+  live offers on one of those blocks or matching one (`bot.blocks.demand`), each counted once.
+- Nudges this week: sent in the 7 days up to the slot; acted on and ignored, settled in them.
+- Paused people: everyone with `paused` set (three ignored nudges in a row).
+- Silent teams: provider teams, one of whose people was sent a nudge asking for action (kind
+  `block` or `offer_start`, not `training`) this term, and which since the term began have
+  neither answered any block (offering, maybe or no capacity all count) nor posted an offer.
+  Terms: autumn 1 September to 31 December, spring 1 January to 31 March, summer 1 April to
+  31 August.
+- Undelivered: outbox rows parked as failed that were queued in the 7 days up to the slot, the
+  count and the latest few (an expired or cancelled nudge was meant not to go: not counted).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, tzinfo
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.blocks.demand import block_demands
+from bot.kernel.academic_year import AcademicYear, academic_year
+from bot.kernel.dates import weeks_between
+from bot.reports import chart
+from storage import lifecycle
+from storage.tables import (
+    CapacityAnswer,
+    Delivery,
+    Nudge,
+    Organisation,
+    Person,
+    PlacementBlock,
+    PlacementOffer,
+    Target,
+    Team,
+)
+
+WEEK = timedelta(days=7)
+FAILED_SHOWN = 3
+
+
+def term_start(day: date) -> date:
+    if day.month >= 9:
+        return date(day.year, 9, 1)
+    return date(day.year, 1, 1) if day.month <= 3 else date(day.year, 4, 1)
+
+
+@dataclass(frozen=True)
+class Progress:
+    profession: str
+    target: int | None = None
+    offers: int = 0
+    students: int = 0
+    student_weeks: int = 0
+    new_offers: int = 0
+    demand: int = 0  # students in the year's blocks
+    offered_for_blocks: int = 0  # places on or matching those blocks, each offer once
+
+    @property
+    def bar(self) -> chart.Bar:
+        return chart.Bar(self.profession, self.offers, self.students, self.target)
+
+
+@dataclass(frozen=True)
+class Failed:
+    recipient: str
+    channel: str
+    error: str
+    queued_at: datetime
+
+
+@dataclass(frozen=True)
+class Summary:
+    year: AcademicYear
+    week_from: datetime
+    week_to: datetime
+    professions: tuple[Progress, ...]
+    new_offers: int
+    new_students: int
+    nudges_sent: int
+    nudges_acted: int
+    nudges_ignored: int
+    paused: tuple[str, ...]
+    silent_teams: tuple[str, ...]
+    failed: int
+    failed_latest: tuple[Failed, ...]
+
+    @property
+    def offers(self) -> int:
+        return sum(p.offers for p in self.professions)
+
+    @property
+    def target(self) -> int:
+        return sum(p.target or 0 for p in self.professions)
+
+
+async def _progress(
+    session: AsyncSession, year: AcademicYear, week_from: datetime, week_to: datetime
+) -> dict[str, dict[str, int]]:
+    figures: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    in_year = (
+        PlacementOffer.status.in_(lifecycle.COUNTED),
+        PlacementOffer.start_date >= year.start,
+        PlacementOffer.start_date <= year.end,
+    )
+    rows = await session.execute(
+        select(
+            PlacementOffer.profession,
+            PlacementOffer.start_date,
+            PlacementOffer.end_date,
+            func.count(PlacementOffer.id),
+            func.sum(PlacementOffer.capacity),
+            func.sum(case((PlacementOffer.created_at > week_from, 1), else_=0)),
+        )
+        .where(*in_year, PlacementOffer.created_at <= week_to)
+        .group_by(PlacementOffer.profession, PlacementOffer.start_date, PlacementOffer.end_date)
+    )
+    for code, start, end, offers, students, new in rows:
+        found = figures[code]
+        found["offers"] += offers
+        found["students"] += int(students)
+        found["student_weeks"] += int(students) * weeks_between(start, end)
+        found["new_offers"] += int(new)
+    new_students = await session.execute(
+        select(PlacementOffer.profession, func.sum(PlacementOffer.capacity))
+        .where(
+            *in_year, PlacementOffer.created_at > week_from, PlacementOffer.created_at <= week_to
+        )
+        .group_by(PlacementOffer.profession)
+    )
+    for code, students in new_students:
+        figures[code]["new_students"] += int(students)
+    for target_code, extra in await session.execute(
+        select(Target.profession, Target.extra_placements).where(Target.academic_year == year.label)
+    ):
+        figures[target_code]["target"] = extra
+    demand = await block_demands(
+        session, PlacementBlock.start_date >= year.start, PlacementBlock.start_date <= year.end
+    )
+    for block in demand.blocks:
+        figures[block.profession]["demand"] += block.students
+    for code, places in demand.places.items():
+        figures[code]["offered_for_blocks"] = places
+    return figures
+
+
+async def _nudges(
+    session: AsyncSession, week_from: datetime, week_to: datetime
+) -> tuple[int, int, int]:
+    def settled(outcome: str):  # type: ignore[no-untyped-def]
+        return func.sum(
+            case(
+                (
+                    and_(
+                        Nudge.outcome == outcome,
+                        Nudge.settled_at > week_from,
+                        Nudge.settled_at <= week_to,
+                    ),
+                    1,
+                ),
+                else_=0,
+            )
+        )
+
+    sent = func.sum(case((and_(Nudge.sent_at > week_from, Nudge.sent_at <= week_to), 1), else_=0))
+    row = (
+        await session.execute(
+            select(sent, settled("acted"), settled("ignored")).where(
+                (Nudge.sent_at > week_from) | (Nudge.settled_at > week_from)
+            )
+        )
+    ).one()
+    return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
+
+
+async def _silent_teams(session: AsyncSession, since_day: date, since: datetime) -> list[str]:
+    nudged = (
+        select(Person.team_id)
+        .join(Nudge, Nudge.person_id == Person.id)
+        .where(
+            Nudge.sent_on >= since_day,
+            Nudge.kind.in_(("block", "offer_start")),
+            Person.team_id.is_not(None),
+        )
+    )
+    answered = select(CapacityAnswer.team_id).where(
+        CapacityAnswer.answered_at >= since, CapacityAnswer.team_id.is_not(None)
+    )
+    posted = select(PlacementOffer.team_id).where(
+        PlacementOffer.created_at >= since, PlacementOffer.team_id.is_not(None)
+    )
+    rows = await session.execute(
+        select(Team.name, Organisation.name)
+        .join(Organisation, Organisation.id == Team.organisation_id)
+        .where(
+            Organisation.kind == "provider",
+            Team.id.in_(nudged),
+            Team.id.not_in(answered),
+            Team.id.not_in(posted),
+        )
+        .order_by(Organisation.name, Team.name)
+    )
+    return [f"{team}, {provider}" for team, provider in rows]
+
+
+async def _failed(
+    session: AsyncSession, week_from: datetime, week_to: datetime
+) -> tuple[int, list[Failed]]:
+    this_week = (
+        Delivery.status == "failed",
+        Delivery.created_at > week_from,
+        Delivery.created_at <= week_to,
+    )
+    count = await session.scalar(select(func.count(Delivery.id)).where(*this_week))
+    rows = await session.execute(
+        select(Person.display_name, Delivery.channel, Delivery.last_error, Delivery.created_at)
+        .join(Person, Person.id == Delivery.recipient_id)
+        .where(*this_week)
+        .order_by(Delivery.created_at.desc(), Delivery.id.desc())
+        .limit(FAILED_SHOWN)
+    )
+    return int(count or 0), [
+        Failed(n, c, (e or "no reason recorded")[:200], at) for n, c, e, at in rows
+    ]
+
+
+async def compose(session: AsyncSession, slot: datetime, zone: tzinfo) -> Summary:
+    """The week's summary up to `slot`, for the academic year containing its local date."""
+    today = slot.astimezone(zone).date()
+    year = academic_year(today)
+    week_from = slot - WEEK
+    figures = await _progress(session, year, week_from, slot)
+    professions = tuple(
+        Progress(
+            code,
+            target=values.get("target"),
+            offers=values.get("offers", 0),
+            students=values.get("students", 0),
+            student_weeks=values.get("student_weeks", 0),
+            new_offers=values.get("new_offers", 0),
+            demand=values.get("demand", 0),
+            offered_for_blocks=values.get("offered_for_blocks", 0),
+        )
+        for code, values in sorted(figures.items())
+    )
+    sent, acted, ignored = await _nudges(session, week_from, slot)
+    paused = await session.execute(
+        select(Person.display_name).where(Person.paused.is_(True)).order_by(Person.display_name)
+    )
+    starts = term_start(today)
+    term_from = datetime.combine(starts, time(0), tzinfo=zone)
+    failed, latest = await _failed(session, week_from, slot)
+    return Summary(
+        year=year,
+        week_from=week_from,
+        week_to=slot,
+        professions=professions,
+        new_offers=sum(p.new_offers for p in professions),
+        new_students=sum(figures[p.profession].get("new_students", 0) for p in professions),
+        nudges_sent=sent,
+        nudges_acted=acted,
+        nudges_ignored=ignored,
+        paused=tuple(paused.scalars()),
+        silent_teams=tuple(await _silent_teams(session, starts, term_from)),
+        failed=failed,
+        failed_latest=tuple(latest),
+    )
