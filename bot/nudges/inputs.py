@@ -33,7 +33,6 @@ class Recipient:
     working_days: str
     work_starts: time
     work_ends: time
-    channel: str
 
     @property
     def respondent_key(self) -> str:
@@ -86,12 +85,12 @@ async def recipients(session: AsyncSession, today: date) -> dict[int, Recipient]
             )
         ).scalars()
     )
-    channels: dict[int, str] = {}
+    reachable: set[int] = set()  # the delivery package picks the channel when it queues
     for ids in batches(row[0] for row in rows):
-        channels |= await channels_for(session, ids)
+        reachable |= (await channels_for(session, ids)).keys()
     found = {}
     for pid, name, team_id, team, own, teams, kind, days, starts, ends in rows:
-        if pid not in channels:
+        if pid not in reachable:
             continue
         found[pid] = Recipient(
             id=pid,
@@ -103,7 +102,6 @@ async def recipients(session: AsyncSession, today: date) -> dict[int, Recipient]
             working_days=days,
             work_starts=starts,
             work_ends=ends,
-            channel=channels[pid],
         )
     return found
 

@@ -19,10 +19,9 @@ from config.settings import Settings
 
 @dataclass(frozen=True)
 class Planned:
-    """One nudge to queue: to whom, what, and when it may go."""
+    """One nudge to queue: to whom, what, and when it may go (the delivery package picks how)."""
 
     person_id: int
-    channel: str
     kind: str
     subject: str
     reply: Reply
@@ -63,7 +62,6 @@ async def plan(session: AsyncSession, clock: Clock, settings: Settings) -> list[
                 planned.append(
                     Planned(
                         pid,
-                        people[pid].channel,
                         best.kind,
                         best.subject,
                         best.make(),

@@ -17,7 +17,7 @@ from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.delivery import queue as outbox
+from bot.delivery.tell import ForPerson, tell_many
 from bot.kernel.jobs import JobContext
 from bot.nudges import keys as nudge_keys
 from bot.nudges import outcomes as nudge_outcomes
@@ -58,16 +58,11 @@ async def _queue(
             )
         ).scalars()
     )
-    await outbox.enqueue_many(
+    await tell_many(
         session,
         [
-            outbox.Outgoing(
-                p.person_id,
-                p.channel,
-                p.reply,
-                nudge_keys.key(p.person_id, today),
-                p.send_at,
-                p.expires_at,
+            ForPerson(
+                p.person_id, p.reply, nudge_keys.key(p.person_id, today), p.send_at, p.expires_at
             )
             for p in batch
             if p.person_id in new

@@ -11,8 +11,8 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.delivery import queue as outbox
 from bot.delivery.recipients import channels_for
+from bot.delivery.tell import ForPerson, tell_many
 from bot.kernel import audit
 from bot.kernel.clock import Clock
 from bot.kernel.context import Context
@@ -95,33 +95,28 @@ async def _pause(session: AsyncSession, clock: Clock, settings: Settings, people
             {"paused": True, "reason": f"{PAUSE_AFTER} nudges ignored in a row"},
         )
         message = nudge_replies.paused(name, team, organisation)
-        for lead_id, (channel, when) in leads.items():
-            await outbox.enqueue(
-                session,
-                lead_id,
-                channel,
-                message,
-                f"paused:{person_id}:{today}:{lead_id}",
-                clock.now(),
-                not_before=when,
-            )
+        await tell_many(
+            session,
+            [
+                ForPerson(lead_id, message, f"paused:{person_id}:{today}:{lead_id}", when)
+                for lead_id, when in leads.items()
+            ],
+            clock.now(),
+        )
     return len(paused)
 
 
-async def _faculty_leads(session: AsyncSession, clock: Clock) -> dict[int, tuple[str, datetime]]:
-    """Each reachable faculty lead's channel, and when to tell them: now, or at the start of
-    their working hours when that is still to come today."""
+async def _faculty_leads(session: AsyncSession, clock: Clock) -> dict[int, datetime]:
+    """Each reachable faculty lead, and when to tell them: now, or at the start of their
+    working hours when that is still to come today."""
     now = clock.now()
     leads = await faculty_leads(session)
     channels = await channels_for(session, [lead.id for lead in leads])
     return {
-        lead.id: (
-            channels[lead.id],
-            working_hours.send_at(
-                lead.working_days, lead.work_starts, lead.work_ends, now, clock.zone
-            )
-            or now,
+        lead.id: working_hours.send_at(
+            lead.working_days, lead.work_starts, lead.work_ends, now, clock.zone
         )
+        or now
         for lead in leads
         if lead.id in channels
     }

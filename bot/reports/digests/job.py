@@ -15,8 +15,8 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.delivery import queue as outbox
 from bot.delivery.recipients import channels_for
+from bot.delivery.tell import ForPerson, tell_many
 from bot.kernel.clock import Clock
 from bot.kernel.context import Context
 from bot.kernel.jobs import JobContext
@@ -49,15 +49,15 @@ async def run(ctx: JobContext, slot: datetime, frequency: str) -> str:
     """Compose every `frequency` lead's digest and queue those with something to say."""
     async with ctx.sessions.begin() as session:
         until = await register_watermark(session, ctx.clock, ctx.settings)
-    queued = quiet = unreachable = 0
+    quiet = unreachable = 0
     async with ctx.sessions.begin() as session:
         now = ctx.clock.now()
         digests = await compose(session, frequency, until, ctx.clock.today(), now)
-        channels = await channels_for(session, {d.lead.person_id for d in digests})
+        reachable = await channels_for(session, {d.lead.person_id for d in digests})
         advanced: set[int] = set()
+        messages = []
         for digest in digests:
-            channel = channels.get(digest.lead.person_id)
-            if channel is None:
+            if digest.lead.person_id not in reachable:
                 unreachable += 1  # kept for when they can be reached: the watermark stays
                 continue
             if digest.empty and not ctx.settings.placebot_digest_send_empty:
@@ -66,9 +66,10 @@ async def run(ctx: JobContext, slot: datetime, frequency: str) -> str:
                 continue
             reply = digest_reply(digest, ctx.clock, ctx.settings)
             key = dedupe_key(digest, frequency, slot, ctx.clock)
-            if await outbox.enqueue(session, digest.lead.person_id, channel, reply, key, now):
-                queued += 1
-                advanced.add(digest.lead.person_id)
+            messages.append(ForPerson(digest.lead.person_id, reply, key))
+        told = await tell_many(session, messages, now)
+        queued = len(told.queued)
+        advanced |= {message.person_id for message in told.queued}
         if advanced:
             await session.execute(
                 update(Person).where(Person.id.in_(sorted(advanced))).values(last_digest_at=until)
