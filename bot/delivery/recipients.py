@@ -39,3 +39,9 @@ async def channels_for(session: AsyncSession, person_ids: Collection[int]) -> di
         if channel is not None:
             chosen[person_id] = channel
     return chosen
+
+
+async def reachable(session: AsyncSession, person_ids: Collection[int]) -> set[int]:
+    """Who some channel reaches: the people a job may plan a message for. Which channel is
+    `bot.delivery.tell`'s choice when the message is queued."""
+    return set(await channels_for(session, person_ids))

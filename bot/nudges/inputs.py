@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.delivery.recipients import channels_for
+from bot.delivery.recipients import reachable
 from bot.kernel.professions import split_codes
 from config.settings import Settings
 from storage.batches import batches
@@ -54,7 +54,7 @@ class History:
 
 
 async def recipients(session: AsyncSession, today: date) -> dict[int, Recipient]:
-    """Everyone who may be nudged at all, in three queries (and channels in a few more)."""
+    """Everyone who may be nudged at all, in three queries (and who is reachable in a few more)."""
     rows = (
         await session.execute(
             select(
@@ -85,12 +85,12 @@ async def recipients(session: AsyncSession, today: date) -> dict[int, Recipient]
             )
         ).scalars()
     )
-    reachable: set[int] = set()  # the delivery package picks the channel when it queues
+    reached: set[int] = set()  # the delivery package picks the channel when it queues
     for ids in batches(row[0] for row in rows):
-        reachable |= (await channels_for(session, ids)).keys()
+        reached |= await reachable(session, ids)
     found = {}
     for pid, name, team_id, team, own, teams, kind, days, starts, ends in rows:
-        if pid not in reachable:
+        if pid not in reached:
             continue
         found[pid] = Recipient(
             id=pid,

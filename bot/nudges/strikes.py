@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.delivery.recipients import channels_for
+from bot.delivery.recipients import reachable
 from bot.delivery.tell import ForPerson, tell_many
 from bot.kernel import audit
 from bot.kernel.clock import Clock
@@ -111,12 +111,12 @@ async def _faculty_leads(session: AsyncSession, clock: Clock) -> dict[int, datet
     working hours when that is still to come today."""
     now = clock.now()
     leads = await faculty_leads(session)
-    channels = await channels_for(session, [lead.id for lead in leads])
+    reached = await reachable(session, [lead.id for lead in leads])
     return {
         lead.id: working_hours.send_at(
             lead.working_days, lead.work_starts, lead.work_ends, now, clock.zone
         )
         or now
         for lead in leads
-        if lead.id in channels
+        if lead.id in reached
     }

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.delivery.recipients import channels_for
+from bot.delivery.recipients import reachable
 from bot.delivery.tell import ForPerson, tell_many
 from bot.kernel.clock import Clock
 from bot.kernel.context import Context
@@ -53,11 +53,11 @@ async def run(ctx: JobContext, slot: datetime, frequency: str) -> str:
     async with ctx.sessions.begin() as session:
         now = ctx.clock.now()
         digests = await compose(session, frequency, until, ctx.clock.today(), now)
-        reachable = await channels_for(session, {d.lead.person_id for d in digests})
+        reached = await reachable(session, {d.lead.person_id for d in digests})
         advanced: set[int] = set()
         messages = []
         for digest in digests:
-            if digest.lead.person_id not in reachable:
+            if digest.lead.person_id not in reached:
                 unreachable += 1  # kept for when they can be reached: the watermark stays
                 continue
             if digest.empty and not ctx.settings.placebot_digest_send_empty:
