@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from storage.lifecycle import LIVE, OfferStatus
+from storage.lifecycle import OfferStatus
 from storage.types import UTCDateTime
 
 NAMING = {
@@ -32,9 +32,6 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-OFFER_STATUSES = tuple(OfferStatus)
-LIVE_OFFER_STATUSES = LIVE
 
 
 class Base(DeclarativeBase):
@@ -200,7 +197,7 @@ class PlacementOffer(Base):
         CheckConstraint("end_date >= start_date", name="dates"),
         CheckConstraint("capacity > 0", name="capacity"),
         CheckConstraint(
-            "status IN (" + ", ".join(f"'{s}'" for s in OFFER_STATUSES) + ")", name="status"
+            "status IN (" + ", ".join(f"'{s}'" for s in OfferStatus) + ")", name="status"
         ),
         Index("ix_placement_offers_updated", "updated_at", "id"),
         Index("ix_placement_offers_profession_start", "profession", "start_date"),
