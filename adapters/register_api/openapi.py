@@ -1,6 +1,6 @@
 """`GET /api/v1/openapi.json`: the API's OpenAPI 3.1 document, written to match the handlers.
 
-Schemathesis checks the server against it (tests/test_register_api_schema.py).
+Schemathesis checks the server against it (tests/adapters/register_api/test_register_api_schema.py).
 """
 
 from __future__ import annotations

@@ -15,7 +15,6 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -28,8 +27,8 @@ from config.settings import Settings
 from storage.engine import make_engine, make_sessionmaker
 from storage.tables import Delivery, ScheduleRun
 from tests.conftest import _truncate
+from tests.support.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 LEADING = "this worker runs the schedules"
 NEVER = "0 0 1 1 *"  # the other schedules stay out of the way: 1 January, outside the grace
 

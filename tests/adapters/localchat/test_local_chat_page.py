@@ -31,10 +31,10 @@ from bot.delivery import queue as outbox
 from bot.kernel.messages import Button, Fact, Image, Reply
 from storage.engine import make_engine, make_sessionmaker
 from storage.tables import Identity
+from tests.support.paths import ROOT
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM_ARGS = [
     "--headless=new",

@@ -15,9 +15,9 @@ from storage.engine import make_engine
 from tests.conftest import _truncate
 from tests.support.fakes.slack_api import FakeSlack
 from tests.support.fanout import queue_fanout, slack_user, statuses
+from tests.support.paths import ROOT
 from tests.support.slack_rig import slack_environment
 
-ROOT = Path(__file__).resolve().parent.parent
 PEOPLE = 200
 LEASE_SECONDS = 3
 # Generous guards against a hung run on a busy machine; nothing asserts how long it took.

@@ -6,7 +6,6 @@ from __future__ import annotations
 import ast
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -22,8 +21,9 @@ from bot.offers.form import OFFER_CREATE, OFFER_EDIT
 from bot.people import directory as people
 from storage.tables import CapacityAnswer, PlacementOffer
 from tests.conftest import Chat, button, fact
+from tests.support.paths import ROOT
 
-BOT = Path(__file__).parent.parent / "bot"
+BOT = ROOT / "bot"
 ANSWER_REFUSAL = (
     "Only clinicians or coordinators can answer for a team. Ask your AHP faculty lead for the role."
 )
