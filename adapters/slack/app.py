@@ -24,6 +24,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.background import BackgroundWork
 from adapters.slack import blocks
 from adapters.slack.channel import DirectMessages, rate_limited
+from bot.chat.actions import ACTIONS
 from bot.chat.placebot import PlaceBot
 from bot.kernel.messages import Actor, Command, Reply
 from config.settings import Settings
@@ -41,7 +42,11 @@ def as_typed(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-CORE_ACTION = re.compile(r"^(?P<action>(?:offer|block|nudges)\.[a-z]+):\d+$")
+# A button's action id is `{action}:{position}` (Block Kit wants each unique in a message);
+# only the core's declared buttons are listened to, so a link button's press is left alone.
+CORE_ACTION = re.compile(
+    r"^(?P<action>" + "|".join(re.escape(name) for name in sorted(ACTIONS)) + r"):\d+$"
+)
 RATE_LIMIT_RETRIES = 3
 
 
