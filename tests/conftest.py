@@ -29,10 +29,9 @@ from storage.engine import make_engine, make_sessionmaker
 from storage.migrate import upgrade
 from storage.tables import Base
 from tests.support.builder import Builder
-from tests.support.chat import Chat, button, fact
+from tests.support.chat import Chat
 from tests.support.inbox import Inbox
 
-__all__ = ["NOW", "Chat", "bearer", "button", "fact", "make_token"]
 pytest_plugins = ["tests.support.slack_rig", "tests.support.teams_rig", "tests.support.faculty"]
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -88,7 +87,7 @@ def postgres_url() -> Iterator[str]:
     asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-async def _truncate(url: str) -> None:
+async def truncate_all(url: str) -> None:
     engine = make_engine(url)
     try:
         tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
@@ -106,7 +105,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template
         shutil.copy(sqlite_template, path)
         return f"sqlite+aiosqlite:///{path}"
     url: str = request.getfixturevalue("postgres_url")
-    asyncio.run(_truncate(url))
+    asyncio.run(truncate_all(url))
     return url
 
 

@@ -11,7 +11,7 @@ from bot.kernel.clock import FixedClock
 from config.settings import Settings
 from storage.engine import make_sessionmaker
 from storage.tables import Organisation, Person, PlacementBlock, Target, TrainingEvent
-from tests.conftest import Chat
+from tests.support.chat import Chat
 
 
 async def test_loading_the_demo_twice_duplicates_nothing(

@@ -22,6 +22,7 @@ from bot.kernel.messages import Actor, Command, Reply
 from bot.kernel.numbers import whole_number
 from bot.offers import service as offers
 from bot.offers.form import OFFER_CREATE, OFFER_EDIT, offer_form
+from bot.offers.parsing import OFFER_EXAMPLE
 from bot.offers.views import offer_card
 from bot.people import conversations
 from bot.people import directory as people
@@ -198,11 +199,7 @@ class PlaceBot:
         if command.form_id == OFFER_EDIT and version is not None:
             edit = (values.get("ref", ""), version)
         if command.form_id is None:  # a one-line offer or edit: say it in a sentence
-            return error_reply(
-                UserError(
-                    " ".join(problem.errors.values()), example=placement_commands.OFFER_EXAMPLE
-                )
-            )
+            return error_reply(UserError(" ".join(problem.errors.values()), example=OFFER_EXAMPLE))
         return Reply(
             text=problem.message + " " + " ".join(problem.errors.values()),
             tone="error",

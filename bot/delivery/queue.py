@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Select, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kernel.messages import Reply
@@ -171,3 +171,25 @@ async def listing(
     if failed_only:
         statement = statement.where(Delivery.status == "failed")
     return list((await session.execute(statement)).scalars())
+
+
+async def cancel_pending(
+    session: AsyncSession,
+    recipients: Collection[int] | Select[tuple[int]],
+    key_like: str,
+    reason: str,
+) -> int:
+    """Cancel messages not sent yet to `recipients` (ids, or a query of ids) whose dedupe key
+    is LIKE `key_like`: what they say no longer holds. One statement, in the caller's
+    transaction; the sender never claims a cancelled row."""
+    result = await session.execute(
+        update(Delivery)
+        .where(
+            Delivery.recipient_id.in_(recipients),
+            Delivery.status == "pending",
+            Delivery.dedupe_key.like(key_like),
+        )
+        .values(status="cancelled", last_error=reason),
+        execution_options={"synchronize_session": False},
+    )
+    return result.rowcount

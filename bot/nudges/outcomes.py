@@ -21,8 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kernel.clock import Clock
-from bot.nudges import keys as nudge_keys
-from bot.nudges import strikes
+from bot.nudges import keys, strikes
 from config.settings import Settings
 from storage.batches import batches
 from storage.tables import (
@@ -41,7 +40,7 @@ from storage.tables import (
 UNSYNCED = {"synchronize_session": False}
 OFFER_ANSWERS = ("offer.edit", "offer.withdraw", "offer.confirmed")
 # Deliveries withdrawn or too late to send: their nudge is information, not ignored or acted.
-WITHDRAWN = ("cancelled", "expired")
+NOT_SENT = ("cancelled", "expired")
 
 
 K = TypeVar("K")
@@ -134,7 +133,7 @@ async def _deliveries(session: AsyncSession, since: datetime) -> dict[str, tuple
     """Each nudge delivery's status and when it went (or was queued), by dedupe key."""
     rows = await session.execute(
         select(Delivery.dedupe_key, Delivery.status, Delivery.sent_at, Delivery.created_at).where(
-            Delivery.dedupe_key.like(nudge_keys.ANY), Delivery.created_at >= since
+            Delivery.dedupe_key.like(keys.ANY), Delivery.created_at >= since
         )
     )
     return {key: (status, sent or created) for key, status, sent, created in rows}
@@ -174,10 +173,8 @@ async def settle(session: AsyncSession, clock: Clock, settings: Settings) -> Set
     for nudge, team_id in rows:
         if nudge.person_id in stopped:
             continue  # a newer nudge waits for the older one: they settle in order
-        status, went = sent.get(
-            nudge_keys.key(nudge.person_id, nudge.sent_on), ("sent", nudge.sent_at)
-        )
-        if status in WITHDRAWN:
+        status, went = sent.get(keys.key(nudge.person_id, nudge.sent_on), ("sent", nudge.sent_at))
+        if status in NOT_SENT:
             outcome = "info"  # withdrawn or too late: it never reached them
         elif evidence.acted(nudge, team_id):
             outcome = "acted"

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.kernel.clock import Clock
 from bot.kernel.messages import Reply
 from bot.kernel.professions import split_codes
-from bot.nudges import messages as nudge_replies
+from bot.nudges import messages
 from bot.nudges.inputs import History, Recipient
 from bot.people import working_hours
 from config.settings import Settings
@@ -129,8 +129,8 @@ class Rules:
                         "offer_start",
                         offer.ref,
                         offer.start_date,
-                        lambda o=offer, n=int(requests), own=pid == poster: (
-                            nudge_replies.offer_start(o, n, own, today)
+                        lambda o=offer, n=int(requests), own=pid == poster: messages.offer_start(
+                            o, n, own, today
                         ),
                     ),
                 )
@@ -200,7 +200,7 @@ class Rules:
 
         def make() -> Reply:
             again = ask_again_date(today, b.closes, person.working_days, self.settings)
-            return nudge_replies.block(b.block, b.short_by, person.team_name, again, today)
+            return messages.block(b.block, b.short_by, person.team_name, again, today)
 
         return Candidate("block", b.ref, b.closes, make)
 
@@ -249,7 +249,7 @@ class Rules:
                 if (person.id, uid) in self.past.trained:
                     continue
                 found[person.id] = Candidate(
-                    "training", uid, day, lambda e=event: nudge_replies.training(e, self.clock)
+                    "training", uid, day, lambda e=event: messages.training(e, self.clock)
                 )
                 break
         return found

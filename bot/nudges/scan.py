@@ -19,9 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.tell import ForPerson, tell_many
 from bot.kernel.jobs import JobContext
-from bot.nudges import keys as nudge_keys
-from bot.nudges import outcomes as nudge_outcomes
-from bot.nudges import plan as nudge_plan
+from bot.nudges import keys, outcomes, plan
 from storage.batches import batches
 from storage.tables import Nudge
 from storage.upsert import insert
@@ -30,7 +28,7 @@ WRITE_BATCH = 500  # nudges per transaction: short write locks, however many peo
 
 
 async def _queue(
-    session: AsyncSession, batch: list[nudge_plan.Planned], today: date, now: datetime
+    session: AsyncSession, batch: list[plan.Planned], today: date, now: datetime
 ) -> int:
     """The nudge rows, then the deliveries of those that were new: a person who has a nudge
     today already (a second scan, perhaps at the same moment) gets nothing more."""
@@ -61,9 +59,7 @@ async def _queue(
     await tell_many(
         session,
         [
-            ForPerson(
-                p.person_id, p.reply, nudge_keys.key(p.person_id, today), p.send_at, p.expires_at
-            )
+            ForPerson(p.person_id, p.reply, keys.key(p.person_id, today), p.send_at, p.expires_at)
             for p in batch
             if p.person_id in new
         ],
@@ -76,9 +72,9 @@ async def scan(ctx: JobContext, slot: datetime) -> str:
     """The working-day nudge scan: settle, choose, queue. Safe to run again."""
     clock, settings = ctx.clock, ctx.settings
     async with ctx.sessions.begin() as session:
-        settled = await nudge_outcomes.settle(session, clock, settings)
+        settled = await outcomes.settle(session, clock, settings)
     async with ctx.sessions.begin() as session:
-        planned = await nudge_plan.plan(session, clock, settings)
+        planned = await plan.plan(session, clock, settings)
     queued = 0
     today, now = clock.today(), clock.now()
     for batch in batches(planned, WRITE_BATCH):

@@ -16,8 +16,7 @@ from bot.delivery.tell import ForPerson, tell_many
 from bot.kernel import audit
 from bot.kernel.clock import Clock
 from bot.kernel.context import Context
-from bot.nudges import messages as nudge_replies
-from bot.nudges import withdrawal as nudge_withdrawal
+from bot.nudges import messages, withdrawal
 from bot.people import working_hours
 from bot.people.directory import faculty_leads
 from config.settings import Settings
@@ -73,7 +72,7 @@ async def _pause(session: AsyncSession, clock: Clock, settings: Settings, people
         ).all()
     if not paused:
         return 0
-    await nudge_withdrawal.cancel_pending(session, paused)
+    await withdrawal.cancel_pending(session, paused)
     ctx = Context(session, None, clock, settings, "system")
     who = (
         await session.execute(
@@ -94,7 +93,7 @@ async def _pause(session: AsyncSession, clock: Clock, settings: Settings, people
             {"paused": False},
             {"paused": True, "reason": f"{PAUSE_AFTER} nudges ignored in a row"},
         )
-        message = nudge_replies.paused(name, team, organisation)
+        message = messages.paused(name, team, organisation)
         await tell_many(
             session,
             [

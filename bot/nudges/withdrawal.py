@@ -1,24 +1,23 @@
 """Nudges withdrawn before they go: a queued nudge must not reach someone who has since turned
 nudges off, snoozed them or been paused, nor ask about something already answered. Each call
-is one UPDATE of the outbox rows still pending, in the caller's transaction; the scan later
-settles such a nudge as information (`bot.nudges.outcomes`). Offers and blocks reach it only by
-announcing their changes (`bot.kernel.events`)."""
+cancels the outbox rows still pending (`bot.delivery.queue.cancel_pending`) in the caller's
+transaction; the scan later settles such a nudge as information (`bot.nudges.outcomes`).
+Offers and blocks reach it only by announcing their changes (`bot.kernel.events`)."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import date
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.delivery import queue
 from bot.kernel import events
 from bot.kernel.context import Context
-from bot.nudges import keys as nudge_keys
+from bot.nudges import keys
 from storage.batches import batches
-from storage.tables import Delivery, Nudge, Person
-
-UNSYNCED = {"synchronize_session": False}
+from storage.tables import Nudge, Person
 
 
 async def cancel_pending(session: AsyncSession, person_ids: Collection[int]) -> int:
@@ -26,17 +25,9 @@ async def cancel_pending(session: AsyncSession, person_ids: Collection[int]) -> 
     paused, and a nudge queued earlier must not reach them after all. One statement a batch."""
     cancelled = 0
     for batch in batches(list(person_ids)):
-        result = await session.execute(
-            update(Delivery)
-            .where(
-                Delivery.recipient_id.in_(batch),
-                Delivery.status == "pending",
-                Delivery.dedupe_key.like(nudge_keys.ANY),
-            )
-            .values(status="cancelled", last_error="nudges turned off, snoozed or paused"),
-            execution_options=UNSYNCED,
+        cancelled += await queue.cancel_pending(
+            session, batch, keys.ANY, "nudges turned off, snoozed or paused"
         )
-        cancelled += result.rowcount
     return cancelled
 
 
@@ -64,17 +55,9 @@ async def withdraw_pending(
         answered_for.append(Nudge.person_id == person_id)
     if answered_for:
         whose = whose.where(or_(*answered_for))
-    result = await session.execute(
-        update(Delivery)
-        .where(
-            Delivery.recipient_id.in_(whose),
-            Delivery.dedupe_key.like(nudge_keys.on_day(today)),
-            Delivery.status == "pending",
-        )
-        .values(status="cancelled", last_error=f"the {subject} nudge was answered before it went"),
-        execution_options=UNSYNCED,
+    return await queue.cancel_pending(
+        session, whose, keys.on_day(today), f"the {subject} nudge was answered before it went"
     )
-    return result.rowcount
 
 
 @events.reacts_to(events.OfferChanged)

@@ -21,7 +21,8 @@ from bot.offers.places import Place, match_place
 from bot.offers.rules import problems
 from bot.people.permissions import require_manage_offer
 from bot.register.changes import change_stamp
-from bot.requests.service import cancel_requests, places_left
+from bot.requests.records import places_left
+from bot.requests.service import cancel_requests
 from storage import lifecycle
 from storage.tables import (
     PlacementBlock,

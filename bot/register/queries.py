@@ -1,7 +1,7 @@
 """The register as HEIs read it: filtered, in change order, a keyset page at a time.
 
 Records come in (updated_at, id) order. Stamps are strictly increasing in commit order
-(see `register_changes`), so a cursor never skips a record: one that changes during a pull
+(see `bot.register.changes`), so a cursor never skips a record: one that changes during a pull
 moves past the cursor and comes again with its new version, never lost. The last record's
 `updated_at` is where the next incremental pull starts (`updated_since`).
 """

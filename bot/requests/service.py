@@ -33,7 +33,6 @@ __all__ = [
     "cancel_requests",
     "decide",
     "pending_for",
-    "places_left",
     "request_places",
     "requests_of",
 ]

@@ -15,7 +15,7 @@ from bot.kernel.clock import FixedClock
 from config.settings import Settings
 from storage.engine import make_engine, make_sessionmaker
 from storage.tables import PlacementOffer
-from tests.conftest import Chat
+from tests.support.chat import Chat
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from bot.kernel.messages import Button, Reply
 from bot.offers.form import OFFER_CREATE, OFFER_EDIT
 from bot.people import directory as people
 from storage.tables import CapacityAnswer, PlacementOffer
-from tests.conftest import Chat, button, fact
+from tests.support.chat import Chat, button, fact
 from tests.support.paths import ROOT
 
 BOT = ROOT / "bot"

@@ -7,7 +7,7 @@ from sqlalchemy import inspect as sa_inspect
 
 from bot.kernel.messages import Command
 from storage.tables import AuditEvent, Identity, Person, PlacementOffer
-from tests.conftest import Chat, button, fact
+from tests.support.chat import Chat, button, fact
 
 VALID = "placement offer PT 1 Feb - 12 Mar 2027 2 students at Ward 12, City Hospital"
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from storage.tables import CapacityAnswer, PlacementBlock, TrainingEvent
-from tests.conftest import Chat, button, fact
+from tests.support.chat import Chat, button, fact
 
 
 async def test_blocks_show_demand_beside_places_offered(chat: Chat) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from storage.tables import Identity, Person
-from tests.conftest import Chat
+from tests.support.chat import Chat
 
 
 async def lead(chat: Chat, key: str) -> Person:

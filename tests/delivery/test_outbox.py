@@ -19,7 +19,7 @@ from bot.kernel.messages import Button, Fact, Item, Reply
 from config.settings import Settings
 from storage.engine import make_engine, make_sessionmaker
 from storage.tables import Delivery
-from tests.conftest import Chat
+from tests.support.chat import Chat
 
 NUDGE = Reply(
     text="PL-2027-0001 starts in 14 days and is not confirmed.",

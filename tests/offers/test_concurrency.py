@@ -7,7 +7,7 @@ import asyncio
 from sqlalchemy import select
 
 from storage.tables import PlacementOffer
-from tests.conftest import Chat
+from tests.support.chat import Chat
 
 
 async def test_concurrent_offers_get_distinct_references(chat: Chat) -> None:

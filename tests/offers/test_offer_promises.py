@@ -7,7 +7,7 @@ from sqlalchemy import select
 from bot.kernel.context import Context
 from bot.requests import service as placement_requests
 from storage.tables import Organisation, PlacementOffer, PlacementRequest
-from tests.conftest import Chat, fact
+from tests.support.chat import Chat, fact
 
 OFFER = "placement offer PT 1 Feb - 12 Mar 2027 3 students at Stroke Rehab"
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from storage.tables import AuditEvent, PlacementOffer
-from tests.conftest import Chat, button, fact
+from tests.support.chat import Chat, button, fact
 
 REF = re.compile(r"PL-\d{4}-\d{4}")
 

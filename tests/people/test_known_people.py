@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select, text, update
 
 from storage.tables import Identity, Organisation, RoleGrant
-from tests.conftest import Chat
+from tests.support.chat import Chat
 
 LINE = (
     'training add "Educator update" 10 Feb 2027 10:00-11:00 PT online https://events.example.org/a'

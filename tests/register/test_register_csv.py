@@ -19,7 +19,8 @@ from bot.register.csv import stream as register_csv
 from bot.register.csv.line_ends import CrlfLineEnds
 from bot.register.records import csv_lines
 from storage.tables import Organisation, PlacementBlock, PlacementOffer, Site, Team
-from tests.conftest import Chat, bearer, fact, make_token
+from tests.conftest import bearer, make_token
+from tests.support.chat import Chat, fact
 
 NOTTINGHAM = "University of Nottingham"
 AWKWARD = (

@@ -15,8 +15,9 @@ from bot.kernel.context import Context
 from bot.requests.fairness import Claim, apportion, settle_due
 from config.settings import Settings
 from storage.tables import AuditEvent, PlacementRequest
-from tests.conftest import Chat, bearer, button, fact, make_token
+from tests.conftest import bearer, make_token
 from tests.support.builder import Builder
+from tests.support.chat import Chat, button, fact
 from tests.support.inbox import Inbox
 
 NOTTINGHAM, LINCOLN, SHU = (

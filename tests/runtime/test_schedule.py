@@ -14,10 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import jobs
 from bot.kernel.clock import FixedClock
+from bot.kernel.jobs import JobContext
 from bot.runtime.leadership import AlwaysLeader, FileLock
 from bot.runtime.schedule import (
     ORPHANED_AFTER,
-    JobContext,
     WallClockCron,
     catch_up,
     run_slot,

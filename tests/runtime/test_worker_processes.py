@@ -26,7 +26,7 @@ from bot.kernel.messages import Actor, Command
 from config.settings import Settings
 from storage.engine import make_engine, make_sessionmaker
 from storage.tables import Delivery, ScheduleRun
-from tests.conftest import _truncate
+from tests.conftest import truncate_all
 from tests.support.paths import ROOT
 
 LEADING = "this worker runs the schedules"
@@ -83,7 +83,7 @@ class WorkerProcess:
 
 @pytest.fixture
 def pg_url(postgres_url: str) -> str:
-    asyncio.run(_truncate(postgres_url))
+    asyncio.run(truncate_all(postgres_url))
     return postgres_url
 
 

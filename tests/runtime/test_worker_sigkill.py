@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from storage.engine import make_engine
-from tests.conftest import _truncate
+from tests.conftest import truncate_all
 from tests.support.fakes.slack_api import FakeSlack
 from tests.support.fanout import queue_fanout, slack_user, statuses
 from tests.support.paths import ROOT
@@ -41,7 +41,7 @@ async def start_worker(env: dict[str, str], log: Path) -> asyncio.subprocess.Pro
 async def test_a_worker_killed_mid_fanout_and_restarted_sends_each_message_once(
     postgres_url: str, tmp_path: Path
 ) -> None:
-    await _truncate(postgres_url)
+    await truncate_all(postgres_url)
     engine = make_engine(postgres_url)
     try:
         people = await queue_fanout(engine, PEOPLE, datetime.now(UTC))

@@ -4,6 +4,7 @@ and where their digest of register changes comes."""
 from __future__ import annotations
 
 from bot.chat.roles import requires_any_role
+from bot.delivery.recipients import channels_for
 from bot.kernel import audit
 from bot.kernel.context import Context
 from bot.kernel.errors import UserError
@@ -13,13 +14,15 @@ USAGE = "digest weekly"
 FREQUENCIES = {"daily": "every working day at 08:00", "weekly": "on Mondays at 08:00"}
 
 
-def _status(ctx: Context) -> Reply:
+async def _status(ctx: Context) -> Reply:
+    """How often, and where the delivery package will really send it (not merely the choice)."""
     person = ctx.require_person()
     if person.digest_frequency == "off":
         how = "off. `digest weekly` or `digest daily` turns it back on."
     else:
+        channel = (await channels_for(ctx.session, [person.id])).get(person.id)
         how = f"{person.digest_frequency}, {FREQUENCIES[person.digest_frequency]}"
-        how += " by email." if person.preferred_channel == "email" else " here in chat."
+        how += " by email." if channel == "email" else " here in chat."
     return Reply(text=f"Your digest of register changes is {how}", private=True)
 
 
@@ -30,7 +33,7 @@ async def run(ctx: Context, rest: str) -> Reply:
     await ctx.session.refresh(person)
     verb = (rest.split() or ["status"])[0].lower()
     if verb == "status":
-        return _status(ctx)
+        return await _status(ctx)
     return await _choose(ctx, verb)
 
 
@@ -60,4 +63,4 @@ async def _choose(ctx: Context, verb: str) -> Reply:
         )
     await ctx.session.flush()
     audit.record(ctx, f"digest.{verb}", "person", str(person.id), before, audit.snapshot(person))
-    return _status(ctx)
+    return await _status(ctx)

@@ -1,9 +1,9 @@
 """The register's CSV cells written by PostgreSQL itself, for `COPY ... (FORMAT csv)`.
 
 Building 23 cells per record in Python cost most of a CSV pull. Here SQL formats them as the
-JSON record does (`register_queries.record_of`) and neutralises typed text as `neutralise` does,
+JSON record does (`bot.register.queries.record_of`) and neutralises typed text as `neutralise` does,
 so Python only moves text. Tests compare the two paths cell for cell on both databases; SQLite's
-lines are in `register_csv_sqlite`, which shares the helpers here.
+lines are in `sqlite_lines`, which shares the helpers here.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def text_of(column: Any) -> ColumnElement[str]:
 
 
 def neutralised(cell: ColumnElement[str], starts: ColumnElement[bool]) -> ColumnElement[str]:
-    """`register_records.neutralise` in SQL: a leading ' before = + - @ tab or CR."""
+    """`bot.register.records.neutralise` in SQL: a leading ' before = + - @ tab or CR."""
     return case((starts, sql_text("'") + cell), else_=cell)
 
 

@@ -1,6 +1,6 @@
 """The register as one CSV stream: the header, then every matching record in change order.
 
-The database writes the CSV (`register_csv_cells`, `register_csv_sqlite`): PostgreSQL through one
+The database writes the CSV (`postgres_cells`, `sqlite_lines`): PostgreSQL through one
 `COPY (SELECT ...) TO STDOUT (FORMAT csv)`, SQLite a whole line per record, chunks of records
 read in a worker thread on connections of its own, so the server's one pooled SQLite
 connection stays free for other requests. Either way memory stays flat, and `write` (the HTTP

@@ -34,7 +34,7 @@ from bot.kernel.messages import Button, Fact, Image, Item, Reply
 from bot.reports.digests import job as digests
 from config.settings import Settings
 from storage.tables import Delivery, Person
-from tests.conftest import Chat
+from tests.support.chat import Chat
 
 LEAD = 5  # the demo's placement lead at the University of Nottingham
 ADDRESS = "lead@nottingham.example.ac.uk"

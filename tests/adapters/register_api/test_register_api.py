@@ -17,7 +17,8 @@ from bot.kernel.context import Context
 from bot.register import tokens
 from bot.register.records import PLACEMENT_FIELDS
 from config.settings import Settings
-from tests.conftest import Chat, bearer, fact, make_token
+from tests.conftest import bearer, make_token
+from tests.support.chat import Chat, fact
 
 NOTTINGHAM = "University of Nottingham"
 

@@ -19,7 +19,8 @@ from bot.requests.expiry import expire_started
 from config.settings import Settings
 from storage.engine import make_engine, make_sessionmaker
 from storage.tables import ApiToken, AuditEvent
-from tests.conftest import NOW, Chat, bearer, fact
+from tests.conftest import NOW, bearer
+from tests.support.chat import Chat, fact
 
 
 async def _load_demo(settings: Settings) -> None:

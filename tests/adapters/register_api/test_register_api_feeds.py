@@ -12,7 +12,8 @@ from bot.chat.placebot import PlaceBot
 from bot.kernel.context import Context
 from bot.training import catalogue as training
 from bot.training.events import TrainingData
-from tests.conftest import Chat, bearer, make_token
+from tests.conftest import bearer, make_token
+from tests.support.chat import Chat
 
 LONDON = ZoneInfo("Europe/London")
 BLOCK = {

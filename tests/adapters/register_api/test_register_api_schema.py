@@ -26,7 +26,8 @@ from bot.kernel.clock import FixedClock
 from bot.register.records import PLACEMENT_FIELDS
 from config.settings import Settings
 from storage.engine import make_engine, make_sessionmaker
-from tests.conftest import NOW, Chat, bearer, make_token
+from tests.conftest import NOW, bearer, make_token
+from tests.support.chat import Chat
 
 FUZZ_SETTINGS = {"placebot_api_rate_per_minute": 1_000_000}
 

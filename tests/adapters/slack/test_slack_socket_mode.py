@@ -12,8 +12,8 @@ from bot.kernel.clock import FixedClock
 from config.settings import Settings
 from storage.engine import make_engine
 from storage.tables import PlacementOffer
-from tests.conftest import Chat
 from tests.support import slack_wire as wire
+from tests.support.chat import Chat
 from tests.support.fakes.slack_api import FakeSlack
 from tests.support.slack_rig import slack_settings
 

@@ -16,8 +16,8 @@ from bot.kernel.messages import Image, Reply
 from config.settings import Settings
 from storage.engine import make_engine
 from storage.tables import ConversationReference, Person, PlacementOffer
-from tests.conftest import Chat
 from tests.support import teams_wire as wire
+from tests.support.chat import Chat
 from tests.support.fakes.bot_connector import FakeConnector
 from tests.support.images import ONE_PIXEL_PNG
 from tests.support.teams_rig import TeamsRig, actions, teams_settings
