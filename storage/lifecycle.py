@@ -1,4 +1,5 @@
-"""An offer's life: its statuses, the moves between them, and when an unconfirmed offer expires.
+"""An offer's life: its statuses, the moves between them, and when an unconfirmed offer expires;
+and the statuses of the HEI requests on it.
 
     offered -> requested (an HEI asked) -> confirmed (the provider said yes) -> completed
     offered | requested | confirmed -> withdrawn (the provider took it back)
@@ -76,3 +77,24 @@ def move(offer: HasStatus, to: OfferStatus) -> None:
 def has_expired(status: str, start: date, today: date) -> bool:
     """An unconfirmed offer expires once its start date has passed."""
     return status in UNCONFIRMED and start < today
+
+
+class RequestStatus(StrEnum):
+    """An HEI's request for places on an offer.
+
+    held (asked before the offer's release time; settled fairly at release) -> pending (awaits
+    the provider) -> confirmed | declined; a request still open when its offer is withdrawn or
+    expires is cancelled.
+    """
+
+    HELD = "held"
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+
+
+OPEN_REQUEST = (RequestStatus.HELD, RequestStatus.PENDING)
+"""Not yet answered by the provider."""
+ALLOCATED = (RequestStatus.PENDING, RequestStatus.CONFIRMED)
+"""Holding places on the offer: what is left for other HEIs is the capacity less these."""

@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from storage.lifecycle import OfferStatus
+from storage.lifecycle import OfferStatus, RequestStatus
 from storage.types import UTCDateTime
 
 NAMING = {
@@ -243,7 +243,7 @@ class PlacementRequest(Base):
     __table_args__ = (
         CheckConstraint("students > 0", name="students"),
         CheckConstraint(
-            "status IN ('held', 'pending', 'confirmed', 'declined', 'cancelled')", name="status"
+            "status IN (" + ", ".join(f"'{s}'" for s in RequestStatus) + ")", name="status"
         ),
     )
 
@@ -252,7 +252,7 @@ class PlacementRequest(Base):
     hei_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     students: Mapped[int] = mapped_column(Integer)
     note: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=RequestStatus.PENDING.value)
     created_at: Mapped[datetime]
     decided_at: Mapped[datetime | None]
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))

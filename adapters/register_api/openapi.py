@@ -12,7 +12,7 @@ from aiohttp import web
 from adapters.register_api.runtime import runtime
 from config.professions import PROFESSION_CODES
 from config.settings import Settings
-from storage.lifecycle import OfferStatus
+from storage.lifecycle import OfferStatus, RequestStatus
 
 REF_PATTERN = r"^[A-Za-z]{2}-[0-9]{4}-[0-9]{4,}$"
 
@@ -169,7 +169,7 @@ def document(settings: Settings) -> dict[str, Any]:
                         "students": {"type": "integer", "minimum": 1},
                         "note": _text(True),
                         "status": _text(
-                            enum=["held", "pending", "confirmed", "declined", "cancelled"]
+                            enum=[status.value for status in RequestStatus]
                         ),
                         "created_at": _text(format="date-time"),
                         "decided_at": _text(True, format="date-time"),

@@ -9,6 +9,7 @@ from bot.kernel.context import Context
 from bot.register.changes import change_stamp
 from bot.requests.records import OPEN, locked_offer, requests_on
 from storage import lifecycle
+from storage.lifecycle import RequestStatus
 from storage.tables import PlacementOffer
 
 
@@ -27,7 +28,7 @@ async def expire_started(ctx: Context) -> list[str]:
         offer = await locked_offer(ctx, ref)
         before = audit.snapshot(offer)
         for request in await requests_on(ctx, offer, OPEN):
-            request.status, request.decided_at = "cancelled", ctx.clock.now()
+            request.status, request.decided_at = RequestStatus.CANCELLED, ctx.clock.now()
         lifecycle.move(offer, lifecycle.EXPIRED)
         offer.status_reason = "started without a confirmed placement"
         offer.updated_at = await change_stamp(ctx)

@@ -38,6 +38,7 @@ from bot.requests.records import (
     requests_on,
     restatus,
 )
+from storage.lifecycle import RequestStatus
 from storage.tables import PlacementBlock, PlacementOffer, PlacementRequest
 
 
@@ -89,7 +90,7 @@ async def _unmet_demand(ctx: Context, offer: PlacementOffer, hei_id: int) -> int
 
 async def settle(ctx: Context, offer: PlacementOffer) -> None:
     """Settle the held requests of a released offer together, by the fairness rule."""
-    held = await requests_on(ctx, offer, ("held",))
+    held = await requests_on(ctx, offer, (RequestStatus.HELD,))
     if not held or ctx.clock.now() < offer.release_at:
         return
     seed = secrets.randbits(64)
@@ -104,7 +105,7 @@ async def settle(ctx: Context, offer: PlacementOffer) -> None:
     now = ctx.clock.now()
     for request in held:
         places = granted[request.id]
-        request.status = "pending" if places else "declined"
+        request.status = RequestStatus.PENDING if places else RequestStatus.DECLINED
         request.students = places or request.students
         if not places:
             request.decided_at = now
@@ -126,7 +127,7 @@ async def settle(ctx: Context, offer: PlacementOffer) -> None:
     )
     await restatus(ctx, offer)
     for request in held:
-        if request.status == "pending":
+        if request.status == RequestStatus.PENDING:
             await tell_poster(ctx, offer, request, request.hei)
 
 
@@ -136,7 +137,10 @@ async def settle_due(ctx: Context) -> int:
         await ctx.session.execute(
             select(PlacementOffer.ref)
             .join(PlacementRequest, PlacementRequest.offer_id == PlacementOffer.id)
-            .where(PlacementRequest.status == "held", PlacementOffer.release_at <= ctx.clock.now())
+            .where(
+                PlacementRequest.status == RequestStatus.HELD,
+                PlacementOffer.release_at <= ctx.clock.now(),
+            )
             .distinct()
         )
     ).scalars()

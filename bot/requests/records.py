@@ -15,11 +15,12 @@ from bot.kernel.context import Context
 from bot.kernel.errors import NotFound
 from bot.register.changes import change_stamp, lock_register
 from storage import lifecycle
+from storage.lifecycle import RequestStatus
 from storage.tables import PlacementOffer, PlacementRequest
 
 REQUESTABLE = lifecycle.LIVE
-ALLOCATED = ("pending", "confirmed")
-OPEN = ("held", "pending")
+ALLOCATED = lifecycle.ALLOCATED
+OPEN = lifecycle.OPEN_REQUEST
 
 
 async def locked_offer(ctx: Context, ref: str) -> PlacementOffer:
@@ -69,7 +70,7 @@ async def restatus(ctx: Context, offer: PlacementOffer) -> None:
     statuses = {r.status for r in await requests_on(ctx, offer, ALLOCATED)}
     wanted = (
         lifecycle.REQUESTED
-        if "pending" in statuses
+        if RequestStatus.PENDING in statuses
         else lifecycle.CONFIRMED
         if statuses
         else lifecycle.OFFERED

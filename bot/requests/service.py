@@ -27,6 +27,7 @@ from bot.requests.records import (
     restatus,
 )
 from storage import lifecycle
+from storage.lifecycle import RequestStatus
 from storage.tables import Organisation, PlacementOffer, PlacementRequest
 
 __all__ = [
@@ -43,10 +44,10 @@ MAX_NOTE = 2000
 
 async def cancel_requests(ctx: Context, offer: PlacementOffer, reason: str) -> int:
     """Cancel every request still standing on an offer (it was withdrawn), with audit events."""
-    standing = await requests_on(ctx, offer, (*OPEN, "confirmed"))
+    standing = await requests_on(ctx, offer, (*OPEN, RequestStatus.CONFIRMED))
     for request in standing:
         before = audit.snapshot(request)
-        request.status = "cancelled"
+        request.status = RequestStatus.CANCELLED
         request.note = f"{request.note or ''}\nCancelled: {reason}.".strip()
         request.decided_at = ctx.clock.now()
         request.decided_by_id = ctx.actor_id
@@ -97,7 +98,7 @@ async def request_places(
         hei_id=hei.id,
         students=students,
         note=note.strip() or None,
-        status="held" if before_release else "pending",
+        status=RequestStatus.HELD if before_release else RequestStatus.PENDING,
         created_at=ctx.clock.now(),
     )
     ctx.session.add(request)
@@ -110,7 +111,7 @@ async def request_places(
         None,
         audit.snapshot(request) | {"hei": hei.name},
     )
-    if request.status == "pending":
+    if request.status == RequestStatus.PENDING:
         await restatus(ctx, offer)
         await tell_poster(ctx, offer, request, hei)
     return request
@@ -126,7 +127,7 @@ async def decide(
     await settle(ctx, offer)
     waiting = [
         r
-        for r in await requests_on(ctx, offer, ("pending",))
+        for r in await requests_on(ctx, offer, (RequestStatus.PENDING,))
         if request_id is None or r.id == request_id
     ]
     if not waiting:
@@ -141,7 +142,7 @@ async def decide(
         )
     for request in waiting:
         before = audit.snapshot(request)
-        request.status = "confirmed" if confirm else "declined"
+        request.status = RequestStatus.CONFIRMED if confirm else RequestStatus.DECLINED
         request.decided_at = ctx.clock.now()
         request.decided_by_id = person.id
         await ctx.session.flush()
@@ -170,7 +171,7 @@ async def _confirmed_already(
     decided = await ctx.session.get(PlacementRequest, request_id)
     if decided is None or decided.offer_id != offer.id or decided.status in OPEN:
         return False
-    if confirm and decided.status == "confirmed":
+    if confirm and decided.status == RequestStatus.CONFIRMED:
         return True
     raise UserError(
         f"Request #{request_id} on {offer.ref} is {decided.status} already; there is nothing "
@@ -204,4 +205,4 @@ async def pending_for(ctx: Context, ref: str) -> tuple[PlacementOffer, list[Plac
     if offer is None:
         raise NotFound(f"There is no placement {ref.strip()[:30]}.")
     require_manage_offer(ctx.require_person(), offer, "answer requests for")
-    return offer, await requests_on(ctx, offer, ("pending",))
+    return offer, await requests_on(ctx, offer, (RequestStatus.PENDING,))

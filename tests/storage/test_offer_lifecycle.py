@@ -1,4 +1,5 @@
-"""An offer's statuses and the moves between them: one Enum, and the register keeps to it."""
+"""An offer's statuses and the moves between them, and its requests' statuses: one Enum each,
+and the register keeps to them."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from types import SimpleNamespace
 import pytest
 
 from storage import lifecycle
-from storage.lifecycle import IllegalMove, OfferStatus
-from storage.tables import PlacementOffer
+from storage.lifecycle import IllegalMove, OfferStatus, RequestStatus
+from storage.tables import PlacementOffer, PlacementRequest
 
 
 def test_the_stored_words_are_the_enum_values() -> None:
@@ -73,3 +74,23 @@ def test_an_unconfirmed_offer_expires_once_its_start_has_passed() -> None:
     assert lifecycle.has_expired("offered", start, date(2027, 2, 2))
     assert lifecycle.has_expired("requested", start, date(2027, 2, 2))
     assert not lifecycle.has_expired("confirmed", start, date(2027, 3, 1))
+
+
+def test_request_statuses_are_one_enum_and_the_table_keeps_to_it() -> None:
+    assert [s.value for s in RequestStatus] == [
+        "held",
+        "pending",
+        "confirmed",
+        "declined",
+        "cancelled",
+    ]
+    check = next(
+        c
+        for c in PlacementRequest.__table__.constraints
+        if c.name == "ck_placement_requests_status"
+    )
+    assert str(check.sqltext) == (
+        "status IN ('held', 'pending', 'confirmed', 'declined', 'cancelled')"
+    )
+    assert set(lifecycle.OPEN_REQUEST) == {"held", "pending"}
+    assert set(lifecycle.ALLOCATED) == {"pending", "confirmed"}
