@@ -11,26 +11,22 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
 from typing import Any
 
-import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.register_api import housekeeping
-from adapters.register_api.runtime import RegisterApi
 from adapters.server import build_app
 from adapters.slack.channel import SlackChannel
-from adapters.worker import build_worker
 from bot.chat.placebot import PlaceBot
 from bot.kernel.clock import FixedClock
 from config.settings import Settings
 from storage.engine import make_engine
 from tests.conftest import bearer, make_token
+from tests.requests.round_trip import Round, round_fixtures
 from tests.support import slack_wire as wire
 from tests.support.fakes.slack_api import FakeSlack
 from tests.support.slack_rig import slack_settings
@@ -40,13 +36,11 @@ OFFER = "offer PT 1 Mar - 19 Mar 2027 2 students at Stroke Rehab, City Hospital"
 
 
 @dataclass
-class Round:
-    client: TestClient
-    slack: FakeSlack
-    bot: PlaceBot
-    settings: Settings
-    engine: AsyncEngine
-    clock: FixedClock
+class SlackRound(Round):
+    slack: FakeSlack = field(kw_only=True)
+
+    def check_channels(self, channels: Mapping[str, Any]) -> None:
+        assert isinstance(channels["slack"], SlackChannel)
 
     async def slack_post(self, body_and_type: tuple[str, str]) -> None:
         body, content_type = body_and_type
@@ -54,56 +48,19 @@ class Round:
         response = await self.client.post("/slack/events", data=body.encode(), headers=headers)
         assert response.status == 200
 
-    async def deliver(self) -> int:
-        """One pass of the worker's sender, with the channels the worker would have."""
-        worker = build_worker(self.engine, self.settings, self.clock)
-        try:
-            outcome = await worker.sender.run_once()
-        finally:
-            for channel in worker.sender.channels.values():
-                if close := getattr(channel, "close", None):
-                    await close()
-        assert isinstance(worker.sender.channels["slack"], SlackChannel)
-        assert outcome.failed == 0 and outcome.retried == 0, outcome
-        return outcome.sent
-
-    async def requests(self, secret: str, ref: str) -> list[dict[str, Any]]:
-        response = await self.client.get(
-            f"/api/v1/placements/{ref}/requests", headers=bearer(secret)
-        )
-        assert response.status == 200
-        return (await response.json())["items"]
-
 
 @asynccontextmanager
 async def rig(
     bot: PlaceBot, engine: AsyncEngine, settings: Settings, clock: FixedClock, delay: int
-) -> AsyncIterator[Round]:
+) -> AsyncIterator[SlackRound]:
     async with FakeSlack() as slack:
         configured = slack_settings(settings, slack, placebot_release_delay_hours=delay)
         app = build_app(configured, make_engine(settings.database_url), clock)
         async with TestClient(TestServer(app)) as client:
-            yield Round(client, slack, bot, configured, engine, clock)
+            yield SlackRound(client, bot, configured, engine, clock, slack=slack)
 
 
-@pytest.fixture(params=[0, 24], ids=["released", "held-until-release"])
-async def round_trip(
-    request: pytest.FixtureRequest,
-    bot: PlaceBot,
-    engine: AsyncEngine,
-    settings: Settings,
-    clock: FixedClock,
-) -> AsyncIterator[Round]:
-    async with rig(bot, engine, settings, clock, request.param) as found:
-        yield found
-
-
-@pytest.fixture
-async def released(
-    bot: PlaceBot, engine: AsyncEngine, settings: Settings, clock: FixedClock
-) -> AsyncIterator[Round]:
-    async with rig(bot, engine, settings, clock, 0) as found:
-        yield found
+round_trip, released = round_fixtures(rig)
 
 
 def buttons(blocks: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -116,7 +73,7 @@ def buttons(blocks: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 async def test_the_poster_confirms_an_hei_request_from_the_dm_the_worker_sent(
-    round_trip: Round,
+    round_trip: SlackRound,
 ) -> None:
     rt = round_trip
     await rt.slack_post(wire.slash_command("/placement", OFFER, rt.slack.response_url("offer")))
@@ -124,21 +81,7 @@ async def test_the_poster_confirms_an_hei_request_from_the_dm_the_worker_sent(
     assert "is in the register" in answer.body["text"], answer.body["text"]
     [ref] = set(re.findall(r"PL-2027-\d{4}", json.dumps(answer.body["blocks"])))
 
-    secret = await make_token(rt.bot, NOTTINGHAM)
-    asked = await rt.client.post(
-        f"/api/v1/placements/{ref}/requests",
-        json={"students": 2, "note": "two year-2 students"},
-        headers=bearer(secret),
-    )
-    assert asked.status == 201, await asked.text()
-    delay = rt.settings.placebot_release_delay_hours
-    assert (await asked.json())["status"] == ("held" if delay else "pending")
-    if delay:  # nothing to tell before release; the web process settles once a minute after it
-        assert await rt.deliver() == 0
-        rt.clock.at += timedelta(hours=delay, minutes=1)
-        await housekeeping.tidy(RegisterApi(rt.bot.sessions, rt.settings, rt.clock))
-    [mine] = await rt.requests(secret, ref)
-    assert mine["status"] == "pending"
+    secret, mine = await rt.hei_asks(NOTTINGHAM, ref, students=2)
 
     assert await rt.deliver() == 1
     [opened] = rt.slack.named("conversations.open")
@@ -174,7 +117,7 @@ async def test_the_poster_confirms_an_hei_request_from_the_dm_the_worker_sent(
     assert mine["status"] == "confirmed"
 
 
-async def test_decline_in_the_dm_frees_the_places_for_the_next_hei(released: Round) -> None:
+async def test_decline_in_the_dm_frees_the_places_for_the_next_hei(released: SlackRound) -> None:
     rt = released
     await rt.slack_post(wire.slash_command("/placement", OFFER, rt.slack.response_url("offer")))
     [answer] = await rt.slack.wait_for("response:offer")

@@ -15,24 +15,20 @@ import json
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
 from typing import Any
 
-import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.register_api import housekeeping
-from adapters.register_api.runtime import RegisterApi
 from adapters.server import build_app
 from adapters.teams.app import TEAMS_EDGE
-from adapters.worker import build_worker
 from bot.chat.placebot import PlaceBot
 from bot.kernel.clock import FixedClock
 from config.settings import Settings
 from storage.engine import make_engine
 from tests.conftest import bearer, make_token
+from tests.requests.round_trip import Round, round_fixtures
 from tests.support import teams_wire as wire
 from tests.support.fakes.bot_connector import FakeConnector
 from tests.support.teams_rig import teams_settings
@@ -42,38 +38,14 @@ OFFER = "placement offer PT 1 Mar - 19 Mar 2027 2 students at Stroke Rehab, City
 
 
 @dataclass
-class Round:
-    client: TestClient
-    connector: FakeConnector
-    bot: PlaceBot
-    settings: Settings
-    engine: AsyncEngine
-    clock: FixedClock
-
-    async def deliver(self) -> int:
-        """One pass of the worker's sender, with the channels the worker would have."""
-        worker = build_worker(self.engine, self.settings, self.clock)
-        try:
-            outcome = await worker.sender.run_once()
-        finally:
-            for channel in worker.sender.channels.values():
-                if close := getattr(channel, "close", None):
-                    await close()
-        assert outcome.failed == 0 and outcome.retried == 0, outcome
-        return outcome.sent
-
-    async def requests(self, secret: str, ref: str) -> list[dict[str, Any]]:
-        response = await self.client.get(
-            f"/api/v1/placements/{ref}/requests", headers=bearer(secret)
-        )
-        assert response.status == 200
-        return (await response.json())["items"]
+class TeamsRound(Round):
+    connector: FakeConnector = field(kw_only=True)
 
 
 @asynccontextmanager
 async def rig(
     bot: PlaceBot, engine: AsyncEngine, settings: Settings, clock: FixedClock, delay: int
-) -> AsyncIterator[Round]:
+) -> AsyncIterator[TeamsRound]:
     async with FakeConnector() as connector:
         configured = teams_settings(
             settings,
@@ -83,28 +55,11 @@ async def rig(
         )
         app = build_app(configured, make_engine(settings.database_url), clock)
         async with TestClient(TestServer(app)) as client:
-            yield Round(client, connector, bot, configured, engine, clock)
+            yield TeamsRound(client, bot, configured, engine, clock, connector=connector)
             await app[TEAMS_EDGE].work.drain()
 
 
-@pytest.fixture(params=[0, 24], ids=["released", "held-until-release"])
-async def round_trip(
-    request: pytest.FixtureRequest,
-    bot: PlaceBot,
-    engine: AsyncEngine,
-    settings: Settings,
-    clock: FixedClock,
-) -> AsyncIterator[Round]:
-    async with rig(bot, engine, settings, clock, request.param) as found:
-        yield found
-
-
-@pytest.fixture
-async def released(
-    bot: PlaceBot, engine: AsyncEngine, settings: Settings, clock: FixedClock
-) -> AsyncIterator[Round]:
-    async with rig(bot, engine, settings, clock, 0) as found:
-        yield found
+round_trip, released = round_fixtures(rig)
 
 
 def card_of(body: dict[str, Any]) -> dict[str, Any]:
@@ -132,7 +87,7 @@ def actions(card: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 async def test_the_poster_confirms_an_hei_request_from_the_proactive_card(
-    round_trip: Round,
+    round_trip: TeamsRound,
 ) -> None:
     rt = round_trip
     offered = wire.message(rt.connector.service_url, OFFER)
@@ -141,21 +96,7 @@ async def test_the_poster_confirms_an_hei_request_from_the_proactive_card(
     assert "in the register" in answer.body["text"], answer.body["text"]
     [ref] = set(re.findall(r"PL-2027-\d{4}", json.dumps(card_of(answer.body))))
 
-    secret = await make_token(rt.bot, NOTTINGHAM)
-    asked = await rt.client.post(
-        f"/api/v1/placements/{ref}/requests",
-        json={"students": 2, "note": "two year-2 students"},
-        headers=bearer(secret),
-    )
-    assert asked.status == 201, await asked.text()
-    delay = rt.settings.placebot_release_delay_hours
-    assert (await asked.json())["status"] == ("held" if delay else "pending")
-    if delay:  # nothing to tell before release; the web process settles once a minute after it
-        assert await rt.deliver() == 0
-        rt.clock.at += timedelta(hours=delay, minutes=1)
-        await housekeeping.tidy(RegisterApi(rt.bot.sessions, rt.settings, rt.clock))
-    [mine] = await rt.requests(secret, ref)
-    assert mine["status"] == "pending"
+    secret, mine = await rt.hei_asks(NOTTINGHAM, ref, students=2)
 
     assert await rt.deliver() == 1
     [_, proactive] = await rt.connector.wait_for(2)
@@ -187,7 +128,7 @@ async def test_the_poster_confirms_an_hei_request_from_the_proactive_card(
     assert mine["status"] == "confirmed"
 
 
-async def test_decline_on_the_card_frees_the_places_for_the_next_hei(released: Round) -> None:
+async def test_decline_on_the_card_frees_the_places_for_the_next_hei(released: TeamsRound) -> None:
     rt = released
     offered = wire.message(rt.connector.service_url, OFFER)
     assert (await rt.client.post("/api/messages", json=offered)).status == 200
