@@ -52,6 +52,33 @@ def interactive(payload: dict[str, Any]) -> tuple[str, str]:
     return urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
 
 
+def _block_actions(
+    user: str,
+    container: dict[str, Any],
+    channel: dict[str, str],
+    response_url: str,
+    action: dict[str, Any],
+    action_ts: str,
+    **more: Any,
+) -> tuple[str, str]:
+    """A `block_actions` payload: one button press, in the shape Slack sends it."""
+    return interactive(
+        {
+            "type": "block_actions",
+            "team": {"id": TEAM, "domain": "nhs-ahp"},
+            "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM},
+            "api_app_id": "A123456",
+            "token": "9s8d9as89d8as9d8as989",
+            "container": container,
+            "trigger_id": f"{action_ts}.trigger",
+            "channel": channel,
+            **more,
+            "response_url": response_url,
+            "actions": [{"block_id": "b1", "type": "button", "action_ts": action_ts, **action}],
+        }
+    )
+
+
 def block_action(
     action_id: str,
     value: str,
@@ -60,33 +87,23 @@ def block_action(
     message_ts: str = "1548261231.000200",
     action_ts: str = "1548426417.840180",
 ) -> tuple[str, str]:
-    return interactive(
+    """A button pressed in an ephemeral answer the bot gave in a channel."""
+    return _block_actions(
+        user,
         {
-            "type": "block_actions",
-            "team": {"id": TEAM, "domain": "nhs-ahp"},
-            "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM},
-            "api_app_id": "A123456",
-            "token": "9s8d9as89d8as9d8as989",
-            "container": {
-                "type": "message_attachment",
-                "message_ts": message_ts,
-                "channel_id": "C2147483705",
-                "is_ephemeral": True,
-            },
-            "trigger_id": f"{action_ts}.trigger",
-            "channel": {"id": "C2147483705", "name": "physio"},
-            "response_url": response_url,
-            "actions": [
-                {
-                    "action_id": action_id,
-                    "block_id": "b1",
-                    "text": {"type": "plain_text", "text": "Button", "emoji": True},
-                    "value": value,
-                    "type": "button",
-                    "action_ts": action_ts,
-                }
-            ],
-        }
+            "type": "message_attachment",
+            "message_ts": message_ts,
+            "channel_id": "C2147483705",
+            "is_ephemeral": True,
+        },
+        {"id": "C2147483705", "name": "physio"},
+        response_url,
+        {
+            "action_id": action_id,
+            "text": {"type": "plain_text", "text": "Button", "emoji": True},
+            "value": value,
+        },
+        action_ts,
     )
 
 
@@ -166,34 +183,23 @@ def dm_block_action(
 ) -> tuple[str, str]:
     """A button pressed in a message the bot posted to a DM, as Slack sends it: the container
     is the bot's message (not ephemeral) in the D channel, and the message comes along."""
-    return interactive(
+    return _block_actions(
+        user,
         {
-            "type": "block_actions",
-            "team": {"id": TEAM, "domain": "nhs-ahp"},
-            "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM},
-            "api_app_id": "A123456",
-            "token": "9s8d9as89d8as9d8as989",
-            "container": {
-                "type": "message",
-                "message_ts": message["ts"],
-                "channel_id": channel,
-                "is_ephemeral": False,
-            },
-            "trigger_id": f"{action_ts}.trigger",
-            "channel": {"id": channel, "name": "directmessage"},
-            "message": {"type": "message", "user": "UBOT", "bot_id": "B0001", **message},
-            "state": {"values": {}},
-            "response_url": response_url,
-            "actions": [
-                {
-                    "action_id": button["action_id"],
-                    "block_id": "b1",
-                    "text": button["text"],
-                    "value": button["value"],
-                    "style": button.get("style"),
-                    "type": "button",
-                    "action_ts": action_ts,
-                }
-            ],
-        }
+            "type": "message",
+            "message_ts": message["ts"],
+            "channel_id": channel,
+            "is_ephemeral": False,
+        },
+        {"id": channel, "name": "directmessage"},
+        response_url,
+        {
+            "action_id": button["action_id"],
+            "text": button["text"],
+            "value": button["value"],
+            "style": button.get("style"),
+        },
+        action_ts,
+        message={"type": "message", "user": "UBOT", "bot_id": "B0001", **message},
+        state={"values": {}},
     )
