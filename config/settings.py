@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from functools import cached_property
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///placebot.db"
 
@@ -33,6 +34,9 @@ class Settings(BaseSettings):
     slack_bot_token: str | None = None
     slack_app_token: str | None = None
     slack_api_url: str = "https://slack.com/api/"
+    # Where the bot listens: the workspaces (team ids, comma-separated) whose requests are served;
+    # empty serves any. A request from any other workspace gets 403 and nothing is stored.
+    slack_team_ids: Annotated[frozenset[str], NoDecode] = frozenset()
 
     microsoft_app_id: str | None = None
     microsoft_app_password: str | None = None
@@ -44,6 +48,9 @@ class Settings(BaseSettings):
     microsoft_openid_metadata_url: str | None = None
     # Local work only: mount /api/messages with no app id, so no request is authenticated.
     placebot_teams_allow_unauthenticated: bool = False
+    # The Microsoft Entra tenants (ids, comma-separated) whose activities are served; empty
+    # serves any. An activity from any other tenant gets 403 and nothing is stored.
+    microsoft_allowed_tenants: Annotated[frozenset[str], NoDecode] = frozenset()
 
     # Schedules, as crontab lines (minute hour day month weekday) in PLACEBOT_TIMEZONE.
     placebot_schedule_nudges: str = "30 9 * * mon-fri"
@@ -84,6 +91,11 @@ class Settings(BaseSettings):
     def timezone(self) -> ZoneInfo:
         return ZoneInfo(self.placebot_timezone)
 
+    @field_validator("slack_team_ids", "microsoft_allowed_tenants", mode="before")
+    @classmethod
+    def _ids_parse(cls, value: object) -> object:
+        return parse_ids(value) if isinstance(value, str) else value
+
     @field_validator("placebot_send_rates")
     @classmethod
     def _rates_parse(cls, text: str) -> str:
@@ -94,6 +106,11 @@ class Settings(BaseSettings):
     def send_rates(self) -> dict[str, float]:
         """PLACEBOT_SEND_RATES as {channel: messages per second}."""
         return parse_rates(self.placebot_send_rates)
+
+
+def parse_ids(text: str) -> frozenset[str]:
+    """`"T0001, T0002,"` as {"T0001", "T0002"}: spaces and empty parts are dropped."""
+    return frozenset(part.strip() for part in text.split(",") if part.strip())
 
 
 def parse_rates(text: str) -> dict[str, float]:

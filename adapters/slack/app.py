@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from aiohttp import web
+from slack_bolt import BoltResponse
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
@@ -59,6 +60,17 @@ def web_client(settings: Settings) -> AsyncWebClient:
     )
 
 
+def workspace_of(body: dict[str, Any]) -> str:
+    """The team id the listeners act for: `team_id` (slash commands, events) or `team.id`
+    (block_actions, view_submission); "" when the payload names none (an org-wide install)."""
+    team_id = body.get("team_id")
+    if isinstance(team_id, str) and team_id:
+        return team_id
+    team = body.get("team")
+    found = team.get("id") if isinstance(team, dict) else None
+    return found if isinstance(found, str) else ""
+
+
 class SlackEdge:
     """Owns the bolt app; `handle_http` is the aiohttp view for `POST /slack/events`."""
 
@@ -66,12 +78,15 @@ class SlackEdge:
         self.bot = bot
         self.client = web_client(settings)
         self.dms = DirectMessages(self.client)
+        self.team_ids = settings.slack_team_ids
         # Listeners run before the response goes back: commands and buttons ack and queue their
         # work at once (no polling for the ack), forms are checked first so errors can be shown.
         self.app = AsyncApp(
             signing_secret=settings.slack_signing_secret,
             client=self.client,
             process_before_response=True,
+            # After the signature check and before anything else, users.info included.
+            before_authorize=self.only_listed_workspaces,
         )
         self.work = BackgroundWork()
         for name in COMMANDS:
@@ -80,6 +95,20 @@ class SlackEdge:
         self.app.action(re.compile(r"^link:\d+$"))(self.on_link)
         self.app.view(re.compile(r"^offer\.(create|edit)$"))(self.on_view_submission)
         self.app.event("app_home_opened")(self.on_home_opened)
+
+    async def only_listed_workspaces(
+        self, body: dict[str, Any], next_: Callable[[], Awaitable[None]]
+    ) -> BoltResponse | None:
+        """SLACK_TEAM_IDS: a workspace not listed is answered 403 and no listener runs."""
+        if not self.team_ids or body.get("type") == "url_verification":
+            await next_()  # Slack's check of the URL names no workspace
+            return None
+        team_id = workspace_of(body)
+        if team_id in self.team_ids:
+            await next_()
+            return None
+        log.warning("Slack request refused: workspace %r is not in SLACK_TEAM_IDS", team_id)
+        return BoltResponse(status=403, body={"error": "this workspace is not served here"})
 
     async def handle_http(self, request: web.Request) -> web.Response:
         response = await self.app.async_dispatch(await to_bolt_request(request))

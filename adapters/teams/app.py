@@ -54,17 +54,21 @@ def part(activity: dict[str, Any], name: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def actor_of(activity: dict[str, Any]) -> Actor:
-    sender = part(activity, "from")
-    conversation = part(activity, "conversation")
+def tenant_of(activity: dict[str, Any]) -> str:
+    """The tenant the activity comes from: `conversation.tenantId`, else `channelData.tenant.id`."""
     tenant = (
-        conversation.get("tenantId")
+        part(activity, "conversation").get("tenantId")
         or part(part(activity, "channelData"), "tenant").get("id")
         or ""
     )
+    return str(tenant)
+
+
+def actor_of(activity: dict[str, Any]) -> Actor:
+    sender = part(activity, "from")
     return Actor(
         platform="teams",
-        tenant=str(tenant),
+        tenant=tenant_of(activity),
         external_id=str(sender.get("aadObjectId") or sender.get("id") or ""),
         display_name=str(sender.get("name") or ""),
     )
@@ -117,6 +121,7 @@ class TeamsEdge:
     def __init__(self, bot: PlaceBot, settings: Settings) -> None:
         self.bot = bot
         self.app_id = settings.microsoft_app_id or ""
+        self.tenants = frozenset(t.lower() for t in settings.microsoft_allowed_tenants)
         self.credentials = SimpleCredentialProvider(
             self.app_id, settings.microsoft_app_password or ""
         )
@@ -160,6 +165,28 @@ class TeamsEdge:
         self._valid_tokens[key] = float(identity.claims.get("exp", 0))
         return True
 
+    def serves(self, activity: dict[str, Any]) -> bool:
+        """MICROSOFT_ALLOWED_TENANTS, empty meaning any: every tenant id the activity names (in
+        `conversation` and in `channelData`) must be listed; GUIDs compare in any case."""
+        if not self.tenants:
+            return True
+        named = [
+            str(tenant)
+            for tenant in (
+                part(activity, "conversation").get("tenantId"),
+                part(part(activity, "channelData"), "tenant").get("id"),
+            )
+            if tenant
+        ]
+        outside = [tenant for tenant in named if tenant.lower() not in self.tenants]
+        if named and not outside:
+            return True
+        refused = outside[0] if outside else ""
+        log.warning(
+            "Teams activity refused: tenant %r is not in MICROSOFT_ALLOWED_TENANTS", refused
+        )
+        return False
+
     async def handle_http(self, request: web.Request) -> web.Response:
         try:
             activity = json.loads(await request.read())
@@ -169,6 +196,8 @@ class TeamsEdge:
             return web.json_response({"error": "send a Bot Framework activity as JSON"}, status=400)
         if not await self.authenticated(activity, request.headers.get("Authorization", "")):
             return web.json_response({"error": "unauthorized"}, status=401)
+        if not self.serves(activity):
+            return web.json_response({"error": "this tenant is not served here"}, status=403)
         kind = activity.get("type")
         if kind == "invoke":
             return await self.on_invoke(activity)

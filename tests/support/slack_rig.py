@@ -79,14 +79,24 @@ class SlackRig:
         return response
 
 
+@asynccontextmanager
+async def slack_server(
+    settings: Settings, clock: FixedClock, chat: Chat, **extra: Any
+) -> AsyncIterator[SlackRig]:
+    """The rig with `extra` settings (for tests that need Slack configured otherwise)."""
+    async with FakeSlack() as slack:
+        configured = slack_settings(settings, slack, **extra)
+        app = build_app(configured, make_engine(settings.database_url), clock)
+        async with TestClient(TestServer(app)) as client:
+            yield SlackRig(client, slack, chat)
+
+
 @pytest.fixture
 async def slack_rig(
     engine: AsyncEngine, settings: Settings, clock: FixedClock, chat: Chat
 ) -> AsyncIterator[SlackRig]:
-    async with FakeSlack() as slack:
-        app = build_app(slack_settings(settings, slack), make_engine(settings.database_url), clock)
-        async with TestClient(TestServer(app)) as client:
-            yield SlackRig(client, slack, chat)
+    async with slack_server(settings, clock, chat) as rig:
+        yield rig
 
 
 @dataclass

@@ -7,6 +7,7 @@ A pytest plugin (listed in tests/conftest.py): `teams_rig` is a fixture.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,15 +52,26 @@ class TeamsRig:
         return attachment["content"]
 
 
+@asynccontextmanager
+async def teams_server(
+    settings: Settings, clock: FixedClock, chat: Chat, **extra: Any
+) -> AsyncIterator[TeamsRig]:
+    """The rig with `extra` settings (for tests that need Teams configured otherwise)."""
+    async with FakeConnector() as connector:
+        configured = teams_settings(
+            settings, connector, placebot_teams_allow_unauthenticated=True, **extra
+        )
+        app = build_app(configured, make_engine(settings.database_url), clock)
+        async with TestClient(TestServer(app)) as client:
+            yield TeamsRig(client, connector, chat)
+
+
 @pytest.fixture
 async def teams_rig(
     engine: AsyncEngine, settings: Settings, clock: FixedClock, chat: Chat
 ) -> AsyncIterator[TeamsRig]:
-    async with FakeConnector() as connector:
-        configured = teams_settings(settings, connector, placebot_teams_allow_unauthenticated=True)
-        app = build_app(configured, make_engine(settings.database_url), clock)
-        async with TestClient(TestServer(app)) as client:
-            yield TeamsRig(client, connector, chat)
+    async with teams_server(settings, clock, chat) as rig:
+        yield rig
 
 
 def actions(card: dict[str, Any]) -> list[dict[str, Any]]:
