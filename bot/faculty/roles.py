@@ -16,8 +16,9 @@ _KIND_WORDS = {"provider": "a provider (a trust, council or other provider)", "h
 
 
 def scope(role: str, organisation: Organisation | None, person: Person) -> Organisation | None:
-    """The organisation a grant of `role` is held at: the one named, else the person's own."""
-    chosen = organisation or person.organisation
+    """The organisation a grant of `role` is held at: the one named, else the person's own (a
+    faculty lead's is faculty-wide unless one is named)."""
+    chosen = organisation if role == "faculty_lead" else organisation or person.organisation
     kind = NEEDS_KIND.get(role)
     if kind is None:
         return chosen
