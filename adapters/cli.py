@@ -1,4 +1,4 @@
-"""`placebot`: serve, demo, migrate, import training, export placements."""
+"""`placebot`: serve, demo, migrate, set up a faculty, import training, export placements."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from aiohttp import web
 from pydantic import ValidationError
 from tqdm import tqdm
 
-from adapters import cli_tokens, worker
+from adapters import cli_setup, cli_tokens, worker
 from adapters.access_log import AccessLog
 from adapters.server import ConfigurationError, build_app
 from adapters.teams.package import write_package
@@ -226,6 +226,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     package.add_argument("-o", "--output", type=Path, default=Path("placebot-teams.zip"))
     cli_tokens.add_parser(verbs)
+    cli_setup.add_parsers(verbs)
     exporting = verbs.add_parser("export", help="export data").add_subparsers(
         dest="what", required=True
     )
@@ -268,6 +269,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     raise CommandFailed("Set MICROSOFT_APP_ID to the bot's app id first.")
                 write_package(args.output, settings.microsoft_app_id, args.host)
                 print(f"Wrote {args.output}: upload it in Teams admin centre, Manage apps, Upload.")
+            case verb if verb in cli_setup.VERBS:
+                return cli_setup.run(settings, args)
             case "token":
                 print(asyncio.run(cli_tokens.run(settings, args)))
             case "export" if args.output:

@@ -58,6 +58,16 @@ class Organisation(Base):
     created_at: Mapped[datetime]
 
 
+class EmailDomain(Base):
+    """A domain that identifies one provider's staff (e.g. nuh.nhs.uk); never a shared one."""
+
+    __tablename__ = "email_domains"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    domain: Mapped[str] = mapped_column(String(253), unique=True)
+
+
 class Site(Base):
     __tablename__ = "sites"
     __table_args__ = (UniqueConstraint("organisation_id", "name"),)
@@ -287,12 +297,18 @@ class Target(Base):
     """Planned extra placements per profession and academic year (e.g. +39 PT in 2026/27)."""
 
     __tablename__ = "targets"
-    __table_args__ = (UniqueConstraint("profession", "academic_year"),)
+    __table_args__ = (
+        UniqueConstraint("profession", "academic_year"),
+        CheckConstraint("extra_placements >= 0", name="extra_placements"),
+        CheckConstraint("baseline IS NULL OR baseline >= 0", name="baseline"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     profession: Mapped[str] = mapped_column(String(8))
     academic_year: Mapped[str] = mapped_column(String(7))  # "2026/27"
     extra_placements: Mapped[int] = mapped_column(Integer)
+    # Placements a year already had before the extra ones (None: not known yet).
+    baseline: Mapped[int | None] = mapped_column(Integer)
 
 
 class AuditEvent(Base):

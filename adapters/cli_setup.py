@@ -1,0 +1,143 @@
+"""`placebot org|site|team|person|role|target ...`: a faculty's set-up, one change per command.
+
+Each command is one transaction that prints one line saying what it did; input the core refuses
+is printed to stderr, exit status 2, with nothing stored."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from typing import Any
+
+from bot.faculty import organisations, people, roles, targets, teams
+from bot.faculty.changes import Change
+from bot.faculty.validate import PROVIDER_TYPES, ROLES, split_list
+from bot.kernel.clock import Clock
+from bot.kernel.context import Context
+from bot.kernel.errors import UserError
+from config.settings import Settings
+from storage.engine import make_engine, make_sessionmaker
+from storage.migrate import pending_message
+
+VERBS = ("org", "site", "team", "person", "role", "target")
+ORG_HELP = "the organisation's full name, ODS code or UKPRN"
+PROFESSIONS_HELP = "professions by code or name, comma-separated, e.g. PT,OT"
+
+
+def add_parsers(verbs: Any) -> None:
+    """The set-up verbs, on the CLI's subparsers."""
+    org = verbs.add_parser("org", help="add or update an HEI or a placement provider")
+    kinds = (
+        org.add_subparsers(dest="action", required=True)
+        .add_parser("add")
+        .add_subparsers(dest="kind", required=True)
+    )
+    hei = kinds.add_parser("hei", help="an HEI, known by its UKPRN")
+    hei.add_argument("name")
+    hei.add_argument("--ukprn", required=True, help="8 digits starting with 1")
+    hei.add_argument("--professions", type=split_list, help=PROFESSIONS_HELP)
+    provider = kinds.add_parser("provider", help="a placement provider, known by its ODS code")
+    provider.add_argument("name")
+    provider.add_argument("--ods", required=True, help="the ODS code, e.g. RR8")
+    provider.add_argument("--type", required=True, help=" | ".join(PROVIDER_TYPES))
+    provider.add_argument(
+        "--email-domain", action="append", dest="email_domains",
+        help="a domain only this provider's staff use, e.g. leedsth.nhs.uk (repeatable)",
+    )  # fmt: skip
+
+    site = _action(verbs, "site", "add", "add or update a provider's site")
+    site.add_argument("organisation", help=ORG_HELP)
+    site.add_argument("name")
+    site.add_argument("--ods", help="the site's ODS code, e.g. RR813")
+
+    team = _action(verbs, "team", "add", "add or update a provider's team")
+    team.add_argument("organisation", help=ORG_HELP)
+    team.add_argument("name")
+    team.add_argument("--site", help="the site's name or ODS code")
+    team.add_argument("--professions", type=split_list, help=PROFESSIONS_HELP)
+
+    person = _action(verbs, "person", "add", "add or update a person, by work email")
+    person.add_argument("email")
+    person.add_argument("--name", required=True)
+    person.add_argument("--role", help=" | ".join(ROLES) + " (clinician if not given)")
+    person.add_argument("--organisation", help=ORG_HELP)
+    person.add_argument("--team", help="the team's name")
+    person.add_argument("--professions", type=split_list, help=PROFESSIONS_HELP)
+
+    role = verbs.add_parser("role", help="grant or revoke a person's role")
+    changes = role.add_subparsers(dest="action", required=True)
+    for action in ("grant", "revoke"):
+        change = changes.add_parser(action)
+        change.add_argument("email")
+        change.add_argument("role", help=" | ".join(ROLES))
+        change.add_argument("organisation", nargs="?", help=ORG_HELP)
+
+    target = _action(verbs, "target", "set", "set a profession's target for an academic year")
+    target.add_argument("profession")
+    target.add_argument("year", help="the academic year, e.g. 2026/27")
+    target.add_argument("extra", help="extra placements planned that year")
+    target.add_argument("--baseline", help="placements the year would have had anyway")
+
+
+def _action(verbs: Any, verb: str, action: str, help: str) -> argparse.ArgumentParser:
+    parser = verbs.add_parser(verb, help=help)
+    actions = parser.add_subparsers(dest="action", required=True)
+    made: argparse.ArgumentParser = actions.add_parser(action, help=help)
+    return made
+
+
+def run(settings: Settings, args: argparse.Namespace) -> int:
+    """Do the verb, print what it did; 2 for input to fix, 1 when the database is not ready."""
+    try:
+        print(asyncio.run(_apply(settings, args)).line())
+    except UserError as error:
+        print(f"placebot: {error.message}", file=sys.stderr)
+        return 2
+    except _NotReady as error:
+        print(f"placebot: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+class _NotReady(Exception):
+    """The database is behind the code's migrations."""
+
+
+async def _apply(settings: Settings, args: argparse.Namespace) -> Change:
+    engine = make_engine(settings.database_url)
+    try:
+        if problem := await pending_message(engine):
+            raise _NotReady(problem)
+        async with make_sessionmaker(engine).begin() as session:
+            ctx = Context(session, None, Clock(zone=settings.timezone), settings, "cli")
+            return await _change(ctx, args)
+    finally:
+        await engine.dispose()
+
+
+async def _change(ctx: Context, args: argparse.Namespace) -> Change:
+    match args.verb, args.action:
+        case "org", _ if args.kind == "hei":
+            return await organisations.add_hei(ctx, args.name, args.ukprn, args.professions)
+        case "org", _:
+            domains = [d for given in args.email_domains or () for d in split_list(given)]
+            return await organisations.add_provider(
+                ctx, args.name, args.ods, args.type, domains if args.email_domains else None
+            )
+        case "site", _:
+            return await organisations.add_site(ctx, args.organisation, args.name, args.ods)
+        case "team", _:
+            return await teams.add_team(
+                ctx, args.organisation, args.name, args.site, args.professions
+            )
+        case "person", _:
+            return await people.add_person(
+                ctx, args.email, args.name, args.role, args.organisation, args.team,
+                args.professions,
+            )  # fmt: skip
+        case "role", "grant":
+            return await roles.grant_role(ctx, args.email, args.role, args.organisation)
+        case "role", _:
+            return await roles.revoke_role(ctx, args.email, args.role, args.organisation)
+    return await targets.set_target(ctx, args.profession, args.year, args.extra, args.baseline)
