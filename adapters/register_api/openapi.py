@@ -168,9 +168,7 @@ def document(settings: Settings) -> dict[str, Any]:
                         "hei": _text(),
                         "students": {"type": "integer", "minimum": 1},
                         "note": _text(True),
-                        "status": _text(
-                            enum=[status.value for status in RequestStatus]
-                        ),
+                        "status": _text(enum=[status.value for status in RequestStatus]),
                         "created_at": _text(format="date-time"),
                         "decided_at": _text(True, format="date-time"),
                     }
