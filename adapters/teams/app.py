@@ -8,13 +8,15 @@ requires. Each activity is handled once, keyed by conversation and activity id.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
 import time
+from dataclasses import replace
 from typing import Any
 
-from aiohttp import web
+from aiohttp import ClientError, web
 from botframework.connector.auth import (
     ChannelValidation,
     JwtTokenValidation,
@@ -23,7 +25,7 @@ from botframework.connector.auth import (
 
 from adapters.background import BackgroundWork
 from adapters.teams import cards
-from adapters.teams.connector import Connector
+from adapters.teams.connector import Connector, ConnectorError
 from bot.chat.placebot import PlaceBot
 from bot.delivery.channels import Unreachable
 from bot.kernel.messages import Actor, Command, Reply
@@ -32,6 +34,8 @@ from config.settings import Settings
 log = logging.getLogger(__name__)
 
 TOKEN_CACHE_SIZE = 1000
+MET_CACHE_SIZE = 10_000  # senders this process knows the bot has met
+MEMBER_LOOKUP_SECONDS = 3.0  # a newcomer's member record, or they are met without an email
 # Turns in flight at once: enough to overlap their database round trips. Eight made PostgreSQL
 # spend more CPU per turn on contention than the overlap saved (590 against 668 turns/s at 32
 # conversations).
@@ -132,6 +136,7 @@ class TeamsEdge:
             ChannelValidation.open_id_metadata_endpoint = settings.microsoft_openid_metadata_url
         self.work = BackgroundWork(TURN_WORKERS)
         self._remembered: set[tuple[str, str, str, str]] = set()
+        self._met: set[tuple[str, str]] = set()
         self._valid_tokens: dict[tuple[str, str, str], float] = {}
 
     async def authenticated(self, activity: dict[str, Any], header: str) -> bool:
@@ -227,9 +232,53 @@ class TeamsEdge:
             await self.bot.remember_conversation(actor, reference)
             self._remembered.add(key)
 
+    async def sender(self, activity: dict[str, Any]) -> Actor:
+        """The core's actor; someone new to the bot comes with the work email of their member
+        record, looked up once, so a person set up by email is recognised."""
+        actor = actor_of(activity)
+        key = (actor.tenant, actor.external_id)
+        if key in self._met:
+            return actor
+        if await self.bot.knows(actor):
+            self.met(actor)
+            return actor
+        return replace(actor, email=await self.member_email(activity))
+
+    def met(self, actor: Actor) -> None:
+        if len(self._met) >= MET_CACHE_SIZE:
+            self._met.clear()
+        self._met.add((actor.tenant, actor.external_id))
+
+    async def member_email(self, activity: dict[str, Any]) -> str | None:
+        """`email`, else `userPrincipalName`, of the sender's record in the conversation's
+        members; None (and a warning) when the Bot Connector cannot say in time."""
+        service_url = str(activity.get("serviceUrl") or "")
+        conversation = str(part(activity, "conversation").get("id") or "")
+        sender = part(activity, "from")
+        user_id = str(sender.get("id") or sender.get("aadObjectId") or "")
+        if not (service_url and conversation and user_id):
+            return None
+        try:
+            async with asyncio.timeout(MEMBER_LOOKUP_SECONDS):
+                record = await self.connector.member(service_url, conversation, user_id)
+        except (ConnectorError, ClientError, TimeoutError, ValueError) as error:
+            log.warning(
+                "Teams member look-up failed for %s: %s",
+                user_id,
+                str(error) or type(error).__name__,
+            )
+            return None
+        for field in ("email", "userPrincipalName"):
+            value = record.get(field) if isinstance(record, dict) else None
+            if isinstance(value, str) and "@" in value:
+                return value.strip()
+        return None
+
     async def on_message(self, activity: dict[str, Any]) -> None:
         command = self.command_for(activity)
+        command = replace(command, actor=await self.sender(activity))
         await self.remember(command.actor, activity)
+        self.met(command.actor)
         reply = await self.bot.handle_once(command)
         service_url = activity.get("serviceUrl")
         if reply is not None and service_url:
@@ -249,7 +298,9 @@ class TeamsEdge:
             )
         action = part(part(activity, "value"), "action")
         verb = str(action.get("verb") or "")
-        reply = await self.bot.handle_once(card_command(activity, part(action, "data"), verb))
+        command = card_command(activity, part(action, "data"), verb)
+        command = replace(command, actor=await self.sender(activity))
+        reply = await self.bot.handle_once(command)
         if reply is None:
             reply = Reply(text="Already done.", private=True)
         body = {"statusCode": 200, "type": cards.CARD_TYPE, "value": cards.card(reply)}
@@ -259,7 +310,9 @@ class TeamsEdge:
         added = [m for m in activity.get("membersAdded") or [] if isinstance(m, dict)]
         bot_id = part(activity, "recipient").get("id")
         if any(member.get("id") == bot_id for member in added):  # the bot was installed
-            await self.remember(actor_of(activity), activity)
+            actor = await self.sender(activity)
+            await self.remember(actor, activity)
+            self.met(actor)
 
     async def send(self, person_id: int, reply: Reply, key: str | None = None) -> None:
         """The core's `Channel`: a proactive message to the person's last Teams conversation."""

@@ -34,7 +34,7 @@ def retry_after(header: str | None) -> float:
 
 
 class ConnectorError(Exception):
-    """The Bot Connector refused a message."""
+    """The Bot Connector refused a message or a look-up."""
 
 
 class AppToken:
@@ -103,13 +103,22 @@ class Connector:
         path = f"v3/conversations/{quote(conversation_id, safe='')}/activities"
         if reply_to:
             path += f"/{quote(reply_to, safe='')}"
-        return await self._post(service_url.rstrip("/") + "/" + path, activity)
+        return await self._call("POST", service_url.rstrip("/") + "/" + path, activity)
 
-    async def _post(self, url: str, payload: dict[str, Any]) -> dict[str, Any]:
+    async def member(self, service_url: str, conversation_id: str, user_id: str) -> dict[str, Any]:
+        """One member's record in a conversation (`email`, `userPrincipalName`, names)."""
+        path = (
+            f"v3/conversations/{quote(conversation_id, safe='')}/members/{quote(user_id, safe='')}"
+        )
+        return await self._call("GET", service_url.rstrip("/") + "/" + path)
+
+    async def _call(
+        self, method: str, url: str, payload: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         token = await self.token.get(self.session) if self.token else None
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         for attempt in range(RETRIES + 1):
-            async with self.session.post(url, json=payload, headers=headers) as response:
+            async with self.session.request(method, url, json=payload, headers=headers) as response:
                 if response.status == 429 and attempt < RETRIES:
                     await asyncio.sleep(retry_after(response.headers.get("Retry-After")))
                     continue

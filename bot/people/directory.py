@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import time
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import ColumnElement, bindparam, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -50,6 +50,12 @@ async def meet(
 ) -> Person:
     """The person behind `actor`; someone new becomes a clinician with no set-up asked of them.
 
+    Someone new whose work email the platform itself vouches for (Slack's profile, Teams'
+    member record) becomes the person already set up with that email, roles and team included,
+    unless that person is already someone else on the same platform and tenant. An address
+    typed by a user (the local chat, a form) is never matched, or anyone could take a lead's
+    roles by typing the lead's address.
+
     With `known`, a person met in the last few seconds is taken from memory, without SQL.
     """
     if known is not None:
@@ -64,14 +70,16 @@ async def meet(
         return person
     try:
         async with session.begin_nested():  # a savepoint: a twin request may meet them first
-            person = Person(
-                display_name=clean_name(actor.display_name),
-                email=actor.email,
-                created_at=clock.now(),
-                roles=[RoleGrant(role="clinician")],
-            )
-            session.add(person)
-            await session.flush()
+            person = await _set_up_by_email(session, actor)
+            if person is None:
+                person = Person(
+                    display_name=clean_name(actor.display_name),
+                    email=(actor.email or "").strip()[:320] or None,
+                    created_at=clock.now(),
+                    roles=[RoleGrant(role="clinician")],
+                )
+                session.add(person)
+                await session.flush()
             session.add(
                 Identity(
                     person_id=person.id,
@@ -80,13 +88,57 @@ async def meet(
                     external_id=actor.external_id,
                 )
             )
-            await session.flush()
+            await session.flush()  # the new identity makes every remembered person stale
     except IntegrityError:
         met = await find_person(session, actor)
         if met is None:
             raise
         return met
     return person
+
+
+# Platforms whose email comes from the platform's own directory, never from what a user typed.
+VOUCHED_EMAIL_PLATFORMS = frozenset({"slack", "teams"})
+
+
+def work_email(address: str | None) -> str:
+    """An address as compared: trimmed, in lower case ("" for none)."""
+    return (address or "").strip().lower()
+
+
+def _unclaimed_on(platform: str, tenant: str) -> ColumnElement[bool]:
+    """No identity of the person yet on this platform and tenant."""
+    return ~exists().where(
+        Identity.person_id == Person.id,
+        Identity.platform == platform,
+        Identity.tenant == tenant,
+    )
+
+
+async def _set_up_by_email(session: AsyncSession, actor: Actor) -> Person | None:
+    """The person set up with the actor's vouched-for email and not yet on this platform and
+    tenant, locked (PostgreSQL) so that two new users with one address cannot both take them."""
+    email = work_email(actor.email)
+    if actor.platform not in VOUCHED_EMAIL_PLATFORMS or not email:
+        return None
+    unclaimed = _unclaimed_on(actor.platform, actor.tenant)
+    candidate = (
+        await session.execute(
+            select(Person.id)
+            .where(func.lower(func.trim(Person.email)) == email, unclaimed)
+            .order_by(Person.id)
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    if candidate is None:
+        return None
+    await session.execute(select(Person.id).where(Person.id == candidate).with_for_update())
+    # A fresh statement after the lock: it sees an identity a twin committed while we waited.
+    return (
+        (await session.execute(select(Person).where(Person.id == candidate, unclaimed)))
+        .unique()
+        .scalar_one_or_none()
+    )
 
 
 def has_role(person: Person, role: str, organisation_id: int | None = None) -> bool:

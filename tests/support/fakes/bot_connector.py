@@ -5,6 +5,12 @@ async with FakeConnector() as connector:
     ...
     [sent] = await connector.wait_for(1)
     assert sent.body["attachments"][0]["contentType"] == "application/vnd.microsoft.card.adaptive"
+
+Members of conversations, as `GET /v3/conversations/{id}/members/{user}` answers them (404 for
+anyone not set; `member_requests` records the look-ups):
+
+    connector.add_member("29:1abc", email="jo.lead@uni.example", name="Jo Lead")
+    connector.member_delay = 10  # or: answer too slowly
 """
 
 from __future__ import annotations
@@ -34,6 +40,9 @@ class FakeConnector:
         self.token_requests = 0
         self.token_delay = token_delay
         self._limits: list[int] = []
+        self.members: dict[str, dict[str, Any]] = {}
+        self.member_requests: list[Sent] = []
+        self.member_delay = 0.0
         self._ids = itertools.count(1)
         self._arrived = asyncio.Condition()
         app = web.Application()
@@ -42,6 +51,7 @@ class FakeConnector:
             "/v3/conversations/{conversation}/activities/{reply_to}", self._activity
         )
         app.router.add_post("/v3/conversations", self._activity)
+        app.router.add_get("/v3/conversations/{conversation}/members/{user}", self._member)
         app.router.add_post("/token", self._token)
         self.server = TestServer(app, host="127.0.0.1")
 
@@ -62,6 +72,34 @@ class FakeConnector:
 
     def rate_limit(self, retry_after: int = 1) -> None:
         self._limits.append(retry_after)
+
+    def add_member(
+        self,
+        user_id: str,
+        email: str | None = None,
+        upn: str | None = None,
+        name: str = "",
+        aad_object_id: str = "",
+    ) -> None:
+        """A member record as Teams keeps it; `email` or `upn` may be left out, as in Teams."""
+        record: dict[str, Any] = {"id": user_id, "name": name, "objectId": aad_object_id}
+        if email is not None:
+            record["email"] = email
+        if upn is not None:
+            record["userPrincipalName"] = upn
+        self.members[user_id] = record
+
+    async def _member(self, request: web.Request) -> web.Response:
+        self.member_requests.append(
+            Sent(request.path, {}, request.headers.get("Authorization", ""))
+        )
+        await asyncio.sleep(self.member_delay)
+        record = self.members.get(request.match_info["user"])
+        if record is None:
+            return web.json_response(
+                {"error": {"code": "MemberNotFoundInConversation"}}, status=404
+            )
+        return web.json_response(record)
 
     async def _activity(self, request: web.Request) -> web.Response:
         if self._limits:

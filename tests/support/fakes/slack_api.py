@@ -7,6 +7,9 @@
         [call] = await slack.wait_for("chat.postMessage")
         assert call.body["channel"] == "D0001"
 
+users.info gives each user the profile email `{user id in lower case}@nhs.example`, or the one
+a test set with `slack.emails["U0LEAD"] = "jo.lead@uni.example"` (None: no email shown).
+
 `slack.response_url("x")` gives a response_url whose posts are recorded under "response:x".
 File uploads (`files_upload_v2`) work: the upload URL points here, and the bytes are recorded
 as an "upload" call (`body["file_id"]`, `body["data"]`).
@@ -109,6 +112,7 @@ class FakeSlack:
         in each channel (bursts of one second's worth); `delay`: seconds each post takes to
         answer, after the message has arrived."""
         self.calls: list[Call] = []
+        self.emails: dict[str, str | None] = {}  # users.info profile emails set by a test
         self.messages: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.limited = 0
         self.delay = delay
@@ -193,7 +197,10 @@ class FakeSlack:
         if method == "files.getUploadURLExternal":
             body["_file_id"] = f"F{next(self._file_ids):04d}"
             body["_upload_url"] = str(self.server.make_url(f"/upload/{body['_file_id']}"))
-        return web.json_response(_answer(method, body))
+        answer = _answer(method, body)
+        if method == "users.info" and body.get("user") in self.emails:
+            answer["user"]["profile"]["email"] = self.emails[body["user"]]
+        return web.json_response(answer)
 
     def _over(self, method: str, body: dict[str, Any]) -> int:
         """Retry-After seconds when this post goes beyond a rate, else 0 (and it counts)."""
