@@ -160,9 +160,10 @@ async def run(ctx: Context, book: Workbook) -> Plan:
     refused: set[str] = set()
     for sheet, _refers, _apply in _STEPS:
         passed = {row.number for row in good[sheet.name]}
-        for row in book.rows.get(sheet.name, []):
-            if row.number not in passed:
-                refused |= _names(row, sheet)
+        rows = book.rows.get(sheet.name, [])
+        bad = set().union(*(_names(row, sheet) for row in rows if row.number not in passed))
+        # A name a good row also has (the first of two rows with one ODS code) still stands.
+        refused |= bad - set().union(*(_names(row, sheet) for row in good[sheet.name]))
     for sheet, refers, apply in _STEPS:
         for row in good[sheet.name]:
             if any(row.get(key).lower() in refused for key in refers if row.get(key)):
@@ -170,8 +171,7 @@ async def run(ctx: Context, book: Workbook) -> Plan:
             try:
                 async with ctx.session.begin_nested():
                     done = await apply(ctx, row)
-                # A person on several rows (one per role) is reported once while unchanged.
-                plan.changes.extend(change for change in done if change not in plan.changes)
+                plan.changes.extend(change for change in done if not _told(plan, change))
             except UserError as error:
                 plan.problems.append(
                     Problem(sheet, row.number, _key(sheet, row, error), error.message)
@@ -179,6 +179,14 @@ async def run(ctx: Context, book: Workbook) -> Plan:
                 refused |= _names(row, sheet)
     plan.problems.sort(key=lambda p: ([s.name for s, _, _ in _STEPS].index(p.sheet.name), p.row))
     return plan
+
+
+def _told(plan: Plan, change: Change) -> bool:
+    """Whether an unchanged record was already reported: a person on several rows (one per
+    role) is listed once unless a later row changes them."""
+    if change.outcome is not Outcome.UNCHANGED:
+        return False
+    return any((c.entity, c.label) == (change.entity, change.label) for c in plan.changes)
 
 
 def _key(sheet: SheetSpec, row: Row, error: UserError) -> str:
