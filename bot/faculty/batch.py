@@ -27,7 +27,7 @@ from bot.faculty.sheets import (
 )
 from bot.faculty.validate import split_list
 from bot.kernel.context import Context
-from bot.kernel.errors import UserError
+from bot.kernel.errors import NotFound, UserError
 
 # The column a refusal's field points at, where its name differs from the column's key.
 _FIELD_KEYS = {
@@ -173,12 +173,22 @@ async def run(ctx: Context, book: Workbook) -> Plan:
                     done = await apply(ctx, row)
                 plan.changes.extend(change for change in done if not _told(plan, change))
             except UserError as error:
-                plan.problems.append(
-                    Problem(sheet, row.number, _key(sheet, row, error), error.message)
-                )
+                key = _key(sheet, row, error)
+                plan.problems.append(Problem(sheet, row.number, key, _hinted(error, key)))
                 refused |= _names(row, sheet)
     plan.problems.sort(key=lambda p: ([s.name for s, _, _ in _STEPS].index(p.sheet.name), p.row))
     return plan
+
+
+# Where a missing record can be added in the workbook itself.
+_ADD_ON = {"organisation": ORGANISATIONS, "role_at": ORGANISATIONS, "site": SITES, "team": TEAMS}
+
+
+def _hinted(error: UserError, key: str) -> str:
+    sheet = _ADD_ON.get(key)
+    if isinstance(error, NotFound) and sheet is not None:
+        return f"{error.message} Or add it on the {sheet.name} sheet."
+    return error.message
 
 
 def _told(plan: Plan, change: Change) -> bool:

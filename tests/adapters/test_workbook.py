@@ -16,8 +16,16 @@ from sqlalchemy import func, select
 from adapters import cli
 from adapters.workbook import read
 from storage.engine import make_engine, make_sessionmaker
-from storage.tables import AuditEvent, EmailDomain, Organisation, Person, RoleGrant, Site
-from storage.tables import Target, Team
+from storage.tables import (
+    AuditEvent,
+    EmailDomain,
+    Organisation,
+    Person,
+    RoleGrant,
+    Site,
+    Target,
+    Team,
+)
 
 ORGANISATIONS = [
     ["hei", "University of Leeds", "10007795", None, None, "PT, OT", None],
@@ -210,6 +218,7 @@ def test_a_workbook_with_bad_cells_is_refused_whole(
     assert "Row 5 already has this ODS code" in messages[0]
     assert "I don't know the profession “Basket weaving”" in messages[1]
     assert "has no site “Nowhere General”" in messages[2]
+    assert messages[2].endswith("Or add it on the Sites sheet.")
     assert "is not an email address" in messages[3]
     assert "This cell is empty" in messages[4]
     assert asyncio.run(_stored(database_url)) == EMPTY
