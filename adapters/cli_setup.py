@@ -123,12 +123,12 @@ class _NotReady(Exception):
 
 
 def _workbook(settings: Settings, args: argparse.Namespace) -> int:
-    if args.action == "template":
-        write.write_template(args.file)
-        print(f"Wrote the faculty workbook template to {args.file}; fill it in, then run "
-              f"`placebot setup import {args.file}`.")  # fmt: skip
-        return 0
     try:
+        if args.action == "template":
+            write.write_template(args.file)
+            print(f"Wrote the faculty workbook template to {args.file}; fill it in, then run "
+                  f"`placebot setup import {args.file}`.")  # fmt: skip
+            return 0
         if args.action == "export":
             book = asyncio.run(_session(settings, lambda ctx: snapshot(ctx), commit=False))
             write.write(book, args.file)
@@ -142,6 +142,9 @@ def _workbook(settings: Settings, args: argparse.Namespace) -> int:
             )
     except read.Unreadable as error:
         print(f"placebot: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"placebot: cannot write {args.file}: {error.strerror or error}.", file=sys.stderr)
         return 2
     except _NotReady as error:
         print(f"placebot: {error}", file=sys.stderr)

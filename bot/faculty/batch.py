@@ -55,10 +55,6 @@ class Plan:
     def count(self, outcome: Outcome) -> int:
         return sum(1 for change in self.changes if change.outcome is outcome)
 
-    @property
-    def changes_anything(self) -> bool:
-        return any(change.outcome is not Outcome.UNCHANGED for change in self.changes)
-
 
 def _optional(text: str) -> str | None:
     return text or None
