@@ -1,17 +1,21 @@
-"""`placebot org|site|team|person|role|target ...`: a faculty's set-up, one change per command.
+"""`placebot org|site|team|person|role|target ...`: a faculty's set-up, one change per command;
+`placebot setup template|import|export`: the whole set-up as a workbook.
 
-Each command is one transaction that prints one line saying what it did; input the core refuses
-is printed to stderr, exit status 2, with nothing stored."""
+Each command is one transaction that prints what it did; input the core refuses is printed to
+stderr, exit status 2, with nothing stored."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import sys
+from pathlib import Path
 from typing import Any
 
-from bot.faculty import organisations, people, roles, targets, teams
-from bot.faculty.changes import Change
+from adapters.workbook import read, write
+from bot.faculty import batch, organisations, people, roles, targets, teams
+from bot.faculty.changes import Change, Outcome
+from bot.faculty.snapshot import snapshot
 from bot.faculty.validate import PROVIDER_TYPES, ROLES, split_list
 from bot.kernel.clock import Clock
 from bot.kernel.context import Context
@@ -20,7 +24,7 @@ from config.settings import Settings
 from storage.engine import make_engine, make_sessionmaker
 from storage.migrate import pending_message
 
-VERBS = ("org", "site", "team", "person", "role", "target")
+VERBS = ("org", "site", "team", "person", "role", "target", "setup")
 ORG_HELP = "the organisation's full name, ODS code or UKPRN"
 PROFESSIONS_HELP = "professions by code or name, comma-separated, e.g. PT,OT"
 
@@ -79,6 +83,18 @@ def add_parsers(verbs: Any) -> None:
     target.add_argument("extra", help="extra placements planned that year")
     target.add_argument("--baseline", help="placements the year would have had anyway")
 
+    setup = verbs.add_parser("setup", help="the whole set-up as a workbook (.xlsx or CSV files)")
+    steps = setup.add_subparsers(dest="action", required=True)
+    steps.add_parser("template", help="write an empty workbook to fill in").add_argument(
+        "file", type=Path
+    )
+    importing = steps.add_parser("import", help="check a workbook, and with --apply store it")
+    importing.add_argument("file", type=Path, help="an .xlsx file or a folder of CSV files")
+    importing.add_argument("--apply", action="store_true", help="store the changes")
+    steps.add_parser("export", help="write the stored set-up as a workbook").add_argument(
+        "file", type=Path
+    )
+
 
 def _action(verbs: Any, verb: str, action: str, help: str) -> argparse.ArgumentParser:
     parser = verbs.add_parser(verb, help=help)
@@ -89,6 +105,8 @@ def _action(verbs: Any, verb: str, action: str, help: str) -> argparse.ArgumentP
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
     """Do the verb, print what it did; 2 for input to fix, 1 when the database is not ready."""
+    if args.verb == "setup":
+        return _workbook(settings, args)
     try:
         print(asyncio.run(_apply(settings, args)).line())
     except UserError as error:
@@ -102,6 +120,77 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 
 class _NotReady(Exception):
     """The database is behind the code's migrations."""
+
+
+def _workbook(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        if args.action == "template":
+            write.write_template(args.file)
+            print(f"Wrote the faculty workbook template to {args.file}; fill it in, then run "
+                  f"`placebot setup import {args.file}`.")  # fmt: skip
+            return 0
+        if args.action == "export":
+            book = asyncio.run(_session(settings, lambda ctx: snapshot(ctx), commit=False))
+            write.write(book, args.file)
+            print(f"Wrote the faculty set-up to {args.file}.")
+            return 0
+        book, problems = read.read(args.file)
+        plan = batch.Plan(problems=problems)
+        if not problems:
+            plan = asyncio.run(
+                _session(settings, lambda ctx: batch.run(ctx, book), commit=args.apply)
+            )
+    except read.Unreadable as error:
+        print(f"placebot: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"placebot: cannot write {args.file}: {error.strerror or error}.", file=sys.stderr)
+        return 2
+    except _NotReady as error:
+        print(f"placebot: {error}", file=sys.stderr)
+        return 1
+    return _report(plan, args.apply)
+
+
+def _report(plan: batch.Plan, applied: bool) -> int:
+    if plan.problems:
+        for problem in plan.problems:
+            print(f"placebot: {problem.line()}", file=sys.stderr)
+        print(f"placebot: {len(plan.problems)} to put right; nothing was changed.", file=sys.stderr)
+        return 2
+    for change in plan.changes:
+        line = change.line()
+        if not applied:
+            line = line.replace("Added", "Would add", 1).replace("Updated", "Would update", 1)
+        print(line)
+    counts = ", ".join(
+        f"{plan.count(outcome)} {outcome.value}"
+        for outcome in (Outcome.ADDED, Outcome.UPDATED, Outcome.UNCHANGED)
+    )
+    if applied:
+        print(f"Done: {counts}.")
+    else:
+        print(f"Dry run: {counts}. Nothing was changed; add --apply to make these changes.")
+    return 0
+
+
+async def _session(settings: Settings, work: Any, commit: bool) -> Any:
+    """`work(ctx)` in one transaction, committed only when `commit` and nothing was refused."""
+    engine = make_engine(settings.database_url)
+    try:
+        if problem := await pending_message(engine):
+            raise _NotReady(problem)
+        async with make_sessionmaker(engine)() as session:
+            await session.begin()
+            ctx = Context(session, None, Clock(zone=settings.timezone), settings, "cli")
+            done = await work(ctx)
+            if commit and not getattr(done, "problems", None):
+                await session.commit()
+            else:
+                await session.rollback()
+            return done
+    finally:
+        await engine.dispose()
 
 
 async def _apply(settings: Settings, args: argparse.Namespace) -> Change:
