@@ -20,6 +20,7 @@ from bot.faculty.validate import PROVIDER_TYPES, ROLES, split_list
 from bot.kernel.clock import Clock
 from bot.kernel.context import Context
 from bot.kernel.errors import UserError
+from bot.membership import claims
 from config.settings import Settings
 from storage.engine import make_engine, make_sessionmaker
 from storage.migrate import pending_message
@@ -55,11 +56,19 @@ def add_parsers(verbs: Any) -> None:
     site.add_argument("name")
     site.add_argument("--ods", help="the site's ODS code, e.g. RR813")
 
-    team = _action(verbs, "team", "add", "add or update a provider's team")
+    team_verb = verbs.add_parser("team", help="add a provider's team, or make someone a member")
+    team_actions = team_verb.add_subparsers(dest="action", required=True)
+    team = team_actions.add_parser("add", help="add or update a provider's team")
     team.add_argument("organisation", help=ORG_HELP)
     team.add_argument("name")
     team.add_argument("--site", help="the site's name or ODS code")
     team.add_argument("--professions", type=split_list, help=PROFESSIONS_HELP)
+    joining = team_actions.add_parser(
+        "join", help="make a person a member of a team, releasing offers held on their word"
+    )
+    joining.add_argument("team", help="the team's name")
+    joining.add_argument("email", help="the person's work email")
+    joining.add_argument("--organisation", help=ORG_HELP + " (when team names repeat)")
 
     person = _action(verbs, "person", "add", "add or update a person, by work email")
     person.add_argument("email")
@@ -216,6 +225,11 @@ async def _change(ctx: Context, args: argparse.Namespace) -> Change:
             )
         case "site", _:
             return await organisations.add_site(ctx, args.organisation, args.name, args.ods)
+        case "team", "join":
+            change, _released = await claims.faculty_confirms(
+                ctx, args.email, args.team, args.organisation
+            )
+            return change
         case "team", _:
             return await teams.add_team(
                 ctx, args.organisation, args.name, args.site, args.professions

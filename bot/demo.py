@@ -17,6 +17,7 @@ from bot.training.events import TrainingData, read_csv
 from config import demo
 from config.settings import Settings
 from storage.tables import (
+    EmailDomain,
     Identity,
     Organisation,
     Person,
@@ -87,6 +88,10 @@ async def load(session: AsyncSession, clock: Clock, settings: Settings) -> bool:
         session.add(organisation)
         await session.flush()
         organisations[spec.key] = organisation
+        session.add_all(
+            EmailDomain(organisation_id=organisation.id, domain=domain)
+            for domain in spec.email_domains
+        )
         sites = {}
         for name, code in spec.sites:
             sites[name] = Site(organisation_id=organisation.id, name=name, ods_code=code)

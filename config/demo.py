@@ -30,6 +30,7 @@ class DemoOrganisation:
     sites: tuple[tuple[str, str | None], ...] = ()  # (name, ODS site code)
     teams: tuple[DemoTeam, ...] = ()
     contact_domain: str = "example.org"
+    email_domains: tuple[str, ...] = ()  # a provider's own: its staff are members at once
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ ORGANISATIONS: tuple[DemoOrganisation, ...] = (
         "provider",
         ods_code="RX1",
         provider_type="nhs_trust",
+        email_domains=("nuh.nhs.uk",),
         sites=(("Queen's Medical Centre", "RX1RA"), ("City Hospital", "RX1CC")),
         teams=(
             DemoTeam("Stroke Rehab", "City Hospital", ("PT", "OT")),

@@ -5,6 +5,11 @@ and the statuses of the HEI requests on it.
     offered | requested | confirmed -> withdrawn (the provider took it back)
     offered | requested -> expired (its start passed unconfirmed)
 
+An offer naming a team its poster does not yet speak for starts *awaiting* (held: seen by its
+poster and the team's coordinator only) and is either released as `offered` once the poster is
+confirmed a member, or *dropped* (not ours, withdrawn or started while held): the two statuses of
+offers that were never public, which the register API, digests and every count leave out.
+
 Requests settle the middle of it: a request declined or cancelled can take `requested` or
 `confirmed` back to `requested` or `offered` while places remain. This module sits in storage,
 the lowest layer but configuration, because everything needs it: the table's CHECK constraint,
@@ -28,9 +33,13 @@ class OfferStatus(StrEnum):
     WITHDRAWN = "withdrawn"
     DECLINED = "declined"
     EXPIRED = "expired"
+    AWAITING = "awaiting"
+    DROPPED = "dropped"
 
 
-OFFERED, REQUESTED, CONFIRMED, COMPLETED, WITHDRAWN, DECLINED, EXPIRED = OfferStatus
+OFFERED, REQUESTED, CONFIRMED, COMPLETED, WITHDRAWN, DECLINED, EXPIRED, AWAITING, DROPPED = (
+    OfferStatus
+)
 
 # Where each status may go next. Terminal statuses go nowhere.
 TRANSITIONS: dict[OfferStatus, frozenset[OfferStatus]] = {
@@ -41,6 +50,8 @@ TRANSITIONS: dict[OfferStatus, frozenset[OfferStatus]] = {
     WITHDRAWN: frozenset(),
     DECLINED: frozenset(),
     EXPIRED: frozenset(),
+    AWAITING: frozenset({OFFERED, DROPPED}),
+    DROPPED: frozenset(),
 }
 
 # The sets the rest of the code asks about, named by the question; tuples in lifecycle order, so
@@ -51,6 +62,14 @@ UNCONFIRMED = (OFFERED, REQUESTED)
 """Not yet promised to an HEI: its dates may still be edited, and it expires if it starts so."""
 COUNTED = (*LIVE, COMPLETED)
 """Counted towards a faculty's target: every placement that is, or was, really offered."""
+HELD = (AWAITING,)
+"""Awaiting confirmation that its poster speaks for the team it names."""
+NEVER_PUBLIC = (AWAITING, DROPPED)
+PUBLIC = tuple(status for status in OfferStatus if status not in NEVER_PUBLIC)
+"""What HEIs may see, in the register API, its CSV and the digests: every status but those of
+offers that were never released."""
+EDITABLE = (AWAITING, *UNCONFIRMED)
+"""Its poster may still change it: held, or open and not yet promised to an HEI."""
 ENDED = tuple(status for status, onward in TRANSITIONS.items() if not onward)
 """Where an offer's life ends: nothing can change its status again."""
 

@@ -154,6 +154,32 @@ class Identity(Base):
     external_id: Mapped[str] = mapped_column(String(320))
 
 
+class MembershipClaim(Base):
+    """Someone saying they work in a team (or at a provider), until its coordinator or the faculty
+    lead confirms them, or says not ours. Their offers naming it are held meanwhile."""
+
+    __tablename__ = "membership_claims"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'confirmed', 'declined')", name="status"),
+        Index("ix_membership_claims_person", "person_id", "organisation_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))  # None: a site, no team
+    place_text: Mapped[str] = mapped_column(String(300))  # what they named, as they typed it
+    offer_ref: Mapped[str | None] = mapped_column(String(20))  # None: asked by `placement join`
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    asked_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+
+    person: Mapped[Person] = relationship(lazy="joined", foreign_keys=[person_id])
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+    team: Mapped[Team | None] = relationship(lazy="joined")
+
+
 class PlacementBlock(Base):
     """An HEI's window for one profession and cohort, with the students who need placing."""
 

@@ -1,6 +1,7 @@
-"""Once a minute: settle released offers' held requests and expire offers that started unconfirmed.
+"""Once a minute: settle released offers' held requests, expire offers that started unconfirmed
+and drop held ones that started before anyone confirmed their poster.
 
-Both are idempotent and run under the register lock, so several web processes may run them.
+All are idempotent and run under the register lock, so several web processes may run them.
 (A request or a provider's answer also settles its offer first, so nobody waits for this.)
 """
 
@@ -14,6 +15,7 @@ from collections.abc import AsyncIterator, Callable
 from aiohttp import web
 
 from adapters.register_api.runtime import RegisterApi
+from bot.membership.release import drop_started
 from bot.requests.expiry import expire_started
 from bot.requests.fairness import settle_due
 
@@ -25,8 +27,12 @@ async def tidy(api: RegisterApi) -> None:
     async with api.context() as ctx:
         settled = await settle_due(ctx)
         expired = await expire_started(ctx)
-    if settled or expired:
-        log.info("register: settled %d offers, expired %d", settled, len(expired))
+        dropped = await drop_started(ctx)
+    if settled or expired or dropped:
+        log.info(
+            "register: settled %d offers, expired %d, dropped %d held",
+            settled, len(expired), len(dropped),
+        )  # fmt: skip
 
 
 def running(api: RegisterApi) -> Callable[[web.Application], AsyncIterator[None]]:

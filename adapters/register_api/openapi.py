@@ -12,7 +12,7 @@ from aiohttp import web
 from adapters.register_api.runtime import runtime
 from config.professions import PROFESSION_CODES
 from config.settings import Settings
-from storage.lifecycle import OfferStatus, RequestStatus
+from storage.lifecycle import PUBLIC, RequestStatus
 
 REF_PATTERN = r"^[A-Za-z]{2}-[0-9]{4}-[0-9]{4,}$"
 
@@ -24,7 +24,7 @@ def _text(nullable: bool = False, **extra: Any) -> dict[str, Any]:
 _PLACEMENT_TYPES: dict[str, dict[str, Any]] = {
     "ref": _text(),
     "profession": _text(enum=list(PROFESSION_CODES)),
-    "status": _text(enum=[status.value for status in OfferStatus]),
+    "status": _text(enum=[status.value for status in PUBLIC]),
     "start_date": _text(format="date"),
     "end_date": _text(format="date"),
     "weeks": {"type": "integer", "minimum": 0},

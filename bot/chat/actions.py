@@ -13,8 +13,11 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from bot.chat import home
+from bot.chat.commands import blocks as block_commands
+from bot.chat.commands import membership as membership_commands
 from bot.chat.commands import nudges as nudge_commands
 from bot.chat.commands import placement as placement_commands
+from bot.chat.commands.refs import ref_and_version
 from bot.chat.roles import ANYONE, Handler, Roles
 from bot.kernel.context import Context
 from bot.kernel.errors import UserError
@@ -81,7 +84,7 @@ async def press(
 
 @action("offer.withdraw", typed="placement withdraw {ref}")
 async def withdraw_offer(ctx: Context, value: str) -> Reply:
-    ref, version = placement_commands.ref_and_version(value)
+    ref, version = ref_and_version(value)
     return await placement_commands.withdraw(ctx, ref, version)
 
 
@@ -107,7 +110,7 @@ async def offer_form(ctx: Context, _value: str) -> Reply:
 
 @action("block.offer", typed="placement offer ... block {ref}", opens_form=True)
 async def offer_for_block(ctx: Context, value: str) -> Reply:
-    return await placement_commands.open_offer_form_for_block(ctx, value)
+    return await block_commands.open_offer_form_for_block(ctx, value)
 
 
 TEAM_ANSWERERS = ("clinician", "coordinator")
@@ -117,12 +120,22 @@ TEAM_ANSWERERS = ("clinician", "coordinator")
     "block.maybe", typed="placement maybe {ref}", roles=TEAM_ANSWERERS, doing="answer for a team"
 )
 async def answer_maybe(ctx: Context, value: str) -> Reply:
-    return await placement_commands.answer_maybe(ctx, value)
+    return await block_commands.answer_maybe(ctx, value)
 
 
 @action("block.none", typed="placement none {ref}", roles=TEAM_ANSWERERS, doing="answer for a team")
 async def answer_none(ctx: Context, value: str) -> Reply:
-    return await placement_commands.answer_none(ctx, value)
+    return await block_commands.answer_none(ctx, value)
+
+
+@action("membership.confirm", typed="placement member confirm {value}")
+async def confirm_member(ctx: Context, value: str) -> Reply:
+    return await membership_commands.decide(ctx, value, confirm=True)
+
+
+@action("membership.decline", typed="placement member decline {value}")
+async def decline_member(ctx: Context, value: str) -> Reply:
+    return await membership_commands.decide(ctx, value, confirm=False)
 
 
 @action("nudges.snooze", typed="nudges snooze {value}", typed_blank="2w")

@@ -7,7 +7,7 @@ from bot.blocks.views import block_item
 from bot.kernel import professions
 from bot.kernel.context import Context
 from bot.kernel.messages import Button, Item, Reply
-from bot.offers import service as offers
+from bot.offers import finding
 from bot.offers.views import offer_item
 from bot.training import catalogue as training
 from bot.training.views import training_item
@@ -16,7 +16,7 @@ from bot.training.views import training_item
 async def home(ctx: Context) -> Reply:
     person = ctx.require_person()
     codes = professions.split_codes(person.professions)
-    mine = await offers.mine(ctx)
+    mine = await finding.mine(ctx)
     open_blocks = [
         view
         for view in await blocks.open_blocks(ctx)

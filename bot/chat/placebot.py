@@ -14,6 +14,7 @@ from bot.chat.commands import digests as digest_commands
 from bot.chat.commands import nudges as nudge_commands
 from bot.chat.commands import placement as placement_commands
 from bot.chat.commands import training as training_commands
+from bot.chat.commands.refs import ref_and_version
 from bot.chat.help import help_reply
 from bot.kernel.clock import Clock
 from bot.kernel.context import Context
@@ -208,7 +209,7 @@ class PlaceBot:
         )
 
     async def _stale(self, command: Command, stale: StaleVersion) -> Reply:
-        ref = command.form_values.get("ref") or placement_commands.ref_and_version(command.value)[0]
+        ref = command.form_values.get("ref") or ref_and_version(command.value)[0]
         async with self.sessions.begin() as session:
             person = await people.find_person(session, command.actor)
             ctx = Context(session, person, self.clock, self.settings, command.actor.platform)

@@ -10,12 +10,13 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import select
 
 from bot.kernel import audit, events
 from bot.kernel.context import Context
 from bot.kernel.errors import FieldErrors, NotAllowed, NotFound, StaleVersion, UserError
 from bot.kernel.refs import next_ref
+from bot.membership import claims, release, trust
 from bot.offers.parsing import OfferDraft
 from bot.offers.places import Place, match_place
 from bot.offers.rules import problems
@@ -25,10 +26,9 @@ from bot.requests.records import places_left
 from bot.requests.service import cancel_requests
 from storage import lifecycle
 from storage.tables import (
+    Organisation,
     PlacementBlock,
     PlacementOffer,
-    Site,
-    Team,
 )
 
 
@@ -93,12 +93,15 @@ async def create_offer(ctx: Context, draft: OfferDraft) -> PlacementOffer:
         )
     place = await match_place(ctx.session, draft.place.strip(), person)
     checked = check(replace(draft, place=place.text), ctx.clock.today())
+    held = not await trust.speaks_for(ctx, person, place.provider_id, place.team)
+    if held:  # refused before anything is stored, when the team has said "not ours" already
+        await claims.check_not_declined(ctx, person, place)
     now = ctx.clock.now()
     offer = PlacementOffer(
         ref=await next_ref(ctx.session, f"PL-{checked.start.year}"),
         provider_id=person.organisation_id,
         release_at=now + timedelta(hours=ctx.settings.placebot_release_delay_hours),
-        status=lifecycle.OFFERED,
+        status=lifecycle.AWAITING if held else lifecycle.OFFERED,
         created_by_id=person.id,
         updated_by_id=person.id,
         created_at=now,
@@ -107,12 +110,22 @@ async def create_offer(ctx: Context, draft: OfferDraft) -> PlacementOffer:
     await _fill(ctx, offer, checked, place)
     ctx.session.add(offer)
     await ctx.session.flush()
-    if checked.draft.block_ref:  # an offer on a block answers it for the poster's team
+    audit.record(ctx, "offer.create", "placement_offer", offer.ref, None, audit.snapshot(offer))
+    if held:
+        await _ask_for(ctx, place, offer.ref)
+    elif checked.draft.block_ref:  # an offer on a block answers it for the poster's team
         await events.announce(
             ctx, events.BlockAnswered(checked.draft.block_ref.upper(), offer.team_id, person.id)
         )
-    audit.record(ctx, "offer.create", "placement_offer", offer.ref, None, audit.snapshot(offer))
     return await get_offer(ctx, offer.ref)
+
+
+async def _ask_for(ctx: Context, place: Place, ref: str) -> None:
+    """Hold the offer on a claim that its poster works at the place it names."""
+    provider = await ctx.session.get(Organisation, place.provider_id)
+    if provider is None:  # a held offer names a known team or site, so this cannot happen
+        raise NotFound("That place's organisation is no longer in the register.")
+    await claims.ask(ctx, provider, place.team, place.text, ref)
 
 
 async def get_offer(ctx: Context, ref: str) -> PlacementOffer:
@@ -160,7 +173,7 @@ async def update_offer(
     offer = await get_offer(ctx, ref)
     require_manage_offer(person, offer, "edit")
     _check_version(offer, expected_version)
-    if offer.status not in lifecycle.UNCONFIRMED:
+    if offer.status not in lifecycle.EDITABLE:
         raise UserError(f"{offer.ref} is {offer.status}; only open offers can be edited.")
     before = audit.snapshot(offer)
     # An offer already under way may keep its start; any change must otherwise keep every rule.
@@ -171,8 +184,29 @@ async def update_offer(
         place = Place(offer.place_text, offer.team, offer.site)
     else:
         place = await match_place(ctx.session, checked.draft.place, person)
+    moved = place.provider_id is not None and (place.provider_id, _team_id(place)) != (
+        offer.provider_id,
+        offer.team_id,
+    )
+    speaks = not moved or await trust.speaks_for(ctx, person, place.provider_id, place.team)
+    if not speaks and offer.status not in lifecycle.HELD:
+        raise NotAllowed(
+            f"You can move {offer.ref} only to a team you work in. To offer for "
+            f"{place.team.name if place.team else place.text}, post a new offer there."
+        )
     await _fill(ctx, offer, checked, place)
-    return await _save(ctx, offer, "offer.edit", before)
+    saved = await _save(ctx, offer, "offer.edit", before)
+    if moved and saved.status in lifecycle.HELD:
+        if speaks:
+            await release.release_one(ctx, saved, saved.created_by_id)
+        else:
+            await claims.check_not_declined(ctx, person, place)
+            await _ask_for(ctx, place, saved.ref)
+    return saved
+
+
+def _team_id(place: Place) -> int | None:
+    return place.team.id if place.team is not None else None
 
 
 async def _keep_promises(ctx: Context, offer: PlacementOffer, checked: CheckedOffer) -> None:
@@ -216,9 +250,12 @@ async def withdraw_offer(
 ) -> PlacementOffer:
     offer = await get_offer(ctx, ref)
     require_manage_offer(ctx.require_person(), offer, "withdraw")
-    if offer.status == lifecycle.WITHDRAWN:
+    if offer.status in (lifecycle.WITHDRAWN, lifecycle.DROPPED):
         return offer  # a second click changes nothing
     _check_version(offer, expected_version)
+    if offer.status in lifecycle.HELD:  # HEIs never saw it, so it leaves no trace for them
+        await release.drop(ctx, offer, reason.strip() or "withdrawn while awaiting confirmation")
+        return offer
     if not lifecycle.can_move(offer.status, lifecycle.WITHDRAWN):
         raise UserError(f"{offer.ref} is {offer.status}; it can no longer be withdrawn.")
     before = audit.snapshot(offer)
@@ -226,63 +263,3 @@ async def withdraw_offer(
     lifecycle.move(offer, lifecycle.WITHDRAWN)
     offer.status_reason = reason.strip()[:500] or None
     return await _save(ctx, offer, "offer.withdraw", before)
-
-
-@dataclass(frozen=True)
-class OfferFilter:
-    profession: str | None = None
-    starts_from: date | None = None
-    starts_to: date | None = None
-    place: str | None = None
-    statuses: tuple[str, ...] = lifecycle.UNCONFIRMED
-    limit: int = 20
-
-
-def _visible(filters: OfferFilter, today: date) -> Select[tuple[PlacementOffer]]:
-    statement = select(PlacementOffer).where(PlacementOffer.status.in_(filters.statuses))
-    statement = statement.where(PlacementOffer.end_date >= (filters.starts_from or today))
-    if filters.profession:
-        statement = statement.where(PlacementOffer.profession == filters.profession)
-    if filters.starts_to:
-        statement = statement.where(PlacementOffer.start_date <= filters.starts_to)
-    if filters.place:
-        pattern = f"%{filters.place.lower()}%"
-        statement = (
-            statement.outerjoin(Site, Site.id == PlacementOffer.site_id)
-            .outerjoin(Team, Team.id == PlacementOffer.team_id)
-            .where(
-                or_(
-                    func.lower(PlacementOffer.place_text).like(pattern),
-                    func.lower(Site.name).like(pattern),
-                    func.lower(Team.name).like(pattern),
-                )
-            )
-        )
-    return statement
-
-
-async def find_offers(ctx: Context, filters: OfferFilter) -> tuple[list[PlacementOffer], int]:
-    """Offers matching `filters`, soonest first, and how many match in all."""
-    statement = _visible(filters, ctx.clock.today())
-    total = (
-        await ctx.session.execute(select(func.count()).select_from(statement.subquery()))
-    ).scalar_one()
-    rows = await ctx.session.execute(
-        statement.order_by(PlacementOffer.start_date, PlacementOffer.id).limit(filters.limit)
-    )
-    return list(rows.unique().scalars()), total
-
-
-async def mine(ctx: Context) -> list[PlacementOffer]:
-    """The open offers this person posted or their team holds."""
-    person = ctx.require_person()
-    mine_or_team = PlacementOffer.created_by_id == person.id
-    if person.team_id is not None:
-        mine_or_team = or_(mine_or_team, PlacementOffer.team_id == person.team_id)
-    rows = await ctx.session.execute(
-        select(PlacementOffer)
-        .where(mine_or_team, PlacementOffer.status.in_(lifecycle.LIVE))
-        .order_by(PlacementOffer.start_date, PlacementOffer.id)
-        .limit(50)
-    )
-    return list(rows.unique().scalars())

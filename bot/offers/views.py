@@ -21,13 +21,34 @@ def offer_place(offer: PlacementOffer) -> str:
     return ", ".join(part for part in parts if part)
 
 
+def status_words(offer: PlacementOffer) -> str:
+    if offer.status in lifecycle.HELD:
+        return "awaiting confirmation"
+    return "not published" if offer.status == lifecycle.DROPPED else offer.status
+
+
+def posted_headline(offer: PlacementOffer) -> str:
+    """The poster's thanks: in the register, or held until someone confirms they work there."""
+    if offer.status not in lifecycle.HELD:
+        return f"Thank you: offer {offer.ref} is in the register."
+    if offer.team is not None:
+        standing = f"a member of {offer.team.name}"
+    else:
+        standing = f"known to work at {offer.site.name if offer.site else offer.place_text}"
+    return (
+        f"Thank you: {offer.ref} is saved. As you are not yet {standing}, it is held "
+        "until the team's coordinator confirms you work there (I have asked them); HEIs see it "
+        "then. `placement mine` shows it meanwhile."
+    )
+
+
 def offer_facts(offer: PlacementOffer) -> tuple[Fact, ...]:
     facts = [
         Fact("Profession", profession_name(offer.profession)),
         Fact("Dates", show_range(offer.start_date, offer.end_date)),
         Fact("Students", str(offer.capacity)),
         Fact("Place", offer_place(offer)),
-        Fact("Status", offer.status),
+        Fact("Status", status_words(offer)),
     ]
     if offer.supervision_model:
         facts.append(Fact("Supervision", SUPERVISION_MODELS[offer.supervision_model]))
@@ -49,12 +70,12 @@ def offer_buttons(offer: PlacementOffer, viewer: Person | None) -> tuple[Button,
         return ()
     value = f"{offer.ref}:{offer.version}"
     buttons = []
-    if offer.status in lifecycle.UNCONFIRMED:
+    if offer.status in lifecycle.EDITABLE:
         buttons.append(Button("Edit", "offer.edit", value))
     if offer.status == lifecycle.REQUESTED:
         buttons.append(Button("Confirm", "offer.confirm", offer.ref, style="primary"))
         buttons.append(Button("Decline", "offer.decline", offer.ref))
-    if offer.status in lifecycle.LIVE:
+    if offer.status in (*lifecycle.HELD, *lifecycle.LIVE):
         buttons.append(Button("Withdraw", "offer.withdraw", value, style="danger"))
     return tuple(buttons)
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import InstrumentedAttribute, aliased
 from bot.kernel.context import Context
 from bot.kernel.dates import weeks_between
 from bot.kernel.errors import NotFound, UserError
-from storage.lifecycle import OfferStatus
+from storage.lifecycle import PUBLIC
 from storage.tables import Organisation, PlacementBlock, PlacementOffer, Site, Team
 from storage.types import UTCDateTime
 
@@ -93,7 +93,7 @@ def change_key() -> ColumnElement[Any]:
 @dataclass(frozen=True)
 class PlacementQuery:
     profession: str | None = None
-    statuses: tuple[str, ...] = ()  # empty: every status, withdrawn and expired included
+    statuses: tuple[str, ...] = ()  # empty: every public status, withdrawn and expired included
     ends_from: date | None = None  # `from`: placements still running on or after this day
     starts_to: date | None = None  # `to`: placements starting on or before this day
     site: str | None = None  # site name or ODS code
@@ -103,10 +103,10 @@ class PlacementQuery:
     limit: int = 100
 
     def __post_init__(self) -> None:
-        unknown = set(self.statuses) - set(OfferStatus)
+        unknown = set(self.statuses) - set(PUBLIC)
         if unknown:
             raise UserError(
-                f"Unknown status {', '.join(sorted(unknown))}; use {', '.join(OfferStatus)}.",
+                f"Unknown status {', '.join(sorted(unknown))}; use {', '.join(PUBLIC)}.",
                 field="status",
             )
 
@@ -122,7 +122,8 @@ def placements_statement(
     query: PlacementQuery,
     columns: Sequence[ColumnElement[Any] | InstrumentedAttribute[Any]] = _COLUMNS,
 ) -> Select[Any]:
-    """The register's rows matching `query`, in change order; `columns` say what each row holds."""
+    """The register's rows matching `query`, in change order; `columns` say what each row holds.
+    Offers held until their poster is confirmed were never public, and never are here."""
     statement = (
         select(*columns)
         .select_from(PlacementOffer)
@@ -133,8 +134,7 @@ def placements_statement(
     )
     if query.profession:
         statement = statement.where(PlacementOffer.profession == query.profession)
-    if query.statuses:
-        statement = statement.where(PlacementOffer.status.in_(query.statuses))
+    statement = statement.where(PlacementOffer.status.in_(query.statuses or PUBLIC))
     if query.ends_from:
         statement = statement.where(PlacementOffer.end_date >= query.ends_from)
     if query.starts_to:

@@ -72,6 +72,8 @@ async def request_places(
     if len(note) > MAX_NOTE:
         raise UserError(f"A note is at most {MAX_NOTE} characters.", field="note")
     offer = await locked_offer(ctx, ref)
+    if offer.status in lifecycle.NEVER_PUBLIC:  # HEIs must not learn that it exists
+        raise NotFound(f"There is no placement {ref.strip()[:30]}.")
     if offer.status not in REQUESTABLE:
         raise Conflict(f"{offer.ref} is {offer.status}; it takes no requests.")
     if offer.start_date <= ctx.clock.today():

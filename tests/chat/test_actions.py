@@ -19,7 +19,7 @@ from bot.kernel.errors import NotAllowed, UserError
 from bot.kernel.messages import Button, Reply
 from bot.offers.form import OFFER_CREATE, OFFER_EDIT
 from bot.people import directory as people
-from storage.tables import CapacityAnswer, PlacementOffer
+from storage.tables import CapacityAnswer, MembershipClaim, PlacementOffer
 from tests.support.chat import Chat, button, fact
 from tests.support.paths import ROOT
 
@@ -70,6 +70,8 @@ TODAYS_TYPED = [
     (Button("Snooze a week", "nudges.snooze", "1w"), "nudges snooze 1w"),
     (Button("Snooze", "nudges.snooze", ""), "nudges snooze 2w"),
     (Button("Home", "home", ""), "placement mine"),
+    (Button("Confirm member", "membership.confirm", "12"), "placement member confirm 12"),
+    (Button("Not ours", "membership.decline", "12"), "placement member decline 12"),
     (Button("Pull the register", "link", url="https://example.org/r"), None),
     (Button("Retired", "offer.retired", "PL-2027-0042"), None),
 ]
@@ -136,6 +138,17 @@ async def test_each_button_reaches_its_handler(chat: Chat) -> None:
     assert none.text.startswith("Thanks: recorded no capacity for BL-2027-0001.")
     snoozed = await press("stroke-physio", Button("Snooze a week", "nudges.snooze", "1w"))
     assert "snoozed until" in snoozed.text
+
+    for who, team in (("visitor", "Ward 12 Orthopaedics"), ("locum", "Stroke Rehab")):
+        await chat.say(who, f"offer PT 1 Mar - 19 Mar 2027 1 student at {team}", name=who)
+    async with chat.bot.sessions() as session:
+        first, second = (await session.execute(select(MembershipClaim.id))).scalars().all()
+    confirmed = await press(
+        "nuh-coordinator", Button("Confirm member", "membership.confirm", str(first))
+    )
+    assert confirmed.text.startswith("Confirmed: visitor (no work email known) is a member")
+    declined = await press("nuh-coordinator", Button("Not ours", "membership.decline", str(second)))
+    assert declined.text.startswith("Noted: locum (no work email known) is not one of Stroke")
 
     assert pressed == set(actions.ACTIONS)
 

@@ -32,6 +32,7 @@ from tests.support.fakes.slack_api import FakeSlack
 from tests.support.slack_rig import slack_settings
 
 NOTTINGHAM = "University of Nottingham"
+POSTER_EMAIL = "stroke.physio@nuh.nhs.uk"
 OFFER = "offer PT 1 Mar - 19 Mar 2027 2 students at Stroke Rehab, City Hospital"
 
 
@@ -54,6 +55,7 @@ async def rig(
     bot: PlaceBot, engine: AsyncEngine, settings: Settings, clock: FixedClock, delay: int
 ) -> AsyncIterator[SlackRound]:
     async with FakeSlack() as slack:
+        slack.emails["U0001"] = POSTER_EMAIL  # NUH staff by its email domain: a member at once
         configured = slack_settings(settings, slack, placebot_release_delay_hours=delay)
         app = build_app(configured, make_engine(settings.database_url), clock)
         async with TestClient(TestServer(app)) as client:

@@ -47,6 +47,8 @@ async def rig(
     bot: PlaceBot, engine: AsyncEngine, settings: Settings, clock: FixedClock, delay: int
 ) -> AsyncIterator[TeamsRound]:
     async with FakeConnector() as connector:
+        # The poster is NUH staff by its email domain, so a member of Stroke Rehab at once.
+        connector.add_member(wire.user(1)["id"], email="stroke.physio@nuh.nhs.uk")
         configured = teams_settings(
             settings,
             connector,

@@ -22,19 +22,21 @@ def test_the_stored_words_are_the_enum_values() -> None:
         "withdrawn",
         "declined",
         "expired",
+        "awaiting",
+        "dropped",
     ]
     check = next(
         c for c in PlacementOffer.__table__.constraints if c.name == "ck_placement_offers_status"
     )
     assert str(check.sqltext) == (
         "status IN ('offered', 'requested', 'confirmed', 'completed', 'withdrawn', "
-        "'declined', 'expired')"
+        "'declined', 'expired', 'awaiting', 'dropped')"
     )
 
 
 def test_every_status_has_its_moves_and_ended_ones_have_none() -> None:
     assert set(lifecycle.TRANSITIONS) == set(OfferStatus)
-    assert set(lifecycle.ENDED) == {"completed", "withdrawn", "declined", "expired"}
+    assert set(lifecycle.ENDED) == {"completed", "withdrawn", "declined", "expired", "dropped"}
     for status in lifecycle.LIVE:
         assert lifecycle.can_move(status, OfferStatus.WITHDRAWN)
     for status in lifecycle.ENDED:
@@ -66,6 +68,16 @@ def test_a_move_it_does_not_allow_is_refused_and_changes_nothing(start: str, to:
     with pytest.raises(IllegalMove, match=f"from {start} to {to}"):
         lifecycle.move(offer, OfferStatus(to))
     assert offer.status == start
+
+
+def test_a_held_offer_is_never_public_and_only_released_or_dropped() -> None:
+    assert set(lifecycle.NEVER_PUBLIC) == {"awaiting", "dropped"}
+    assert set(lifecycle.PUBLIC) == set(OfferStatus) - set(lifecycle.NEVER_PUBLIC)
+    for counted in (lifecycle.LIVE, lifecycle.COUNTED, lifecycle.UNCONFIRMED):
+        assert not set(counted) & set(lifecycle.NEVER_PUBLIC)
+    assert lifecycle.TRANSITIONS[OfferStatus.AWAITING] == {"offered", "dropped"}
+    assert not lifecycle.can_move("awaiting", OfferStatus.WITHDRAWN)  # HEIs never saw it
+    assert not lifecycle.has_expired("awaiting", date(2027, 2, 1), date(2027, 3, 1))
 
 
 def test_an_unconfirmed_offer_expires_once_its_start_has_passed() -> None:

@@ -200,6 +200,7 @@ async def _changes(
             PlacementOffer.updated_at > oldest,
             PlacementOffer.updated_at <= until,
             PlacementOffer.profession.in_(sorted(professions)),
+            PlacementOffer.status.in_(lifecycle.PUBLIC),
         )
         .order_by(PlacementOffer.updated_at, PlacementOffer.id)
     )

@@ -17,7 +17,7 @@ from tests.support import slack_wire as wire
 from tests.support.images import ONE_PIXEL_PNG
 from tests.support.slack_rig import SlackRig, slack_button, slack_buttons
 
-OFFER = "offer physio 1 Feb - 12 Mar 2027 2 students at Ward 12, City Hospital"
+OFFER = "offer physio 1 Feb - 12 Mar 2027 2 students at Ward 12, Kings Mill Hospital"
 
 
 async def test_url_verification_is_answered(slack_rig: SlackRig) -> None:
@@ -181,7 +181,7 @@ async def test_offer_with_no_text_opens_a_modal_and_its_submission_creates_the_o
         "start": "1 Feb 2027",
         "end": "12 Mar 2027",
         "capacity": "2",
-        "place": "Ward 12, City Hospital",
+        "place": "Ward 12, Kings Mill Hospital",
         "supervision_model": "2:1",
     }
     for _ in range(2):  # the same modal submitted twice

@@ -29,7 +29,7 @@ async def test_a_command_over_socket_mode_is_acked_and_stored(
             assert opened.body["token"] == "xapp-1-A123-456-abc"
             body, _ = wire.slash_command(
                 "/placement",
-                "offer PT 1 Feb - 12 Mar 2027 2 students at Stroke Rehab",
+                "offer PT 1 Feb - 12 Mar 2027 2 students at Stroke Unit, Bassetlaw Hospital",
                 slack.response_url("socket"),
                 trigger="socket.trigger.1",
             )

@@ -24,13 +24,13 @@ from tests.support import slack_wire as wire
 from tests.support.chat import Chat, button
 from tests.support.slack_rig import SlackRig, slack_server
 
-OFFER = "offer physio 1 Feb - 12 Mar 2027 2 students at Ward 12, City Hospital"
+OFFER = "offer physio 1 Feb - 12 Mar 2027 2 students at Ward 12, Kings Mill Hospital"
 GOOD_OFFER = {
     "profession": "PT",
     "start": "1 Feb 2027",
     "end": "12 Mar 2027",
     "capacity": "2",
-    "place": "Ward 12, City Hospital",
+    "place": "Ward 12, Kings Mill Hospital",
     "supervision_model": "2:1",
 }
 OTHER = "T0999"  # a workspace that is listed; the wire's own T0001 then is not

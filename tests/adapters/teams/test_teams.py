@@ -22,7 +22,7 @@ from tests.support.fakes.bot_connector import FakeConnector
 from tests.support.images import ONE_PIXEL_PNG
 from tests.support.teams_rig import TeamsRig, actions, teams_settings
 
-OFFER = "placement offer OT 1 Feb - 12 Mar 2027 2 students at Highbury Hospital"
+OFFER = "placement offer OT 1 Feb - 12 Mar 2027 2 students at Bassetlaw Hospital"
 
 
 async def test_a_message_offer_is_answered_with_an_adaptive_card(teams_rig: TeamsRig) -> None:
@@ -80,14 +80,14 @@ async def test_the_form_card_submits_and_errors_keep_the_values(teams_rig: Teams
         "start": "31/02/2027",
         "end": "12 Mar 2027",
         "capacity": "2",
-        "place": "Highbury Hospital",
+        "place": "Bassetlaw Hospital",
     }
     bad = await (
         await teams_rig.post(wire.execute(teams_rig.connector.service_url, data, submit["verb"]))
     ).json()
     again = {e["id"]: e for e in bad["value"]["body"] if e["type"].startswith("Input.")}
     assert "not a date in the calendar" in again["start"]["errorMessage"]
-    assert again["place"]["value"] == "Highbury Hospital"
+    assert again["place"]["value"] == "Bassetlaw Hospital"
     data["start"] = "1 Feb 2027"
     good = await (
         await teams_rig.post(wire.execute(teams_rig.connector.service_url, data, submit["verb"]))

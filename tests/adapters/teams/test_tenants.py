@@ -23,7 +23,7 @@ from tests.support.fakes.bot_connector import FakeConnector
 from tests.support.fakes.bot_framework_keys import BotFrameworkKeys
 from tests.support.teams_rig import teams_server, teams_settings
 
-OFFER = "placement offer OT 1 Feb - 12 Mar 2027 2 students at Highbury Hospital"
+OFFER = "placement offer OT 1 Feb - 12 Mar 2027 2 students at Bassetlaw Hospital"
 OTHER = "0b5e2f43-5d6c-4b5e-9f1a-2c3d4e5f6a7b"  # a listed tenant; the wire's own then is not
 APP_ID = "c9e8c047-2a74-40a2-b28a-b162d5f5327c"
 RECORDED = {
