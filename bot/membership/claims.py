@@ -11,6 +11,7 @@ from typing import Protocol
 
 from sqlalchemy import select
 
+from bot.faculty import validate
 from bot.faculty.changes import Change, Outcome
 from bot.faculty.lookups import find_organisation, find_person, find_team
 from bot.kernel import audit
@@ -205,7 +206,7 @@ async def faculty_confirms(
 ) -> tuple[Change, list[str]]:
     """`placebot team join TEAM EMAIL`: the faculty makes someone a member, settling any claim
     they have waiting there and releasing their held offers."""
-    person = await find_person(ctx, email)
+    person = await find_person(ctx, validate.email(email))
     provider = await find_organisation(ctx, organisation) if organisation else None
     team = await find_team(ctx, team_name, provider)
     label = f"{person.email} in {team.name}"

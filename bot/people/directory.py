@@ -74,7 +74,7 @@ async def meet(
             if person is None:
                 person = Person(
                     display_name=clean_name(actor.display_name),
-                    email=(actor.email or "").strip()[:320] or None,
+                    email=work_email(actor.email)[:320] or None,
                     created_at=clock.now(),
                     roles=[RoleGrant(role="clinician")],
                 )
