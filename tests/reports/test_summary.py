@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.kernel.academic_year import AcademicYear, academic_year
 from bot.kernel.clock import FixedClock
 from bot.kernel.messages import Reply
+from bot.reports import chart
 from bot.reports.chart import Bar, progress_chart
 from bot.reports.summary import message as summary_message
 from bot.reports.summary import queries as summary_queries
@@ -60,7 +61,8 @@ async def world(build: Builder) -> World:
     await offer("OT", date(2027, 2, 1), date(2027, 3, 12), 5, "declined")
     await offer("PT", date(2026, 8, 24), date(2026, 9, 11), 4)
     await offer("PT", date(2027, 9, 1), date(2027, 9, 30), 4)
-    for code, extra in (("PT", 39), ("OT", 23), ("SLT", 5)):
+    await build.target("PT", "2026/27", 39, baseline=120)
+    for code, extra in (("OT", 23), ("SLT", 5)):
         await build.target(code, "2026/27", extra)
     await build.target("PT", "2025/26", 99)
     # Blocks of the year: PT needs 5 and the February PT offer (2) matches it, and a second
@@ -134,6 +136,10 @@ async def test_the_figures_match_the_hand_counted_register(
     )
     assert (ot.offers, ot.students, ot.student_weeks, ot.target) == (2, 3, 2 * 4 + 2, 23)
     assert (slt.offers, slt.students, slt.target) == (0, 0, 5)
+    # Progress: confirmed (1) and completed (3) places; offered (2) and requested (1) beside it.
+    assert (pt.confirmed, pt.offered, pt.baseline, pt.goal) == (4, 3, 120, 159)
+    assert (ot.confirmed, ot.offered, ot.baseline, ot.goal) == (0, 3, None, 23)
+    assert (slt.confirmed, slt.offered, slt.goal) == (0, 0, 5)
     assert (pt.new_offers, ot.new_offers) == (0, 1)
     assert (found.new_offers, found.new_students) == (1, 2)
     assert (pt.demand, pt.offered_for_blocks) == (8, 2)
@@ -148,14 +154,19 @@ async def test_the_figures_match_the_hand_counted_register(
     ]
 
 
-async def test_the_reply_shows_percentages_of_target_and_a_chart_with_its_numbers(
+async def test_the_reply_shows_progress_against_goal_and_a_chart_with_its_numbers(
     engine: AsyncEngine, clock: FixedClock, world: World
 ) -> None:
     reply = summary_message.summary_reply(await compose(engine, SLOT, clock), date(2026, 11, 27))
 
     assert reply.text == "Weekly placement summary for 2026/27, week to Fri 27 Nov 2026."
     assert facts(reply) == {
-        "Offers this year": "6 (9% of target 67)",
+        "Placements this year": "4 confirmed or completed, 6 more offered",
+        "Baseline not set": (
+            "OT, SLT: progress is measured against the extra placements only. Set a baseline "
+            "with `admin target set OT 2026/27 23 baseline N` or "
+            "`placebot target set OT 2026/27 23 --baseline N`."
+        ),
         "New this week": "1 offer, 2 students",
         "Nudges this week": "3 sent, 1 acted on, 1 ignored",
         "Paused people": "2: Paused Person A, Paused Person B",
@@ -164,36 +175,74 @@ async def test_the_reply_shows_percentages_of_target_and_a_chart_with_its_number
     }
     pt = next(item for item in reply.items if item.title == "PT")
     assert {f.label: f.value for f in pt.facts} == {
-        "Offers": "4 (10% of target 39)",
-        "Students": "7 (18% of target 39)",
-        "Student-weeks": "27",
+        "Confirmed or completed": "4 of goal 159 (3%): baseline 120 + 39 extra",
+        "Offered, not yet confirmed": "3 places, not counted above",
+        "All offers": "4 offers, 7 students, 27 student-weeks",
         "New this week": "0",
         "Block demand": "8 students, 2 places offered",
     }
     assert reply.image is not None
     png = base64.b64decode(reply.image.png_base64)
     assert png.startswith(PNG_SIGNATURE)
-    assert "PT 4 offers, 7 students, target 39 (10%)" in reply.image.alt
-    assert "OT 2 offers, 3 students, target 23 (9%)" in reply.image.alt
-    assert "SLT 0 offers, 0 students, target 5 (0%)" in reply.image.alt
+    assert "PT 4 confirmed of goal 159 (3%), 3 more offered" in reply.image.alt
+    assert "OT 0 confirmed of target 23 (0%, baseline not set), 3 more offered" in reply.image.alt
+    assert "SLT 0 confirmed of target 5 (0%, baseline not set), 0 more offered" in reply.image.alt
 
 
 def test_the_chart_is_a_png_of_about_800_by_400_that_matplotlib_reads() -> None:
     from matplotlib.image import imread
 
-    image = progress_chart("Offers against target", [Bar("PT", 4, 7, 39), Bar("OT", 2, 3, None)])
+    bars = [Bar("PT", 4, 7, 159), Bar("OT", 2, 3, 23, baseline_set=False), Bar("SLT", 1, 0, None)]
+    image = progress_chart("Placements against goal", bars)
 
     png = base64.b64decode(image.png_base64)
     assert png.startswith(PNG_SIGNATURE)
     height, width, _channels = imread(io.BytesIO(png), format="png").shape
     assert (width, height) == (800, 400)
     assert image.alt == (
-        "Offers against target: PT 4 offers, 7 students, target 39 (10%); "
-        "OT 2 offers, 3 students, no target."
+        "Placements against goal: PT 4 confirmed of goal 159 (3%), 7 more offered; "
+        "OT 2 confirmed of target 23 (9%, baseline not set), 3 more offered; "
+        "SLT 1 confirmed (no target), 0 more offered."
     )
     empty = progress_chart("Nothing yet", [])
     assert base64.b64decode(empty.png_base64).startswith(PNG_SIGNATURE)
-    assert empty.alt == "Nothing yet: no offers and no targets yet."
+    assert empty.alt == "Nothing yet: no placements and no targets yet."
+
+
+def test_the_chart_bars_confirmed_against_goal_with_offered_beside_it() -> None:
+    bars = [Bar("PT", 4, 7, 159), Bar("OT", 30, 3, 23, baseline_set=False), Bar("SLT", 1, 0, None)]
+
+    figure = chart.draw("Placements against goal", bars)
+    axes = figure.axes[0]
+
+    series = {c.get_label(): c for c in axes.containers}
+    heights = {label: [round(r.get_height()) for r in c] for label, c in series.items()}
+    assert heights == {
+        "Goal (baseline + target)": [159, 23, 0],
+        "Confirmed or completed": [4, 30, 1],
+        "Offered, not yet confirmed": [7, 3, 0],
+    }
+    goal, confirmed, offered = (series[label].patches for label in heights)
+    for behind, front, beside in zip(goal, confirmed, offered, strict=True):
+        # The confirmed bar stands inside its goal; the offered bar beside both, not on them.
+        assert (
+            behind.get_x()
+            < front.get_x()
+            < front.get_x() + front.get_width()
+            < (behind.get_x() + behind.get_width())
+            <= beside.get_x()
+        )
+    assert offered[0].get_hatch() and not confirmed[0].get_hatch()
+    assert offered[0].get_facecolor() != confirmed[0].get_facecolor()
+    assert [t.get_text() for t in axes.get_xticklabels()] == [
+        "PT\ngoal 159",
+        "OT\ntarget 23",
+        "SLT\nno target",
+    ]
+    assert [t.get_text() for t in figure.legends[0].get_texts()] == list(heights)
+    many = [Bar(code, 1, 1, 10 * n or None) for n, code in enumerate("ABCDEFGHI")]
+    ticks = chart.draw("Many", many).axes[0].get_xticklabels()
+    assert [t.get_text() for t in ticks][:3] == ["A\nnone", "B\n10", "C\n20"]
 
 
 async def test_academic_years_turn_on_the_first_of_september(
@@ -237,7 +286,7 @@ async def test_every_reachable_faculty_lead_gets_it_once_a_week(
     ]
     sent = received[0].reply
     assert sent.image is not None and sent.image.alt.startswith(
-        "Offers and students against target"
+        "Placements confirmed against goal, 2026/27"
     )
 
 

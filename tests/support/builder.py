@@ -324,9 +324,16 @@ class Builder:
             )
         )
 
-    async def target(self, profession: str, academic_year: str, extra: int) -> Target:
+    async def target(
+        self, profession: str, academic_year: str, extra: int, baseline: int | None = None
+    ) -> Target:
         return await self._one(
-            Target(profession=profession, academic_year=academic_year, extra_placements=extra)
+            Target(
+                profession=profession,
+                academic_year=academic_year,
+                extra_placements=extra,
+                baseline=baseline,
+            )
         )
 
     # What happened before the test: nudges sent, messages delivered or not

@@ -1,5 +1,9 @@
-"""The weekly summary as a Reply: each profession against its target, the week's nudges, who
-is paused, which teams are silent and what went undelivered, with the progress chart."""
+"""The weekly summary as a Reply: each profession's placements confirmed against its goal
+(baseline + target) with what is on offer beside them, the week's nudges, who is paused, which
+teams are silent and what went undelivered, with the progress chart.
+
+The figures are facts, never item text, so the summary takes no more Slack blocks or card
+elements than before: one item per profession, one per undelivered message (at most three)."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from bot.kernel.dates import show
 from bot.kernel.messages import Fact, Item, Reply
 from bot.reports import chart
 from bot.reports.chart import plural
+from bot.reports.summary.progress import Progress
 from bot.reports.summary.queries import Summary
 
 SILENT_SHOWN = 5
@@ -18,9 +23,30 @@ def percent(part: int, whole: int | None) -> int | None:
     return round(100 * part / whole) if whole else None
 
 
-def _of_target(part: int, target: int | None) -> str:
-    share = percent(part, target)
-    return f"{part} ({share}% of target {target})" if share is not None else f"{part} (no target)"
+def against_goal(p: Progress) -> str:
+    """Progress in words: "42 of goal 159 (26%): baseline 120 + 39 extra"."""
+    if p.target is None:
+        return f"{p.confirmed} (no target)"
+    share = percent(p.confirmed, p.goal)
+    shown = f" ({share}%)" if share is not None else ""
+    if p.baseline is None:
+        return f"{p.confirmed} of {p.target} extra{shown}: baseline not set"
+    return f"{p.confirmed} of goal {p.goal}{shown}: baseline {p.baseline} + {p.target} extra"
+
+
+def baseline_hint(summary: Summary) -> Fact | None:
+    """Where a profession has a target but no baseline: which, and how to set one."""
+    missing = [p for p in summary.professions if p.baseline_missing]
+    if not missing:
+        return None
+    first, year = missing[0], summary.year.label
+    return Fact(
+        "Baseline not set",
+        f"{', '.join(p.profession for p in missing)}: progress is measured against the extra "
+        f"placements only. Set a baseline with `admin target set {first.profession} {year} "
+        f"{first.target} baseline N` or `placebot target set {first.profession} {year} "
+        f"{first.target} --baseline N`.",
+    )
 
 
 def _names(names: tuple[str, ...], shown: int = SILENT_SHOWN) -> str:
@@ -31,21 +57,26 @@ def _names(names: tuple[str, ...], shown: int = SILENT_SHOWN) -> str:
     return f"{len(names)}: {listed}{more}"
 
 
+def _profession(p: Progress) -> Item:
+    return Item(
+        title=p.profession,
+        facts=(
+            Fact("Confirmed or completed", against_goal(p)),
+            Fact("Offered, not yet confirmed", f"{plural(p.offered, 'place')}, not counted above"),
+            Fact(
+                "All offers",
+                f"{plural(p.offers, 'offer')}, {plural(p.students, 'student')}, "
+                f"{p.student_weeks} student-weeks",
+            ),
+            Fact("New this week", str(p.new_offers)),
+            Fact("Block demand", f"{p.demand} students, {p.offered_for_blocks} places offered"),
+        ),
+    )
+
+
 def summary_reply(summary: Summary, today: date) -> Reply:
     year = summary.year.label
-    items = [
-        Item(
-            title=p.profession,
-            facts=(
-                Fact("Offers", _of_target(p.offers, p.target)),
-                Fact("Students", _of_target(p.students, p.target)),
-                Fact("Student-weeks", str(p.student_weeks)),
-                Fact("New this week", str(p.new_offers)),
-                Fact("Block demand", f"{p.demand} students, {p.offered_for_blocks} places offered"),
-            ),
-        )
-        for p in summary.professions
-    ]
+    items = [_profession(p) for p in summary.professions]
     items.extend(
         Item(
             title=f"Undelivered: to {f.recipient} by {f.channel}",
@@ -54,12 +85,17 @@ def summary_reply(summary: Summary, today: date) -> Reply:
         for f in summary.failed_latest
     )
     image = chart.progress_chart(
-        f"Offers and students against target, {year}", [p.bar for p in summary.professions]
+        f"Placements confirmed against goal, {year}", [p.bar for p in summary.professions]
     )
+    hint = baseline_hint(summary)
     return Reply(
         text=f"Weekly placement summary for {year}, week to {show(today)}.",
         facts=(
-            Fact("Offers this year", _of_target(summary.offers, summary.target or None)),
+            Fact(
+                "Placements this year",
+                f"{summary.confirmed} confirmed or completed, {summary.offered} more offered",
+            ),
+            *((hint,) if hint else ()),
             Fact(
                 "New this week",
                 f"{plural(summary.new_offers, 'offer')}, {plural(summary.new_students, 'student')}",

@@ -2,13 +2,9 @@
 
 - Academic year: 1 September to 31 August, the one containing the date (label "2026/27",
   `bot.kernel.academic_year`).
-- Per profession: offers live or completed (offered, requested, confirmed, completed) starting
-  in the year; students, the sum of their capacity; student-weeks, capacity x weeks (whole or
-  part weeks from the dates, `bot.kernel.dates.weeks_between`); each against the year's Target row
-  (`extra_placements`) as a percentage (offers, and students, of target).
-- New this week: such offers created in the 7 days up to the slot.
-- Block demand: students in the blocks starting in the year, against places offered for them:
-  live offers on one of those blocks or matching one (`bot.blocks.demand`), each counted once.
+- Per profession: placements confirmed or completed against baseline + target, places offered
+  beside them, offers, students, student-weeks and block demand (`bot.reports.summary.progress`).
+- New this week: offers and students created in the 7 days up to the slot.
 - Nudges this week: sent in the 7 days up to the slot; acted on and ignored, settled in them.
 - Paused people: everyone with `paused` set (three ignored nudges in a row).
 - Silent teams: provider teams, one of whose people was sent a nudge asking for action (kind
@@ -22,27 +18,22 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.blocks.demand import block_demands
 from bot.kernel.academic_year import AcademicYear, academic_year
-from bot.kernel.dates import weeks_between
-from bot.reports import chart
-from storage import lifecycle
+from bot.reports.summary import progress
+from bot.reports.summary.progress import Progress
 from storage.tables import (
     CapacityAnswer,
     Delivery,
     Nudge,
     Organisation,
     Person,
-    PlacementBlock,
     PlacementOffer,
-    Target,
     Team,
 )
 
@@ -54,22 +45,6 @@ def term_start(day: date) -> date:
     if day.month >= 9:
         return date(day.year, 9, 1)
     return date(day.year, 1, 1) if day.month <= 3 else date(day.year, 4, 1)
-
-
-@dataclass(frozen=True)
-class Progress:
-    profession: str
-    target: int | None = None
-    offers: int = 0
-    students: int = 0
-    student_weeks: int = 0
-    new_offers: int = 0
-    demand: int = 0  # students in the year's blocks
-    offered_for_blocks: int = 0  # places on or matching those blocks, each offer once
-
-    @property
-    def bar(self) -> chart.Bar:
-        return chart.Bar(self.profession, self.offers, self.students, self.target)
 
 
 @dataclass(frozen=True)
@@ -97,62 +72,12 @@ class Summary:
     failed_latest: tuple[Failed, ...]
 
     @property
-    def offers(self) -> int:
-        return sum(p.offers for p in self.professions)
+    def confirmed(self) -> int:
+        return sum(p.confirmed for p in self.professions)
 
     @property
-    def target(self) -> int:
-        return sum(p.target or 0 for p in self.professions)
-
-
-async def _progress(
-    session: AsyncSession, year: AcademicYear, week_from: datetime, week_to: datetime
-) -> dict[str, dict[str, int]]:
-    figures: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    in_year = (
-        PlacementOffer.status.in_(lifecycle.COUNTED),
-        PlacementOffer.start_date >= year.start,
-        PlacementOffer.start_date <= year.end,
-    )
-    rows = await session.execute(
-        select(
-            PlacementOffer.profession,
-            PlacementOffer.start_date,
-            PlacementOffer.end_date,
-            func.count(PlacementOffer.id),
-            func.sum(PlacementOffer.capacity),
-            func.sum(case((PlacementOffer.created_at > week_from, 1), else_=0)),
-        )
-        .where(*in_year, PlacementOffer.created_at <= week_to)
-        .group_by(PlacementOffer.profession, PlacementOffer.start_date, PlacementOffer.end_date)
-    )
-    for code, start, end, offers, students, new in rows:
-        found = figures[code]
-        found["offers"] += offers
-        found["students"] += int(students)
-        found["student_weeks"] += int(students) * weeks_between(start, end)
-        found["new_offers"] += int(new)
-    new_students = await session.execute(
-        select(PlacementOffer.profession, func.sum(PlacementOffer.capacity))
-        .where(
-            *in_year, PlacementOffer.created_at > week_from, PlacementOffer.created_at <= week_to
-        )
-        .group_by(PlacementOffer.profession)
-    )
-    for code, students in new_students:
-        figures[code]["new_students"] += int(students)
-    for target_code, extra in await session.execute(
-        select(Target.profession, Target.extra_placements).where(Target.academic_year == year.label)
-    ):
-        figures[target_code]["target"] = extra
-    demand = await block_demands(
-        session, PlacementBlock.start_date >= year.start, PlacementBlock.start_date <= year.end
-    )
-    for block in demand.blocks:
-        figures[block.profession]["demand"] += block.students
-    for code, places in demand.places.items():
-        figures[code]["offered_for_blocks"] = places
-    return figures
+    def offered(self) -> int:
+        return sum(p.offered for p in self.professions)
 
 
 async def _nudges(
@@ -240,20 +165,7 @@ async def compose(session: AsyncSession, slot: datetime, zone: tzinfo) -> Summar
     today = slot.astimezone(zone).date()
     year = academic_year(today)
     week_from = slot - WEEK
-    figures = await _progress(session, year, week_from, slot)
-    professions = tuple(
-        Progress(
-            code,
-            target=values.get("target"),
-            offers=values.get("offers", 0),
-            students=values.get("students", 0),
-            student_weeks=values.get("student_weeks", 0),
-            new_offers=values.get("new_offers", 0),
-            demand=values.get("demand", 0),
-            offered_for_blocks=values.get("offered_for_blocks", 0),
-        )
-        for code, values in sorted(figures.items())
-    )
+    professions = await progress.professions(session, year, week_from, slot)
     sent, acted, ignored = await _nudges(session, week_from, slot)
     paused = await session.execute(
         select(Person.display_name).where(Person.paused.is_(True)).order_by(Person.display_name)
@@ -267,7 +179,7 @@ async def compose(session: AsyncSession, slot: datetime, zone: tzinfo) -> Summar
         week_to=slot,
         professions=professions,
         new_offers=sum(p.new_offers for p in professions),
-        new_students=sum(figures[p.profession].get("new_students", 0) for p in professions),
+        new_students=sum(p.new_students for p in professions),
         nudges_sent=sent,
         nudges_acted=acted,
         nudges_ignored=ignored,
