@@ -83,18 +83,18 @@ def workbook_rows(commands: list[argparse.Namespace]) -> dict[str, list[list[str
             case "org", "provider":
                 domains = joined(a.email_domains or ())
                 sheets["Organisations"].append(["provider", a.name, "", a.ods, a.type, "", domains])
-            case "site", _:
+            case "site", "add":
                 sheets["Sites"].append([a.organisation, a.name, a.ods or ""])
-            case "team", _:
+            case "team", "add":
                 row = [a.organisation, a.name, a.site or "", joined(a.professions or ())]
                 sheets["Teams"].append(row)
-            case "person", _:
+            case "person", "add":
                 row = [a.email, a.name, a.role or "", a.organisation or "", a.team or ""]
                 sheets["People"].append([*row, joined(a.professions or ()), ""])
             case "role", "grant":
                 row = [a.email, names[a.email], a.role, "", "", "", a.organisation or ""]
                 sheets["People"].append(row)
-            case "target", _:
+            case "target", "set":
                 sheets["Targets"].append([a.profession, a.year, a.extra, a.baseline or ""])
             case _:
                 raise AssertionError(f"no workbook row makes what {a} makes")
