@@ -27,11 +27,12 @@ def slash_command(
     response_url: str,
     user: str = "U0001",
     trigger: str = "13345224609.738474920.8088930838d88f008e0",
+    team: str = TEAM,
 ) -> tuple[str, str]:
     body = urlencode(
         {
             "token": "gIkuvaNzQIHg97ATvDxqgjtO",
-            "team_id": TEAM,
+            "team_id": team,
             "team_domain": "nhs-ahp",
             "channel_id": "C2147483705",
             "channel_name": "physio",
