@@ -261,7 +261,6 @@ async def test_the_readme_sets_up_a_faculty_and_sends_the_hei_lead_a_first_diges
         )
 
 
-@pytest.mark.xfail(strict=True, reason="`digest now` (README step 7, DESIGN) is not built yet")
 async def test_digest_now_sends_the_lead_a_digest_at_once(chat: Chat, inbox: Inbox) -> None:
     reply = await chat.say("nottingham-lead", "digest now")
     assert reply.tone != "error", reply.text

@@ -1,5 +1,5 @@
-"""`digest daily | weekly | off | email | chat | status`: HEI and faculty leads choose how often
-and where their digest of register changes comes."""
+"""`digest daily | weekly | off | email | chat | status | now`: HEI and faculty leads choose how
+often and where their digest of register changes comes, or ask for one at once."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from bot.kernel import audit
 from bot.kernel.context import Context
 from bot.kernel.errors import UserError
 from bot.kernel.messages import Reply
+from bot.reports.digests import job as digests
 
 USAGE = "digest weekly"
 FREQUENCIES = {"daily": "every working day at 08:00", "weekly": "on Mondays at 08:00"}
@@ -34,7 +35,29 @@ async def run(ctx: Context, rest: str) -> Reply:
     verb = (rest.split() or ["status"])[0].lower()
     if verb == "status":
         return await _status(ctx)
+    if verb == "now":
+        return await _now(ctx, "")
     return await _choose(ctx, verb)
+
+
+@requires_any_role(
+    "hei_lead",
+    refusal="Digests go to HEI placement leads, for their HEI. Faculty leads: `summary` shows "
+    "this week's figures now.",
+    example="digest now",
+)
+async def _now(ctx: Context, _rest: str) -> Reply:
+    if not await digests.send_now(ctx):
+        return Reply(
+            text="I could not reach you by chat or email to send it. Ask your faculty lead to "
+            "check your work email address.",
+            private=True,
+        )
+    return Reply(
+        text="Your digest is on its way: it covers every change since your last one.",
+        tone="success",
+        private=True,
+    )
 
 
 @requires_any_role(
@@ -58,7 +81,8 @@ async def _choose(ctx: Context, verb: str) -> Reply:
         person.preferred_channel = None
     else:
         raise UserError(
-            f"I don't know “digest {verb[:20]}”. Use daily, weekly, off, email, chat or status.",
+            f"I don't know “digest {verb[:20]}”. Use daily, weekly, off, email, chat, status or "
+            "now.",
             example=USAGE,
         )
     await ctx.session.flush()

@@ -85,3 +85,27 @@ async def daily(ctx: JobContext, slot: datetime) -> str:
 
 async def weekly(ctx: JobContext, slot: datetime) -> str:
     return await run(ctx, slot, "weekly")
+
+
+async def send_now(ctx: Context) -> bool:
+    """`digest now`: the person's digest for each HEI they lead, queued at once even when it has
+    nothing new, and their watermark moved on as a scheduled run moves it. False when no channel
+    reaches them. (A platform's retry of the same ask is answered once, by its inbound receipt.)"""
+    person = ctx.require_person()
+    until = await register_watermark(ctx.session, ctx.clock, ctx.settings)
+    frequency = person.digest_frequency if person.digest_frequency != "off" else "weekly"
+    now = ctx.clock.now()
+    digests = await compose(ctx.session, frequency, until, ctx.clock.today(), now, person.id)
+    messages = [
+        ForPerson(
+            person.id,
+            digest_reply(digest, ctx.clock, ctx.settings),
+            f"digest:{digest.lead.hei_id}:{person.id}:now:{now.isoformat()}",
+        )
+        for digest in digests
+    ]
+    told = await tell_many(ctx.session, messages, now)
+    if told.queued:
+        person.last_digest_at = until
+        await ctx.session.flush()
+    return bool(messages) and told.reached

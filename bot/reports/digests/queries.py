@@ -124,7 +124,11 @@ def place_words(place_text: str, team: str | None, site: str | None) -> str:
     return ", ".join(part for part in parts if part)
 
 
-async def _leads(session: AsyncSession, frequency: str, now: datetime) -> list[Lead]:
+async def _leads(
+    session: AsyncSession, frequency: str, now: datetime, person_id: int | None = None
+) -> list[Lead]:
+    """Every `frequency` lead, or (`person_id`) that one lead whatever their frequency."""
+    chosen = Person.digest_frequency == frequency if person_id is None else Person.id == person_id
     rows = await session.execute(
         select(
             Person.id,
@@ -140,7 +144,7 @@ async def _leads(session: AsyncSession, frequency: str, now: datetime) -> list[L
         .where(
             RoleGrant.role == "hei_lead",
             Organisation.kind == "hei",
-            Person.digest_frequency == frequency,
+            chosen,
         )
         .order_by(Organisation.id, Person.id)
     )
@@ -275,11 +279,16 @@ def _digest(
 
 
 async def compose(
-    session: AsyncSession, frequency: str, until: datetime, today: date, now: datetime | None = None
+    session: AsyncSession,
+    frequency: str,
+    until: datetime,
+    today: date,
+    now: datetime | None = None,
+    person_id: int | None = None,
 ) -> list[Digest]:
-    """Every `frequency` lead's digest of changes up to the watermark `until`, in a fixed number
-    of queries; first digests look back from `now` (default: `until`)."""
-    leads = await _leads(session, frequency, now or until)
+    """Every `frequency` lead's digest (or only `person_id`'s) of changes up to the watermark
+    `until`, in a fixed number of queries; first digests look back from `now` (default: `until`)."""
+    leads = await _leads(session, frequency, now or until, person_id)
     if not leads:
         return []
     professions = {code for lead in leads for code in lead.professions}
