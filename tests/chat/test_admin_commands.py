@@ -5,7 +5,7 @@ is refused, and bad input is explained with an example, storing nothing."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from adapters.slack import blocks as slack_blocks
 from bot.chat.commands.admin import MAX_LISTED
@@ -63,10 +63,7 @@ async def audit(chat: Chat, since: int = 0) -> list[tuple[int | None, str, str, 
 
 async def last_audit_id(chat: Chat) -> int:
     async with chat.bot.sessions() as session:
-        found = (
-            await session.execute(select(AuditEvent.id).order_by(AuditEvent.id.desc()))
-        ).first()
-        return found[0] if found else 0
+        return (await session.execute(select(func.max(AuditEvent.id)))).scalar_one() or 0
 
 
 async def targets(chat: Chat) -> dict[tuple[str, str], tuple[int, int | None]]:
