@@ -110,7 +110,8 @@ def _role_words(words: list[str], example: str) -> tuple[str, str, str | None]:
         )
     two_words = "_".join(words[1:3]).lower()  # "HEI lead", "faculty lead"
     size = 2 if len(words) > 2 and two_words in ("hei_lead", "faculty_lead") else 1
-    return words[0], " ".join(words[1 : 1 + size]), _org_words(words[1 + size :])
+    email = words[0].removeprefix("mailto:")  # Slack may send an address as a mailto link
+    return email, " ".join(words[1 : 1 + size]), _org_words(words[1 + size :])
 
 
 async def role(ctx: Context, rest: str) -> Reply:

@@ -36,7 +36,7 @@ async def test_a_faculty_lead_added_by_email_grants_a_role_from_slack(
     await build.person("Physiotherapist", "clinician", email=PHYSIO, reachable=False)
     slack_rig.slack.emails["U0AHPLEAD"] = LEAD
 
-    grant = f"role grant {PHYSIO} coordinator RX1"
+    grant = f"role grant <mailto:{PHYSIO}|{PHYSIO}> coordinator RX1"  # as Slack links an address
     await slack_rig.command(grant, key="r1", command="/admin", user="U0AHPLEAD", trigger="t1")
     [answer] = await slack_rig.slack.wait_for("response:r1")
     assert answer.body["response_type"] == "ephemeral"
