@@ -32,7 +32,7 @@ from config.settings import Settings
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("/placement", "/training", "/nudges")
+COMMANDS = ("/placement", "/training", "/nudges", "/digest", "/admin")
 FORM_OPENERS = PlaceBot.FORM_OPENERS  # declared with each button in bot/chat/actions.py
 _SLACK_LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|[^>]*)?>")
 

@@ -16,6 +16,10 @@ PLACEMENT_HELP = (
     ),
     Fact("placement mine", "your and your team's offers, with edit and withdraw buttons"),
     Fact(
+        "placement join TEAM",
+        "ask to be a member of a team (its coordinator, else the faculty lead, confirms)",
+    ),
+    Fact(
         "placement edit REF field value",
         "e.g. placement edit PL-2027-0042 capacity 3 (fields: dates, start, end, capacity, "
         "place, model, level, setting, educator, block, notes)",
@@ -50,6 +54,12 @@ PLACEMENT_HELP = (
     Fact(
         "digest daily | weekly | off | email | chat | status",
         "HEI leads: how often, and where, the digest of register changes comes",
+    ),
+    Fact(
+        "admin people | admin role grant|revoke EMAIL ROLE [ORG] | "
+        "admin target set PROFESSION YEAR EXTRA [baseline N]",
+        "faculty leads: who holds which role, give or take a role, set a year's target, "
+        "e.g. admin role grant jo.bloggs@nuh.nhs.uk coordinator RX1; `admin help` for more",
     ),
 )
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from bot.chat import actions, receipts
+from bot.chat.commands import admin as admin_commands
 from bot.chat.commands import digests as digest_commands
 from bot.chat.commands import nudges as nudge_commands
 from bot.chat.commands import placement as placement_commands
@@ -42,7 +43,9 @@ GROUPS = {
     "nudges": nudge_commands.run,
     "digest": digest_commands.run,
     "digests": digest_commands.run,
+    "admin": admin_commands.run,
 }
+_OTHER_GROUPS = set(GROUPS) - {"placement", "placements"}
 
 
 def normalise(text: str) -> str:
@@ -170,6 +173,9 @@ class PlaceBot:
             )
         head, _, rest = text.partition(" ")
         head = head.lower()
+        second, _, after = rest.partition(" ")
+        if head in ("placement", "placements") and second.lower() in _OTHER_GROUPS:
+            head, rest = second.lower(), after  # Slack: `/placement digest`, `/placement admin`
         if head in GROUPS:
             return await GROUPS[head](ctx, rest)
         if head in ("help", "?", "hello", "hi"):

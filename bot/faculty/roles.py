@@ -4,6 +4,7 @@ HEI lead for an HEI; clinicians and faculty leads need no organisation."""
 from __future__ import annotations
 
 from bot.faculty import validate
+from bot.faculty.callers import require_faculty_lead, typed
 from bot.faculty.changes import Change, Outcome, settle
 from bot.faculty.lookups import find_organisation, find_person, org_label
 from bot.kernel import audit
@@ -13,11 +14,18 @@ from storage.tables import Organisation, Person, RoleGrant
 
 NEEDS_KIND = {"coordinator": "provider", "hei_lead": "hei"}
 _KIND_WORDS = {"provider": "a provider (a trust, council or other provider)", "hei": "an HEI"}
+_A_ROLE = {"coordinator": "A coordinator", "hei_lead": "An HEI lead"}
 
 
-def scope(role: str, organisation: Organisation | None, person: Person) -> Organisation | None:
+def scope(
+    role: str,
+    organisation: Organisation | None,
+    person: Person,
+    command: str = "placebot role grant",
+) -> Organisation | None:
     """The organisation a grant of `role` is held at: the one named, else the person's own (a
-    faculty lead's is faculty-wide unless one is named)."""
+    faculty lead's is faculty-wide unless one is named). `command` is how the refusal's example
+    is typed where the call came from."""
     chosen = organisation if role == "faculty_lead" else organisation or person.organisation
     kind = NEEDS_KIND.get(role)
     if kind is None:
@@ -25,8 +33,8 @@ def scope(role: str, organisation: Organisation | None, person: Person) -> Organ
     if chosen is None or chosen.kind != kind:
         given = f"{org_label(chosen)} is not {_KIND_WORDS[kind]}. " if chosen else ""
         raise UserError(
-            f"{given}A {role.replace('_', ' ')} acts for {_KIND_WORDS[kind]}: name it, e.g. "
-            f"`placebot role grant {person.email or 'EMAIL'} {role} ORG`.",
+            f"{given}{_A_ROLE[role]} acts for {_KIND_WORDS[kind]}: name it, e.g. "
+            f"`{command} {person.email or 'EMAIL'} {role} ORG`.",
             field="organisation",
         )
     return chosen
@@ -64,10 +72,11 @@ async def give(
 async def grant_role(
     ctx: Context, email: str, role: str, organisation: str | None = None
 ) -> Change:
+    require_faculty_lead(ctx)
     person = await find_person(ctx, validate.email(email))
     role = validate.role(role)
     named = await find_organisation(ctx, organisation) if organisation else None
-    at = scope(role, named, person)
+    at = scope(role, named, person, typed(ctx, "role grant"))
     outcome = await give(ctx, person, role, at)
     return Change(outcome, "role", _label(person, role, at))
 
@@ -76,6 +85,7 @@ async def revoke_role(
     ctx: Context, email: str, role: str, organisation: str | None = None
 ) -> Change:
     """Take a role away; without ORG, the person's one grant of that role."""
+    require_faculty_lead(ctx)
     person = await find_person(ctx, validate.email(email))
     role = validate.role(role)
     held = [grant for grant in person.roles if grant.role == role]
@@ -85,7 +95,7 @@ async def revoke_role(
     if len(held) > 1:
         raise UserError(
             f"{person.email} is a {role.replace('_', ' ')} at more than one organisation; say "
-            f"which: `placebot role revoke {person.email} {role} ORG`.",
+            f"which: `{typed(ctx, 'role revoke')} {person.email} {role} ORG`.",
             field="organisation",
         )
     if not held:

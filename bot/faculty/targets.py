@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.faculty import validate
+from bot.faculty.callers import require_faculty_lead
 from bot.faculty.changes import Change, settle
 from bot.kernel import professions
 from bot.kernel.context import Context
@@ -18,6 +19,7 @@ async def set_target(
     ctx: Context, profession: str, year: str, extra: int | str, baseline: int | str | None = None
 ) -> Change:
     """Set a year's target for a profession; without a baseline, any baseline set is kept."""
+    require_faculty_lead(ctx)
     code = professions.resolve(profession).code
     label_year = validate.academic_year(year)
     values: dict[str, object] = {"extra_placements": validate.count(extra, "extra placements")}
