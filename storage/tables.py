@@ -443,13 +443,18 @@ class ConversationReference(Base):
 
 
 class InboundReceipt(Base):
-    """Keys of platform deliveries already handled, so retries never act twice."""
+    """Keys of platform deliveries already handled, so retries never act twice, with the answer
+    each got, so a retry is answered the same and an answer lost in a crash is sent again."""
 
     __tablename__ = "inbound_receipts"
 
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(index=True)
     reply: Mapped[dict[str, Any] | None]
+    # Where the answer goes when it goes after the acknowledgement (a Slack response_url), and
+    # when it went: an answer lost with its process is sent again when the edge starts.
+    respond_to: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None]
 
 
 class RefCounter(Base):

@@ -1,13 +1,17 @@
 """slack-bolt on the shared aiohttp server: translate Slack payloads to core commands and back.
 
-Inbound only: the outbox reaches people through `adapters.slack.channel`. Every listener
-acknowledges first (Slack allows 3 seconds) and answers afterwards through the response_url, a DM
-or a modal. Each delivery carries a key (trigger id, view id, event id) so
-that Slack's retries and double clicks act once.
+Inbound only: the outbox reaches people through `adapters.slack.channel`. An acknowledgement is
+a promise, as Slack does not retry what it got a 200 for: a command, a button or a form is
+stored (committed) before it is acknowledged, never after. A command's answer goes in the
+acknowledgement itself, so it is as durable as the ack; a button's goes after, through the
+response_url, as does a command's whose work outlasted `ACK_BUDGET_SECONDS` (its ack may reach
+Slack too late to be shown). Each delivery carries a key (trigger id, view id, event id) so that
+Slack's retries and double clicks act once, and a retried command gets its first answer again.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -19,12 +23,11 @@ from slack_bolt import BoltResponse
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
-from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.background import BackgroundWork
-from adapters.slack import blocks
+from adapters.slack import answers, blocks
 from adapters.slack.channel import DirectMessages, rate_limited
+from adapters.slack.payloads import as_typed, command_key, web_client, workspace_of
 from bot.chat.actions import ACTIONS
 from bot.chat.placebot import PlaceBot
 from bot.kernel.messages import Actor, Command, Reply
@@ -34,13 +37,6 @@ log = logging.getLogger(__name__)
 
 COMMANDS = ("/placement", "/training", "/nudges", "/digest", "/admin")
 FORM_OPENERS = PlaceBot.FORM_OPENERS  # declared with each button in bot/chat/actions.py
-_SLACK_LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|[^>]*)?>")
-
-
-def as_typed(text: str) -> str:
-    """Slash-command text as the person typed it: Slack escapes &, < and > and wraps links."""
-    text = _SLACK_LINK.sub(r"\1", text)
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 # A button's action id is `{action}:{position}` (Block Kit wants each unique in a message);
@@ -48,27 +44,13 @@ def as_typed(text: str) -> str:
 CORE_ACTION = re.compile(
     r"^(?P<action>" + "|".join(re.escape(name) for name in sorted(ACTIONS)) + r"):\d+$"
 )
-RATE_LIMIT_RETRIES = 3
-
-
-def web_client(settings: Settings) -> AsyncWebClient:
-    """The Web API client; 429 answers are retried after the Retry-After Slack asks for."""
-    return AsyncWebClient(
-        token=settings.slack_bot_token,
-        base_url=settings.slack_api_url,
-        retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)],
-    )
-
-
-def workspace_of(body: dict[str, Any]) -> str:
-    """The team id the listeners act for: `team_id` (slash commands, events) or `team.id`
-    (block_actions, view_submission); "" when the payload names none (an org-wide install)."""
-    team_id = body.get("team_id")
-    if isinstance(team_id, str) and team_id:
-        return team_id
-    team = body.get("team")
-    found = team.get("id") if isinstance(team, dict) else None
-    return found if isinstance(found, str) else ""
+ACK_BUDGET_SECONDS = 2.0  # of the 3 Slack allows: the rest is for the network both ways
+SORRY = Reply(
+    text="Sorry, something went wrong on our side and nothing was saved. Please try again in "
+    "a minute.",
+    tone="error",
+    private=True,
+)
 
 
 class SlackEdge:
@@ -128,28 +110,55 @@ class SlackEdge:
         name = profile.get("real_name") or found.get("real_name") or found.get("name") or ""
         return Actor("slack", user_id, team_id, name, profile.get("email"))
 
-    async def on_command(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
-        await ack()
-        self.work.submit(lambda: self.run_command(body, respond))
+    @staticmethod
+    async def timed(work: Awaitable[Reply | None]) -> tuple[Reply | None, bool]:
+        """The stored work's answer, and whether it took longer than `ACK_BUDGET_SECONDS` (so
+        that the acknowledgement may reach Slack too late to be shown)."""
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        reply = await work
+        return reply, loop.time() - started > ACK_BUDGET_SECONDS
 
-    async def run_command(self, body: dict[str, Any], respond: AsyncRespond) -> None:
-        actor = await self.actor(body.get("team_id", ""), body.get("user_id", ""))
+    async def on_command(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        reply, late = await self.timed(self.run_command(body))
+        if late and reply is not None and reply.form is None:  # the ack may come too late
+            await self.bot.answer_due(command_key(body), answered=False)
+        if late or reply is None or reply.form is not None:  # a modal opens via the Web API
+            await ack()
+            self.work.submit(lambda: self.answer(reply, respond, body, command_key(body)))
+            return
+        kind = "ephemeral" if reply.private else "in_channel"
+        await ack(response_type=kind, **blocks.message(reply))
+
+    async def run_command(self, body: dict[str, Any]) -> Reply:
+        """Store the command; its answer (the first one again, for Slack's retry of it)."""
+        try:
+            actor = await self.actor(body.get("team_id", ""), body.get("user_id", ""))
+        except Exception:
+            log.exception("Slack command: the person could not be looked up")
+            return SORRY
         words = f"{body.get('command', '').lstrip('/')} {as_typed(body.get('text', ''))}"
-        command = Command(actor, text=words, delivery_key=f"slack:command:{body.get('trigger_id')}")
-        reply = await self.bot.handle_once(command)
-        await self.answer(reply, respond, body)
+        command = Command(actor, text=words, delivery_key=command_key(body))
+        return await self.bot.handle_or_recall(command, respond_to=body.get("response_url"))
 
     async def on_action(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        reply, key = await self.run_action(body)
         await ack()
-        self.work.submit(lambda: self.run_action(body, respond))
+        if reply is not None:
+            self.work.submit(lambda: self.answer(reply, respond, body, key))
 
-    async def run_action(self, body: dict[str, Any], respond: AsyncRespond) -> None:
+    async def run_action(self, body: dict[str, Any]) -> tuple[Reply | None, str | None]:
+        """Store the press; its answer (None for a repeat) and the key it is kept under."""
         action = body["actions"][0]
         match = CORE_ACTION.match(action.get("action_id", ""))
         if match is None:
-            return
+            return None, None
         user = body.get("user") or {}
-        actor = await self.actor((body.get("team") or {}).get("id", ""), user.get("id", ""))
+        try:
+            actor = await self.actor((body.get("team") or {}).get("id", ""), user.get("id", ""))
+        except Exception:
+            log.exception("Slack button: the person could not be looked up")
+            return SORRY, None
         message_ts = (body.get("container") or {}).get("message_ts") or (
             body.get("view") or {}
         ).get("id")
@@ -167,8 +176,9 @@ class SlackEdge:
         # one that only opens a form may be pressed again (after the form was cancelled).
         once = None if name in FORM_OPENERS else key
         command = Command(actor, action=name, value=action.get("value", ""), delivery_key=once)
-        reply = await self.bot.handle_once(command)
-        await self.answer(reply, respond, body)
+        url = body.get("response_url")
+        reply = await self.bot.handle_once(command, keep=True, respond_to=url, answered=False)
+        return reply, once
 
     async def on_link(self, ack: AsyncAck) -> None:
         await ack()  # link buttons open in the browser; Slack still expects an acknowledgement
@@ -207,10 +217,12 @@ class SlackEdge:
         await self.client.views_publish(user_id=event.get("user", ""), view=view)
 
     async def answer(
-        self, reply: Reply | None, respond: AsyncRespond, body: dict[str, Any]
-    ) -> None:
+        self, reply: Reply | None, respond: AsyncRespond, body: dict[str, Any],
+        key: str | None = None,
+    ) -> None:  # fmt: skip
         """A form opens as a modal; anything else answers in the conversation, or (from the
-        App Home tab, which has no response_url) as a direct message."""
+        App Home tab, which has no response_url) as a direct message. An answer kept under
+        `key` is then recorded as given, so it is not sent again after a restart."""
         if reply is None:
             return  # a retry of something already answered
         trigger_id = body.get("trigger_id")
@@ -223,10 +235,14 @@ class SlackEdge:
             user_id = body.get("user_id") or (body.get("user") or {}).get("id", "")
             await self.send_to_user(user_id, reply)
             return
-        await respond(
+        response = await respond(
             response_type="ephemeral" if reply.private else "in_channel",
             **blocks.message(reply),
         )
+        if response.status_code != 200:  # kept, and sent again shortly (`answers`)
+            log.warning("Slack answer %s not sent yet: HTTP %s", key, response.status_code)
+        elif key:
+            await self.bot.answer_due(key, answered=True)
 
     async def send_to_user(self, user_id: str, reply: Reply) -> None:
         """A direct message in answer to the person (429s are retried by the client), with
@@ -271,4 +287,5 @@ def mount(app: web.Application, bot: PlaceBot, settings: Settings) -> SlackEdge:
         await edge.work.close()
 
     app.on_shutdown.append(finish_work)
+    app.cleanup_ctx.append(answers.resending(edge.bot))
     return edge

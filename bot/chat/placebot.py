@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -34,6 +35,7 @@ from config.settings import Settings
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 1000
+ANSWER_WINDOW = timedelta(minutes=30)  # how long a Slack response_url takes answers
 _LEADING_NOISE = re.compile(r"^(?:\s|/|@placebot\b|<at>[^<]*</at>)+", re.IGNORECASE)
 _PLACEMENT_VERBS = set(placement_commands.SUBCOMMANDS) - {"help"}
 GROUPS = {
@@ -79,8 +81,43 @@ class PlaceBot:
         reply = await self.handle_once(command)
         return reply if reply is not None else Reply(text="Already done.", private=True)
 
-    async def handle_once(self, command: Command) -> Reply | None:
-        """As `handle`, but None when the command's delivery key was handled before."""
+    async def handle_or_recall(self, command: Command, respond_to: str | None = None) -> Reply:
+        """As `handle`, but a delivery handled before gets the answer it got then: for a
+        platform that retries because the first answer never reached it. The answer is kept,
+        counted as given (`answer_later` says otherwise), and due at `respond_to` if it is not."""
+        reply = await self.handle_once(command, keep=True, respond_to=respond_to, answered=True)
+        if reply is not None or not command.delivery_key:
+            return reply or Reply(text="Already done.", private=True)
+        async with self.sessions() as session:
+            kept = await receipts.kept_reply(session, command.delivery_key)
+        return kept or Reply(text="Already done.", private=True)
+
+    async def answer_due(self, key: str, answered: bool) -> None:
+        """Record that a kept answer has gone (True), or is still due at its `respond_to`."""
+        async with self.sessions.begin() as session:
+            await receipts.mark_answered(session, key, self.clock.now() if answered else None)
+
+    async def answers_due(
+        self, prefix: str, settle_seconds: float = 10
+    ) -> list[tuple[str, str, Reply]]:
+        """Kept answers not yet given, for deliveries of the last 30 minutes (as long as a
+        Slack response_url lasts) and older than `settle_seconds` (still in hand elsewhere)."""
+        now = self.clock.now()
+        async with self.sessions() as session:
+            return await receipts.unanswered(
+                session, prefix, now - ANSWER_WINDOW, now - timedelta(seconds=settle_seconds)
+            )
+
+    async def handle_once(
+        self,
+        command: Command,
+        keep: bool = False,
+        respond_to: str | None = None,
+        answered: bool = False,
+    ) -> Reply | None:
+        """As `handle`, but None when the command's delivery key was handled before. With
+        `keep`, the answer is stored with the receipt (see `handle_or_recall`), due at
+        `respond_to` unless `answered`."""
         if len(command.text) > MAX_TEXT:
             return error_reply(
                 UserError(
@@ -95,7 +132,13 @@ class PlaceBot:
                     await receipts.record(session, command.delivery_key, self.clock.now())
                 person = await people.meet(session, command.actor, self.clock, self.known)
                 ctx = Context(session, person, self.clock, self.settings, command.actor.platform)
-                return await self._dispatch(ctx, command)
+                reply = await self._dispatch(ctx, command)
+                if keep and command.delivery_key:
+                    given = self.clock.now() if answered or respond_to is None else None
+                    await receipts.keep_reply(
+                        session, command.delivery_key, reply, respond_to, given
+                    )
+                return reply
         except receipts.AlreadyHandled:
             return None
         except Exception as problem:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.kernel.messages import Reply
 from storage.tables import InboundReceipt
 
 # Built once: a Core insert skips the ORM's unit of work and statement building on every turn.
@@ -35,3 +36,49 @@ async def record(session: AsyncSession, key: str, at: datetime) -> None:
         await connection.execute(_INSERT, {"key": key[:255], "received_at": at, "reply": None})
     except IntegrityError:
         raise AlreadyHandled(key) from None
+
+
+async def keep_reply(
+    session: AsyncSession, key: str, reply: Reply, respond_to: str | None, answered: datetime | None
+) -> None:
+    """Keep the answer with the receipt, in the work's transaction: a platform's retry of a
+    delivery whose answer never arrived (the process died after storing) is answered again, and
+    one due at `respond_to` and not `answered` yet is sent again after a restart."""
+    await session.execute(
+        update(InboundReceipt)
+        .where(InboundReceipt.key == key[:255])
+        .values(reply=reply.to_dict(), respond_to=respond_to, answered_at=answered)
+    )
+
+
+async def kept_reply(session: AsyncSession, key: str) -> Reply | None:
+    stored = await session.scalar(
+        select(InboundReceipt.reply).where(InboundReceipt.key == key[:255])
+    )
+    return Reply.from_dict(stored) if stored else None
+
+
+async def mark_answered(session: AsyncSession, key: str, at: datetime | None) -> None:
+    await session.execute(
+        update(InboundReceipt).where(InboundReceipt.key == key[:255]).values(answered_at=at)
+    )
+
+
+async def unanswered(
+    session: AsyncSession, prefix: str, since: datetime, before: datetime, limit: int = 200
+) -> list[tuple[str, str, Reply]]:
+    """(key, respond_to, answer) of deliveries received between `since` and `before` whose
+    answer is due somewhere and has not gone, oldest first."""
+    rows = await session.execute(
+        select(InboundReceipt.key, InboundReceipt.respond_to, InboundReceipt.reply)
+        .where(
+            InboundReceipt.key.startswith(prefix),
+            InboundReceipt.respond_to.is_not(None),  # set only with the answer
+            InboundReceipt.answered_at.is_(None),
+            InboundReceipt.received_at > since,
+            InboundReceipt.received_at < before,
+        )
+        .order_by(InboundReceipt.received_at)
+        .limit(limit)
+    )
+    return [(key, respond_to, Reply.from_dict(reply)) for key, respond_to, reply in rows]

@@ -48,6 +48,8 @@ class SlackRound(Round):
         headers = {"Content-Type": content_type, **wire.signed_headers(body)}
         response = await self.client.post("/slack/events", data=body.encode(), headers=headers)
         assert response.status == 200
+        answer = await response.json() if response.content_type == "application/json" else None
+        await self.slack.acknowledged(body, response.status, answer)
 
 
 @asynccontextmanager

@@ -69,7 +69,9 @@ class SlackRig:
             **(wire.signed_headers(body) if headers is None else headers),
             **extra,
         }
-        return await self.client.post("/slack/events", data=body.encode(), headers=sent)
+        response = await self.client.post("/slack/events", data=body.encode(), headers=sent)
+        await self.slack.acknowledged(body, response.status, await _json_or_none(response))
+        return response
 
     async def command(self, text: str, key: str = "r1", command: str = "/placement", **kwargs: str):
         response = await self.post(
@@ -77,6 +79,12 @@ class SlackRig:
         )
         assert response.status == 200
         return response
+
+
+async def _json_or_none(response: Any) -> Any:
+    if response.content_type != "application/json":
+        return None
+    return await response.json()
 
 
 @asynccontextmanager

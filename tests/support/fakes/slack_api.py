@@ -144,6 +144,18 @@ class FakeSlack:
     def api_url(self) -> str:
         return str(self.server.make_url("/api/"))
 
+    async def acknowledged(self, form_body: str, status: int, answer: Any) -> None:
+        """What Slack does with an acknowledgement that carries a message (a slash command
+        answered in its ack): it shows it as it would a response_url post, so the answer is
+        recorded under the same `response:{key}` name, marked `"_via": "ack"`."""
+        if status != 200 or not isinstance(answer, dict) or "text" not in answer:
+            return
+        url = dict(parse_qsl(form_body)).get("response_url", "")
+        if "/response/" in url:
+            await self._record(
+                Call(f"response:{url.rsplit('/', 1)[-1]}", {**answer, "_via": "ack"})
+            )
+
     def response_url(self, key: str) -> str:
         return str(self.server.make_url(f"/response/{key}"))
 
@@ -262,7 +274,12 @@ class FakeSlack:
         return web.Response(text="OK")
 
     async def _response(self, request: web.Request) -> web.Response:
-        await self._record(Call(f"response:{request.match_info['key']}", await request.json()))
+        name = f"response:{request.match_info['key']}"
+        if self._failures[name]:  # `fail("response:KEY")`: this answer does not arrive
+            status = self._failures[name].pop(0)
+            await self._record(Call(f"{name}:refused", await request.json()))
+            return web.Response(status=status, text="server_error")
+        await self._record(Call(name, await request.json()))
         return web.Response(text="ok")
 
     def named(self, method: str) -> list[Call]:
