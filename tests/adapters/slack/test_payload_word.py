@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.server import build_app
-from adapters.slack.wire_body import parse_body
+from adapters.slack.wire_body import SlackWireRequest, parse_body
 from bot.kernel.clock import FixedClock
 from config.settings import Settings
 from storage.engine import make_engine
@@ -175,3 +175,12 @@ def test_only_a_top_level_payload_field_makes_an_interactive_body() -> None:
     }
     assert parse_body("payload=%5B1%5D", form) == {}  # a payload that is not an object
     assert parse_body("", form) == {}
+
+
+def test_bolts_copy_of_a_request_keeps_the_body_as_read_here() -> None:
+    """Bolt copies a request for lazy listeners; its own copy would parse the raw body again."""
+    command, content_type = wire.slash_command("/placement", "payload unit", "https://x/r")
+    request = SlackWireRequest(body=command, headers={"Content-Type": content_type})
+    copied = request.to_copyable()
+    assert (copied.raw_body, copied.body["text"]) == (command, "payload unit")
+    assert copied.context["team_id"] == request.context["team_id"] == wire.TEAM
