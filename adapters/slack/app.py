@@ -20,7 +20,7 @@ from typing import Any
 
 from aiohttp import web
 from slack_bolt import BoltResponse
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 
@@ -28,6 +28,7 @@ from adapters.background import BackgroundWork
 from adapters.slack import answers, blocks
 from adapters.slack.channel import DirectMessages, rate_limited
 from adapters.slack.payloads import as_typed, command_key, web_client, workspace_of
+from adapters.slack.wire_body import slack_request
 from bot.chat.actions import ACTIONS
 from bot.chat.placebot import PlaceBot
 from bot.kernel.messages import Actor, Command, Reply
@@ -93,7 +94,8 @@ class SlackEdge:
         return BoltResponse(status=403, body={"error": "this workspace is not served here"})
 
     async def handle_http(self, request: web.Request) -> web.Response:
-        response = await self.app.async_dispatch(await to_bolt_request(request))
+        # Read by our parser: bolt's takes any form with the word "payload" in it for a button.
+        response = await self.app.async_dispatch(await slack_request(request))
         return await to_aiohttp_response(response)
 
     async def actor(self, team_id: str, user_id: str) -> Actor:
