@@ -1,9 +1,10 @@
 """Teams on the shared aiohttp server at `POST /api/messages`.
 
 Inbound, botbuilder parses the activity and validates the Bot Framework JWT (when an app id is
-set). Messages are answered at once with 200 and handled by background workers that reply through
-the connector; card actions sent as `invoke` are answered in the HTTP response itself, as Teams
-requires. Each activity is handled once, keyed by conversation and activity id.
+set). A message is stored before its 200 (an acknowledgement is a promise); its reply goes
+after, through the connector, kept with the receipt until sent (`adapters.teams.answers`). Card
+actions sent as `invoke` are answered in the HTTP response itself, as Teams requires. Each
+activity is handled once, keyed by conversation and activity id.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from botframework.connector.auth import (
 )
 
 from adapters.background import BackgroundWork
-from adapters.teams import cards
+from adapters.teams import answers, cards
 from adapters.teams.connector import Connector, ConnectorError
 from bot.chat.placebot import PlaceBot
 from bot.delivery.channels import Unreachable
@@ -86,18 +87,6 @@ def reference_of(activity: dict[str, Any]) -> dict[str, Any]:
         "conversation": activity.get("conversation"),
         "bot": activity.get("recipient"),
         "user": activity.get("from"),
-    }
-
-
-def reply_activity(activity: dict[str, Any], reply: Reply) -> dict[str, Any]:
-    return {
-        "type": "message",
-        "from": activity.get("recipient"),
-        "recipient": activity.get("from"),
-        "conversation": activity.get("conversation"),
-        "replyToId": activity.get("id"),
-        "text": reply.text,
-        "attachments": [cards.attachment(reply)],
     }
 
 
@@ -206,10 +195,12 @@ class TeamsEdge:
         kind = activity.get("type")
         if kind == "invoke":
             return await self.on_invoke(activity)
-        if kind == "message":
-            self.work.submit(lambda: self.on_message(activity))
+        if kind == "message":  # stored before the 200; the reply goes after it
+            reply = await self.on_message(activity)
+            if reply is not None:
+                self.work.submit(lambda: self.send_reply(activity, reply))
         elif kind == "conversationUpdate":
-            self.work.submit(lambda: self.on_conversation_update(activity))
+            await self.on_conversation_update(activity)
         return web.Response(status=200)
 
     def command_for(self, activity: dict[str, Any]) -> Command:
@@ -274,21 +265,22 @@ class TeamsEdge:
                 return value.strip()
         return None
 
-    async def on_message(self, activity: dict[str, Any]) -> None:
+    async def on_message(self, activity: dict[str, Any]) -> Reply | None:
+        """Store the message's work; its answer, kept until sent (`adapters.teams.answers`)."""
         command = self.command_for(activity)
         command = replace(command, actor=await self.sender(activity))
         await self.remember(command.actor, activity)
         self.met(command.actor)
-        reply = await self.bot.handle_once(command)
-        service_url = activity.get("serviceUrl")
-        if reply is not None and service_url:
-            conversation = part(activity, "conversation").get("id", "")
-            await self.connector.send(
-                service_url,
-                conversation,
-                reply_activity(activity, reply),
-                activity.get("id"),
-            )
+        if not activity.get("serviceUrl"):
+            return await self.bot.handle_once(command)
+        # A redelivery (no 200 in time) stands down: the first one's reply is kept and sent.
+        due = answers.respond_to(activity)
+        return await self.bot.handle_once(command, keep=True, respond_to=due, answered=False)
+
+    async def send_reply(self, activity: dict[str, Any], reply: Reply) -> None:
+        await answers.send(self.connector, activity, reply)
+        if key := self.command_for(activity).delivery_key:
+            await self.bot.answer_due(key, answered=True)
 
     async def on_invoke(self, activity: dict[str, Any]) -> web.Response:
         """`adaptiveCard/action` (Action.Execute) is answered with a card in the HTTP body."""
@@ -345,4 +337,5 @@ def mount(app: web.Application, bot: PlaceBot, settings: Settings) -> TeamsEdge:
         await edge.connector.close()
 
     app.on_shutdown.append(close)
+    app.cleanup_ctx.append(answers.resending(bot, edge.connector))
     return edge

@@ -81,11 +81,14 @@ class PlaceBot:
         reply = await self.handle_once(command)
         return reply if reply is not None else Reply(text="Already done.", private=True)
 
-    async def handle_or_recall(self, command: Command, respond_to: str | None = None) -> Reply:
+    async def handle_or_recall(
+        self, command: Command, respond_to: str | None = None, answered: bool = True
+    ) -> Reply:
         """As `handle`, but a delivery handled before gets the answer it got then: for a
         platform that retries because the first answer never reached it. The answer is kept,
-        counted as given (`answer_later` says otherwise), and due at `respond_to` if it is not."""
-        reply = await self.handle_once(command, keep=True, respond_to=respond_to, answered=True)
+        and due at `respond_to` until `answer_due` says it went, unless `answered` already
+        (it goes in the acknowledgement)."""
+        reply = await self.handle_once(command, keep=True, respond_to=respond_to, answered=answered)
         if reply is not None or not command.delivery_key:
             return reply or Reply(text="Already done.", private=True)
         async with self.sessions() as session:

@@ -40,6 +40,7 @@ class FakeConnector:
         self.token_requests = 0
         self.token_delay = token_delay
         self._limits: list[int] = []
+        self.failures = 0  # the next this many activities are answered 503
         self.members: dict[str, dict[str, Any]] = {}
         self.member_requests: list[Sent] = []
         self.member_delay = 0.0
@@ -102,6 +103,9 @@ class FakeConnector:
         return web.json_response(record)
 
     async def _activity(self, request: web.Request) -> web.Response:
+        if self.failures:
+            self.failures -= 1
+            return web.json_response({"error": "unavailable"}, status=503)
         if self._limits:
             return web.json_response(
                 {}, status=429, headers={"Retry-After": str(self._limits.pop(0))}

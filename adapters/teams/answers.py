@@ -1,0 +1,95 @@
+"""Replies that outlive a crash: a message's reply is kept with its receipt, with where it goes
+(the service URL, the conversation and the parties, `respond_to`), until the connector took it;
+the web process that starts next sends again what a stop left unsent, for 30 minutes. At least
+once: a reply sent just before its process died may go twice."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+from aiohttp import ClientError, web
+
+from adapters.teams import cards
+from adapters.teams.connector import Connector, ConnectorError
+from bot.chat.placebot import PlaceBot
+from bot.kernel.messages import Reply
+
+log = logging.getLogger(__name__)
+
+RESEND_EVERY_SECONDS = 5.0
+_ENVELOPE = ("serviceUrl", "conversation", "from", "recipient", "id")
+
+
+def respond_to(activity: dict[str, Any]) -> str:
+    """What a reply to `activity` needs of it, as kept with the receipt."""
+    return json.dumps({name: activity.get(name) for name in _ENVELOPE})
+
+
+def reply_activity(activity: dict[str, Any], reply: Reply) -> dict[str, Any]:
+    return {
+        "type": "message",
+        "from": activity.get("recipient"),
+        "recipient": activity.get("from"),
+        "conversation": activity.get("conversation"),
+        "replyToId": activity.get("id"),
+        "text": reply.text,
+        "attachments": [cards.attachment(reply)],
+    }
+
+
+async def send(connector: Connector, activity: dict[str, Any], reply: Reply) -> None:
+    conversation = activity.get("conversation")
+    conversation_id = conversation.get("id", "") if isinstance(conversation, dict) else ""
+    await connector.send(
+        str(activity.get("serviceUrl") or ""),
+        conversation_id,
+        reply_activity(activity, reply),
+        activity.get("id"),
+    )
+
+
+async def resend_due(bot: PlaceBot, connector: Connector) -> int:
+    """Send the kept replies not yet sent; how many went."""
+    sent = 0
+    for key, kept, reply in await bot.answers_due("teams:"):
+        try:
+            await send(connector, json.loads(kept), reply)
+        except (ConnectorError, ClientError, TimeoutError, ValueError) as error:
+            log.warning("Teams reply %s not sent again yet: %s", key, error)
+            continue
+        await bot.answer_due(key, answered=True)
+        sent += 1
+    return sent
+
+
+def resending(
+    bot: PlaceBot, connector: Connector
+) -> Callable[[web.Application], AbstractAsyncContextManager[None]]:
+    """From start-up on, every few seconds, for as long as the server runs."""
+
+    @asynccontextmanager
+    async def running(_app: web.Application) -> AsyncIterator[None]:
+        async def loop() -> None:
+            while True:
+                try:
+                    if sent := await resend_due(bot, connector):
+                        log.info("Teams: sent %d replies again that a stop had left unsent", sent)
+                except Exception:
+                    log.exception("Teams: sending kept replies failed; trying again shortly")
+                await asyncio.sleep(RESEND_EVERY_SECONDS)
+
+        task = asyncio.create_task(loop())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    return running
