@@ -107,6 +107,7 @@ class FakeSlack:
         workspace_rate: float | None = None,
         channel_rate: float | None = None,
         delay: float = 0.0,
+        response_delay: float = 0.0,
     ) -> None:
         """`workspace_rate`, `channel_rate`: chat.postMessage calls a second allowed in all and
         in each channel (bursts of one second's worth); `delay`: seconds each post takes to
@@ -116,6 +117,7 @@ class FakeSlack:
         self.messages: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.limited = 0
         self.delay = delay
+        self.response_delay = response_delay  # how long a response_url takes to answer
         self._workspace = Bucket(workspace_rate, workspace_rate) if workspace_rate else None
         self._channel_rate = channel_rate
         self._channels: dict[str, Bucket] = {}
@@ -275,6 +277,8 @@ class FakeSlack:
 
     async def _response(self, request: web.Request) -> web.Response:
         name = f"response:{request.match_info['key']}"
+        if self.response_delay:
+            await asyncio.sleep(self.response_delay)
         if self._failures[name]:  # `fail("response:KEY")`: this answer does not arrive
             status = self._failures[name].pop(0)
             await self._record(Call(f"{name}:refused", await request.json()))
