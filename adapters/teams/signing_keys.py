@@ -8,7 +8,8 @@ dict keyed by URL; `KeyCache` takes its place, so every URL the SDK may use (the
 emulator's) is served by `OpenIdKeys`, and botbuilder still does all of the token's checks.
 
 `OpenIdKeys` fetches in a daemon thread (a fetch that hangs never holds up the process's exit)
-and a request waits for it at most `timeout` seconds; `KeyCache.keep_fresh` refreshes each key
+and a request waits for it at most `timeout` seconds (the fetch goes on, and what it brings
+serves later requests); `KeyCache.keep_fresh` refreshes each key
 set an hour before it is a day old (botbuilder's own lifetime), so no request waits for that.
 """
 
@@ -37,7 +38,8 @@ from bot.kernel.clock import Clock
 
 log = logging.getLogger(__name__)
 
-FETCH_SECONDS = 5.0  # the longest a request waits for the key endpoint; also each HTTP call's
+WAIT_SECONDS = 5.0  # the longest a request waits for the key endpoint
+HTTP_SECONDS = 15.0  # each HTTP call's own limit: a slow fetch still lands for later requests
 FRESH_FOR = 24 * 3600.0  # botbuilder refreshes keys older than a day
 REFRESH_AHEAD = 3600.0  # refreshed in the background this long before that
 UNKNOWN_KEY_GAP = 3600.0  # an unknown key id fetches again at most once an hour, as botbuilder
@@ -139,8 +141,8 @@ class OpenIdKeys:
         if fetch is None or fetch.done() or fetch.get_loop() is not loop:
             if self.cache.seconds() - self.failed_at < self.cache.retry_seconds:
                 raise SigningKeysUnavailable(f"{self.url} failed moments ago")
-            timeout = self.cache.timeout
-            fetch = self._fetch = in_daemon_thread(lambda: fetch_keys(self.url, timeout))
+            limit = self.cache.http_timeout
+            fetch = self._fetch = in_daemon_thread(lambda: fetch_keys(self.url, limit))
             fetch.add_done_callback(self._landed)
         try:
             async with asyncio.timeout(self.cache.timeout):
@@ -183,7 +185,8 @@ class KeyCache(dict[str, OpenIdKeys]):
     def __init__(self, clock: Clock) -> None:
         super().__init__()
         self.clock = clock
-        self.timeout = FETCH_SECONDS
+        self.timeout = WAIT_SECONDS
+        self.http_timeout = HTTP_SECONDS
         self.fresh_for = FRESH_FOR
         self.refresh_ahead = REFRESH_AHEAD
         self.unknown_key_gap = UNKNOWN_KEY_GAP
