@@ -98,8 +98,8 @@ async def test_while_the_key_endpoint_is_slow_other_requests_are_answered(
     with BotFrameworkKeys() as keys:
         keys.hold()
         async with signed_server(settings, clock, keys) as server:
-            await keys.wait_until(lambda: keys.waiting == 1)  # the fetch as the server started
             teams = asyncio.create_task(server.post(OFFER))
+            await keys.wait_until(lambda: keys.held >= 1)  # a fetch is being held
             health = await server.client.get("/healthz")
             training = await server.client.get("/api/v1/training")
             assert (health.status, training.status) == (200, 200)

@@ -39,6 +39,7 @@ class BotFrameworkKeys:
         self.rotate(KEY_ID)
         self.served = 0  # key sets (JWKS documents) answered
         self.waiting = 0  # requests being held now
+        self.held = 0  # requests held, ever
         self.failing = False
         self._open = threading.Event()
         self._open.set()
@@ -115,6 +116,7 @@ class BotFrameworkKeys:
             return
         with self._changed:
             self.waiting += 1
+            self.held += 1
             self._changed.notify_all()
         self._open.wait(HOLD_LIMIT)
         with self._changed:
@@ -127,7 +129,7 @@ class BotFrameworkKeys:
             self._changed.notify_all()
 
     async def wait_until(self, condition: Callable[[], bool]) -> None:
-        """Until `condition` (about `waiting` or `served`) holds; TimeoutError after 5 s."""
+        """Until `condition` (about `waiting`, `held` or `served`) holds; TimeoutError after 5 s."""
 
         def wait() -> bool:
             with self._changed:
