@@ -33,6 +33,7 @@ from botframework.connector.auth import (
     JwtTokenExtractor,
 )
 from jwt.algorithms import RSAAlgorithm
+from jwt.exceptions import InvalidKeyError
 
 from bot.kernel.clock import Clock
 
@@ -69,9 +70,16 @@ def fetch_keys(url: str, timeout: float) -> dict[str, SigningKey]:
     document.raise_for_status()
     keys: dict[str, SigningKey] = {}
     for jwk in document.json()["keys"]:
-        if jwk.get("kty") == "RSA" and jwk.get("kid"):
+        if jwk.get("kty") != "RSA" or not jwk.get("kid"):
+            continue  # botbuilder checks RS256 only
+        try:
             public_key = RSAAlgorithm.from_jwk(json.dumps(jwk))
-            keys[str(jwk["kid"])] = SigningKey(public_key, list(jwk.get("endorsements", [])))
+        except (InvalidKeyError, ValueError):
+            log.warning("Bot Framework signing key %s skipped: unreadable", jwk.get("kid"))
+            continue
+        keys[str(jwk["kid"])] = SigningKey(public_key, list(jwk.get("endorsements", [])))
+    if not keys:
+        raise ValueError("the key set lists no RSA signing keys")  # kept as a failure
     return keys
 
 

@@ -113,15 +113,15 @@ async def test_while_the_key_endpoint_is_slow_other_requests_are_answered(
         assert await chat.count(PlacementOffer) == 1
 
 
-@pytest.mark.parametrize("endpoint", ["never answers", "answers 500"])
+@pytest.mark.parametrize("endpoint", ["never answers", "answers 500", "lists no keys"])
 async def test_a_key_endpoint_that_fails_makes_the_teams_request_503_and_changes_nothing(
     engine: AsyncEngine, settings: Settings, clock: FixedClock, chat: Chat, endpoint: str
 ) -> None:
     with BotFrameworkKeys() as keys:
         if endpoint == "never answers":
             keys.hold()
-        else:
-            keys.failing = True
+        keys.failing = endpoint == "answers 500"
+        keys.listing = endpoint != "lists no keys"
         people = await chat.count(Person)
         async with signed_server(settings, clock, keys, timeout=0.3) as server:
             response = await server.post(OFFER)

@@ -12,6 +12,7 @@ would) while the bot's event loop goes on:
         keys.release()                         # ... until now
         keys.rotate()                          # a new key, listed beside the old, signs tokens
         keys.failing = True                    # answer 500
+        keys.listing = False                   # list no keys
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class BotFrameworkKeys:
         self.waiting = 0  # requests being held now
         self.held = 0  # requests held, ever
         self.failing = False
+        self.listing = True  # False: a key set with no keys in it
         self._open = threading.Event()
         self._open.set()
         self._changed = threading.Condition()
@@ -99,7 +101,7 @@ class BotFrameworkKeys:
 
     def jwks(self) -> dict[str, Any]:
         keys = []
-        for key_id, private in self.signing:
+        for key_id, private in self.signing if self.listing else []:
             public = json.loads(RSAAlgorithm.to_jwk(private.public_key()))
             keys.append({**public, "kid": key_id, "use": "sig", "endorsements": ["msteams"]})
         return {"keys": keys}
