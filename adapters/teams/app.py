@@ -25,8 +25,9 @@ from botframework.connector.auth import (
 )
 
 from adapters.background import BackgroundWork
-from adapters.teams import answers, cards
+from adapters.teams import answers, cards, signing_keys
 from adapters.teams.connector import Connector, ConnectorError
+from adapters.teams.signing_keys import SigningKeysUnavailable
 from bot.chat.placebot import PlaceBot
 from bot.delivery.channels import Unreachable
 from bot.kernel.messages import Actor, Command, Reply
@@ -121,8 +122,9 @@ class TeamsEdge:
         self.connector = Connector.open(
             settings.microsoft_app_id, settings.microsoft_app_password, token_url(settings)
         )
-        if settings.microsoft_openid_metadata_url:  # the SDK's own knob, process-wide
-            ChannelValidation.open_id_metadata_endpoint = settings.microsoft_openid_metadata_url
+        # The SDK's own knob, process-wide (None: Microsoft's); its key fetcher is replaced.
+        ChannelValidation.open_id_metadata_endpoint = settings.microsoft_openid_metadata_url
+        self.signing_keys = signing_keys.install(bot.clock) if self.app_id else None
         self.work = BackgroundWork(TURN_WORKERS)
         self._remembered: set[tuple[str, str, str, str]] = set()
         self._met: set[tuple[str, str]] = set()
@@ -135,6 +137,7 @@ class TeamsEdge:
         the activity is not run through msrest's (slow) deserialisation first. The channel
         reuses a token for many requests: a token already validated for the same channel and
         service URL is accepted until it expires, without checking its signature again.
+        Raises SigningKeysUnavailable when the keys to check it with cannot be fetched.
         """
         if not self.app_id:
             return True  # mounted without an app id only when explicitly allowed
@@ -151,6 +154,8 @@ class TeamsEdge:
             identity = await JwtTokenValidation.validate_auth_header(
                 header, self.credentials, "", channel, service_url
             )
+        except SigningKeysUnavailable:
+            raise
         except Exception as error:  # botbuilder raises PermissionError, ValueError, Exception
             log.info("Teams request refused: %s", type(error).__name__)
             return False
@@ -188,7 +193,16 @@ class TeamsEdge:
             return web.json_response({"error": "send a Bot Framework activity as JSON"}, status=400)
         if not isinstance(activity, dict):
             return web.json_response({"error": "send a Bot Framework activity as JSON"}, status=400)
-        if not await self.authenticated(activity, request.headers.get("Authorization", "")):
+        try:
+            valid = await self.authenticated(activity, request.headers.get("Authorization", ""))
+        except SigningKeysUnavailable as problem:  # the token may be good: the channel retries
+            log.info("Teams request deferred: %s", problem)
+            return web.json_response(
+                {"error": "signing keys unavailable, try again"},
+                status=503,
+                headers={"Retry-After": "5"},
+            )
+        if not valid:
             return web.json_response({"error": "unauthorized"}, status=401)
         if not self.serves(activity):
             return web.json_response({"error": "this tenant is not served here"}, status=403)
@@ -338,4 +352,6 @@ def mount(app: web.Application, bot: PlaceBot, settings: Settings) -> TeamsEdge:
 
     app.on_shutdown.append(close)
     app.cleanup_ctx.append(answers.resending(bot, edge.connector))
+    if edge.signing_keys is not None:
+        app.cleanup_ctx.append(signing_keys.kept_fresh(edge.signing_keys))
     return edge

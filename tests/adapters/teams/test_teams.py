@@ -179,6 +179,7 @@ async def test_with_an_app_id_unauthenticated_requests_get_401_and_change_nothin
             connector,
             microsoft_app_id="c9e8c047-2a74-40a2-b28a-b162d5f5327c",
             microsoft_app_password="secret",
+            microsoft_openid_metadata_url="http://127.0.0.1:9/openid",  # offline: refused
         )
         app = build_app(configured, make_engine(settings.database_url), clock)
         async with TestClient(TestServer(app)) as client:
