@@ -30,6 +30,7 @@ from bot.people import conversations
 from bot.people import directory as people
 from bot.people.cache import KnownPeople
 from config.settings import Settings
+from storage.transactions import in_transaction
 
 log = logging.getLogger(__name__)
 
@@ -89,13 +90,16 @@ class PlaceBot:
                     example="placement offer",
                 )
             )
-        try:
-            async with self.sessions.begin() as session:
-                if command.delivery_key:  # first, so a twin waits on it and then stands down
-                    await receipts.record(session, command.delivery_key, self.clock.now())
-                person = await people.meet(session, command.actor, self.clock, self.known)
-                ctx = Context(session, person, self.clock, self.settings, command.actor.platform)
-                return await self._dispatch(ctx, command)
+
+        async def work(session: AsyncSession) -> Reply:
+            if command.delivery_key:  # first, so a twin waits on it and then stands down
+                await receipts.record(session, command.delivery_key, self.clock.now())
+            person = await people.meet(session, command.actor, self.clock, self.known)
+            ctx = Context(session, person, self.clock, self.settings, command.actor.platform)
+            return await self._dispatch(ctx, command)
+
+        try:  # a connection that broke mid-way is replaced and the command run once more
+            return await in_transaction(self.sessions, work)
         except receipts.AlreadyHandled:
             return None
         except Exception as problem:
