@@ -26,6 +26,7 @@ from bot.kernel.clock import Clock
 from bot.kernel.messages import Reply
 from storage.engine import make_engine, make_sessionmaker
 from storage.tables import Person
+from tests.support import slack_wire as wire
 from tests.support.fakes.slack_api import FakeSlack
 from tests.support.fanout import queue_fanout, statuses
 from tests.support.paths import ROOT
@@ -154,6 +155,50 @@ async def test_serve_answers_requests_in_hand_then_exits_0_and_readyz_says_503_m
             assert "text" in await answer.json()
     code, took = await exit_code(server, log)
     assert code == 0, read(log)
+    assert took < SHUTDOWN_SECONDS
+
+
+async def test_slack_commands_acknowledged_before_sigterm_are_all_answered(
+    database_url: str, tmp_path: Path
+) -> None:
+    """The work behind an acknowledgement waits in the edge's background queue; a stop drains
+    it: every command is answered through its response_url before the process exits 0."""
+    commands = 20
+    port, log = free_port(), tmp_path / "serve.log"
+    base = f"http://127.0.0.1:{port}"
+    async with FakeSlack() as slack, aiohttp.ClientSession() as http:
+        server = await start(
+            "serve", placebot_env(database_url, PORT=str(port), **slack_environment(slack)), log
+        )
+
+        async def ready() -> bool:
+            assert server.returncode is None, read(log)
+            try:
+                async with http.get(f"{base}/readyz") as response:
+                    return response.status == 200
+            except aiohttp.ClientConnectionError:
+                return False
+
+        await until(ready)
+        async with database_held(database_url):
+            for n in range(commands):
+                body, kind = wire.slash_command(
+                    "/placement",
+                    "help",
+                    slack.response_url(f"c{n}"),
+                    user=f"U{n:04d}",
+                    trigger=f"trigger-{n}",
+                )
+                headers = wire.signed_headers(body) | {"Content-Type": kind}
+                async with http.post(f"{base}/slack/events", data=body, headers=headers) as ack:
+                    assert ack.status == 200
+            server.send_signal(signal.SIGTERM)
+            await asyncio.sleep(0.3)  # the stop is under way while the work waits on the database
+            assert not [call for call in slack.calls if call.method.startswith("response:")]
+        code, took = await exit_code(server, log)
+        answered = {call.method for call in slack.calls if call.method.startswith("response:")}
+    assert code == 0, read(log)
+    assert answered == {f"response:c{n}" for n in range(commands)}, read(log)
     assert took < SHUTDOWN_SECONDS
 
 
