@@ -40,7 +40,7 @@ log = logging.getLogger("placebot")
 
 
 async def migrate(settings: Settings) -> None:
-    engine = make_engine(settings.database_url, statement_timeout=None)  # may take a while
+    engine = make_engine(settings.database_url)
     try:
         await upgrade(engine)
     finally:
@@ -52,7 +52,7 @@ async def run_demo(settings: Settings) -> None:
     settings = settings.model_copy(update={"placebot_local_chat": True})
 
     async def load() -> None:  # once this process holds the database
-        engine = make_engine(settings.database_url, statement_timeout=None)
+        engine = make_engine(settings.database_url)
         try:
             await upgrade(engine)
             clock = Clock(zone=settings.timezone)

@@ -43,7 +43,13 @@ def run_server(main: Coroutine[Any, Any, None]) -> None:
 
 
 def serving_engine(settings: Settings) -> AsyncEngine:
-    return make_engine(settings.database_url, settings.placebot_statement_timeout_seconds)
+    """Statements bounded by PLACEBOT_STATEMENT_TIMEOUT_SECONDS. On SQLite a wait for the write
+    lock runs in the driver's thread, where no cancellation reaches it (nor does
+    `sqlite3.interrupt`), so it is kept inside the stop's bound too: a stop never waits on it."""
+    timeout = settings.placebot_statement_timeout_seconds
+    if settings.database_url.startswith("sqlite"):
+        timeout = min(timeout, max(settings.placebot_shutdown_seconds - 2 * shutdown.MARGIN, 0.5))
+    return make_engine(settings.database_url, timeout)
 
 
 async def sole_server(engine: AsyncEngine) -> FileLock | None:
@@ -67,16 +73,16 @@ async def serve(
     """The web server; with `with_worker`, the worker too, in this one process (the demo).
     `prepare` runs once this process holds the database (the demo loads its data)."""
     engine = serving_engine(settings)
+    lock = await sole_server(engine)
     try:
-        lock = await sole_server(engine)
-        if prepare is not None:
-            await prepare()
-        if problem := await pending_message(engine):
-            raise CommandFailed(problem)
-    except BaseException:
-        await engine.dispose()
-        raise
-    try:
+        try:
+            if prepare is not None:
+                await prepare()
+            if problem := await pending_message(engine):
+                raise CommandFailed(problem)
+        except BaseException:
+            await engine.dispose()
+            raise
         await _serve(settings, engine, banner, with_worker)
     finally:
         if lock is not None:

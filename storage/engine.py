@@ -16,9 +16,8 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from storage import sqlite_driver
 
-# How long a statement may run (PostgreSQL) or wait for SQLite's write lock; PLACEBOT_STATEMENT_
-# TIMEOUT_SECONDS in the processes that serve. None for migrations, which may take longer.
-STATEMENT_TIMEOUT = 10.0
+# SQLite's wait for the write lock where no statement timeout is given (the CLI, migrations).
+SQLITE_BUSY_SECONDS = 5.0
 # asyncpg's own timer runs this much longer than the server's, for a server that cannot answer.
 CLIENT_MARGIN = 2.0
 
@@ -66,10 +65,11 @@ def _postgres_options(timeout: float | None, kwargs: dict[str, Any]) -> dict[str
 
 
 def make_engine(
-    database_url: str, statement_timeout: float | None = STATEMENT_TIMEOUT, **kwargs: Any
+    database_url: str, statement_timeout: float | None = None, **kwargs: Any
 ) -> AsyncEngine:
-    """An async engine with the settings each backend needs; statements fail after
-    `statement_timeout` seconds (None: no limit, for migrations)."""
+    """An async engine with the settings each backend needs. With `statement_timeout` (the
+    serving processes pass PLACEBOT_STATEMENT_TIMEOUT_SECONDS) a statement, or SQLite's wait for
+    the write lock, fails after that many seconds; without, PostgreSQL sets no limit."""
     if database_url.startswith("postgresql"):
         kwargs = _postgres_options(statement_timeout, kwargs)
     if database_url.startswith("sqlite"):
@@ -80,7 +80,7 @@ def make_engine(
         kwargs.setdefault("async_creator", sqlite_driver.connector(database_url))
     engine = create_async_engine(database_url, **kwargs)
     if engine.dialect.name == "sqlite":
-        busy_ms = int((statement_timeout or 60.0) * 1000)
+        busy_ms = int((statement_timeout or SQLITE_BUSY_SECONDS) * 1000)
         event.listen(
             engine.sync_engine,
             "connect",

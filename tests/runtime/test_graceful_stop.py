@@ -158,6 +158,38 @@ async def test_serve_answers_requests_in_hand_then_exits_0_and_readyz_says_503_m
     assert took < SHUTDOWN_SECONDS
 
 
+async def test_a_request_that_outlasts_the_bound_does_not_hold_up_the_exit(
+    database_url: str, tmp_path: Path
+) -> None:
+    bound = 3
+    port, log = free_port(), tmp_path / "serve.log"
+    env = placebot_env(
+        database_url, PORT=str(port), PLACEBOT_LOCAL_CHAT="true", PLACEBOT_SHUTDOWN_SECONDS="3"
+    )
+    base = f"http://127.0.0.1:{port}"
+    server = await start("serve", env, log)
+    async with aiohttp.ClientSession() as http:
+
+        async def ready() -> bool:
+            assert server.returncode is None, read(log)
+            try:
+                async with http.get(f"{base}/readyz") as response:
+                    return response.status == 200
+            except aiohttp.ClientConnectionError:
+                return False
+
+        await until(ready)
+        async with database_held(database_url):  # for longer than the bound
+            stuck = asyncio.create_task(http.post(f"{base}/local/send", json={"user": "u1"}))
+            await asyncio.sleep(0.3)
+            assert not stuck.done()
+            server.send_signal(signal.SIGTERM)
+            code, took = await exit_code(server, log)
+        stuck.cancel()
+    assert code == 0, read(log)
+    assert took < bound + 1, f"{took:.1f} s"  # cut short, or (SQLite) timed out within the bound
+
+
 async def test_slack_commands_acknowledged_before_sigterm_are_all_answered(
     database_url: str, tmp_path: Path
 ) -> None:
