@@ -90,7 +90,7 @@ async def serve(
 
 
 async def _serve(settings: Settings, engine: AsyncEngine, banner: str, with_worker: bool) -> None:
-    stopping = shutdown.stop_requested()
+    stopping = shutdown.stop_requested(settings.placebot_shutdown_seconds)
     app = build_app(settings, engine)
     bound = settings.placebot_shutdown_seconds
     runner = web.AppRunner(app, access_log_class=AccessLog, shutdown_timeout=min(2.0, bound / 4))
@@ -147,7 +147,7 @@ async def run_worker(settings: Settings) -> None:
     try:
         if problem := await pending_message(engine):
             raise CommandFailed(problem)
-        stopping = shutdown.stop_requested()
+        stopping = shutdown.stop_requested(settings.placebot_shutdown_seconds)
         print("PlaceBot worker is running (Ctrl+C stops it)", flush=True)
         await worker.run(engine, settings, stopping)
     finally:

@@ -10,24 +10,46 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import os
 import signal
+import threading
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
+
+log = logging.getLogger("placebot")
 
 HEALTH_PATHS = frozenset({"/healthz", "/readyz"})
 # Seconds of the shutdown bound kept back for closing connections after the work in hand.
 MARGIN = 1.0
 
 
-def stop_requested() -> asyncio.Event:
-    """An event set by SIGTERM or SIGINT in the running loop (instead of KeyboardInterrupt)."""
+def stop_requested(bound: float) -> asyncio.Event:
+    """An event set by SIGTERM or SIGINT in the running loop (instead of KeyboardInterrupt).
+
+    The first signal also arms a last resort: whatever still runs `bound` seconds later (a
+    driver's thread, a cancelled query's cleanup) does not keep the process, which exits 0."""
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
+
+    def begin() -> None:
+        if not stopping.is_set():
+            stopping.set()
+            last_resort = threading.Timer(bound, _exit_now, args=(bound,))
+            last_resort.daemon = True  # a clean exit before it does not wait for it
+            last_resort.start()
+
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError):  # Windows: Ctrl+C as before
-            loop.add_signal_handler(sig, stopping.set)
+            loop.add_signal_handler(sig, begin)
     return stopping
+
+
+def _exit_now(bound: float) -> None:
+    log.warning("still stopping after %g s (PLACEBOT_SHUTDOWN_SECONDS): exiting now", bound)
+    logging.shutdown()
+    os._exit(0)
 
 
 class Gate:
