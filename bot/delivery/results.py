@@ -40,4 +40,5 @@ class Lease:
     ids: set[int]
     until: datetime
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    trying: set[int] = field(default_factory=set)  # a send in progress: it may reach the person
+    # Rows whose send began: one of them given back unrecorded may have reached the person.
+    attempted: set[int] = field(default_factory=set)

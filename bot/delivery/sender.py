@@ -125,8 +125,9 @@ class Sender:
         """Rows of the claim neither recorded nor lost to another sender: due again now."""
         if not lease.ids:
             return
+        now = self.clock.now()
         async with self.sessions.begin() as session:
-            given = await release(session, lease.ids, lease.until, self.clock.now(), lease.trying)
+            given = await release(session, lease.ids, lease.until, now, lease.attempted)
         log.info("gave back %d claimed messages to the outbox", given)
         lease.ids = set()
 
@@ -159,9 +160,8 @@ class Sender:
                     continue  # a 429 came back while this one queued for a place
                 if self.stopping or not await self._still_ours(row, lease):
                     return  # stopping; or our lease ran out and another sender has the row
-                lease.trying.add(row.id)
+                lease.attempted.add(row.id)
                 result = await self._attempt(row)
-                lease.trying.discard(row.id)
                 if result.retry_after is not None:
                     pace.slow_down(result.retry_after)
                 results.append(result)
