@@ -30,4 +30,4 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache placebot.db placebot.db-*
+	rm -rf $(VENV) .pytest_cache .ruff_cache placebot.db placebot.db-* placebot.db.*.lock

@@ -7,17 +7,16 @@ import asyncio
 import codecs
 import logging
 import sys
-from collections.abc import Coroutine, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
-from aiohttp import web
 from pydantic import ValidationError
 from tqdm import tqdm
 
-from adapters import cli_setup, cli_tokens, worker
-from adapters.access_log import AccessLog
-from adapters.server import ConfigurationError, build_app
+from adapters import cli_setup, cli_tokens
+from adapters.server import ConfigurationError
+from adapters.serving import CommandFailed, run_server, run_worker, serve
 from adapters.teams.package import write_package
 from bot import demo
 from bot.delivery import queue as outbox
@@ -40,59 +39,6 @@ from storage.migrate import pending_message, upgrade
 log = logging.getLogger("placebot")
 
 
-class CommandFailed(Exception):
-    """A CLI verb could not do its job; the message says why and what to do."""
-
-
-def run_server(main: Coroutine[Any, Any, None]) -> None:
-    """Servers run on uvloop where it is installed: less CPU per request than asyncio's loop."""
-    try:
-        import uvloop
-    except ImportError:  # pragma: no cover - platforms without uvloop (Windows)
-        asyncio.run(main)
-    else:
-        uvloop.run(main)
-
-
-async def _serve(settings: Settings, banner: str, with_worker: bool = False) -> None:
-    """The web server; with `with_worker`, the worker too, in this one process (the demo)."""
-    engine = make_engine(settings.database_url)
-    problem = await pending_message(engine)
-    if problem:
-        await engine.dispose()
-        raise CommandFailed(problem)
-    runner = web.AppRunner(build_app(settings, engine), access_log_class=AccessLog)
-    await runner.setup()  # from here on, cleaning the runner up disposes of the engine
-    worker_task = None
-    try:
-        try:
-            await web.TCPSite(runner, settings.host, settings.port).start()
-        except OSError as error:  # e.g. the port is taken
-            raise CommandFailed(
-                f"Cannot listen on {settings.host}:{settings.port}: {error.strerror}. "
-                "Set HOST and PORT to an address that is free."
-            ) from None
-        print(banner.format(url=f"http://{settings.host}:{settings.port}/"), flush=True)
-        if with_worker:
-            worker_task = asyncio.create_task(worker.run(engine, settings), name="worker")
-        await (worker_task if worker_task else asyncio.Event().wait())
-    finally:
-        if worker_task:
-            worker_task.cancel()
-        await runner.cleanup()
-
-
-async def run_worker(settings: Settings) -> None:
-    engine = make_engine(settings.database_url)
-    try:
-        if problem := await pending_message(engine):
-            raise CommandFailed(problem)
-        print("PlaceBot worker is running (Ctrl+C stops it)", flush=True)
-        await worker.run(engine, settings)
-    finally:
-        await engine.dispose()
-
-
 async def migrate(settings: Settings) -> None:
     engine = make_engine(settings.database_url)
     try:
@@ -104,22 +50,28 @@ async def migrate(settings: Settings) -> None:
 
 async def run_demo(settings: Settings) -> None:
     settings = settings.model_copy(update={"placebot_local_chat": True})
-    engine = make_engine(settings.database_url)
-    try:
-        await upgrade(engine)
-        clock = Clock(zone=settings.timezone)
-        sessions = make_sessionmaker(engine)
-        async with sessions.begin() as session:
-            loaded = await demo.load(session, clock, settings)
-        if loaded:  # something in the inboxes at once: this week's summary, today's nudges
-            ctx = JobContext(sessions, clock, settings)
-            for job in (summary.weekly, nudges.scan):
-                print(f"Demo {job.__module__.split('.')[-1]}: {await job(ctx, clock.now())}")
-    finally:
-        await engine.dispose()
-    print("Demo data loaded." if loaded else "Demo data already present.")
-    await _serve(
-        settings, "PlaceBot demo is running: open {url} (Ctrl+C stops it)", with_worker=True
+
+    async def load() -> None:  # once this process holds the database
+        engine = make_engine(settings.database_url)
+        try:
+            await upgrade(engine)
+            clock = Clock(zone=settings.timezone)
+            sessions = make_sessionmaker(engine)
+            async with sessions.begin() as session:
+                loaded = await demo.load(session, clock, settings)
+            if loaded:  # something in the inboxes at once: this week's summary, today's nudges
+                ctx = JobContext(sessions, clock, settings)
+                for job in (summary.weekly, nudges.scan):
+                    print(f"Demo {job.__module__.split('.')[-1]}: {await job(ctx, clock.now())}")
+        finally:
+            await engine.dispose()
+        print("Demo data loaded." if loaded else "Demo data already present.")
+
+    await serve(
+        settings,
+        "PlaceBot demo is running: open {url} (Ctrl+C stops it)",
+        with_worker=True,
+        prepare=load,
     )
 
 
@@ -253,7 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         match args.verb:
             case "serve":
-                run_server(_serve(settings, "PlaceBot is running on {url}"))
+                run_server(serve(settings, "PlaceBot is running on {url}"))
             case "worker":
                 asyncio.run(run_worker(settings))
             case "demo":

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.localchat.channel import LocalChannel
 from adapters.server import check_settings
+from adapters.shutdown import MARGIN
 from bot import jobs
 from bot.chat.placebot import PlaceBot
 from bot.delivery.channels import Channel
@@ -56,15 +57,35 @@ def build_worker(engine: AsyncEngine, settings: Settings, clock: Clock | None = 
     )
 
 
-async def run(engine: AsyncEngine, settings: Settings) -> None:
-    """Until cancelled."""
+async def run(
+    engine: AsyncEngine, settings: Settings, stopping: asyncio.Event | None = None
+) -> None:
+    """Until `stopping` is set or this is cancelled. A stop gives back the outbox rows claimed
+    and not yet tried and releases the schedule lock, within PLACEBOT_SHUTDOWN_SECONDS."""
     worker = build_worker(engine, settings)
+    running = asyncio.create_task(worker.run(), name="worker")
+    asked = asyncio.create_task((stopping or asyncio.Event()).wait())
     try:
-        await worker.run()
+        await asyncio.wait({running, asked}, return_when=asyncio.FIRST_COMPLETED)
+        if not running.done():
+            log.info("worker stopping: giving back its claims and the schedule lock")
+            worker.stop()
+            bound = settings.placebot_shutdown_seconds - 2 * MARGIN
+            try:
+                async with asyncio.timeout(max(bound, 0.5)):
+                    await running  # on time out, cancelled: claims in hand still go back
+            except TimeoutError:
+                log.warning("the worker's sends in hand outlasted the shutdown bound")
+        else:
+            running.result()
     except asyncio.CancelledError:
         log.info("worker stopping")
         raise
     finally:
+        asked.cancel()
+        if not running.done():
+            running.cancel()
+            await asyncio.gather(running, return_exceptions=True)
         for channel in worker.sender.channels.values():
             if close := getattr(channel, "close", None):
                 with contextlib.suppress(Exception):

@@ -22,6 +22,10 @@ class Settings(BaseSettings):
     port: int = Field(default=3978, ge=1, le=65535)
     placebot_timezone: str = "Europe/London"
     placebot_local_chat: bool = False
+    # A stop (SIGTERM, SIGINT) finishes the work in hand and exits within this many seconds.
+    placebot_shutdown_seconds: float = Field(default=20, gt=0, le=600)
+    # How long one database statement may take before it fails (a frozen database fails fast).
+    placebot_statement_timeout_seconds: float = Field(default=10, gt=0, le=3600)
     # Offers become visible to every HEI at once, this many hours after they are posted.
     placebot_release_delay_hours: int = Field(default=0, ge=0, le=24 * 14)
     # The register API for HEIs: requests per minute per token, page sizes, request bodies.

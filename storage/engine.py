@@ -16,8 +16,15 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from storage import sqlite_driver
 
+# SQLite's wait for the write lock where no statement timeout is given (the CLI, migrations).
+SQLITE_BUSY_SECONDS = 5.0
+# asyncpg's own timer runs this much longer than the server's, for a server that cannot answer.
+CLIENT_MARGIN = 2.0
 
-def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+
+def _sqlite_pragmas(
+    dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry, busy_ms: int
+) -> None:
     # WAL lets readers go on while one writer writes; foreign keys are off by default in SQLite.
     # The driver's own BEGIN is turned off so that `_begin_immediate` decides how to begin.
     dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
@@ -26,7 +33,7 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
     cursor.execute("PRAGMA journal_mode=WAL")
     # In WAL mode NORMAL never corrupts the database; it syncs at checkpoints, not every commit.
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
     cursor.close()
 
 
@@ -41,8 +48,30 @@ def _begin_immediate(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
-    """An async engine with the settings each backend needs."""
+def _postgres_options(timeout: float | None, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Connections checked before use (one that broke while pooled is replaced, not handed
+    out), and every wait bounded: connecting, a pool slot, each statement on the server and,
+    for a server that cannot even say no, on the client."""
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    if timeout is not None:
+        connect_args = {
+            "timeout": timeout,
+            "command_timeout": timeout + CLIENT_MARGIN,
+            "server_settings": {"statement_timeout": str(int(timeout * 1000))},
+        }
+        options |= {"pool_timeout": timeout}
+        kwargs = kwargs | {"connect_args": connect_args | kwargs.get("connect_args", {})}
+    return options | kwargs
+
+
+def make_engine(
+    database_url: str, statement_timeout: float | None = None, **kwargs: Any
+) -> AsyncEngine:
+    """An async engine with the settings each backend needs. With `statement_timeout` (the
+    serving processes pass PLACEBOT_STATEMENT_TIMEOUT_SECONDS) a statement, or SQLite's wait for
+    the write lock, fails after that many seconds; without, PostgreSQL sets no limit."""
+    if database_url.startswith("postgresql"):
+        kwargs = _postgres_options(statement_timeout, kwargs)
     if database_url.startswith("sqlite"):
         # SQLite has one writer at a time. One pooled connection makes tasks queue for it in
         # asyncio, in order, instead of backing off in SQLite's busy handler (sleeps of up to
@@ -51,7 +80,12 @@ def make_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
         kwargs.setdefault("async_creator", sqlite_driver.connector(database_url))
     engine = create_async_engine(database_url, **kwargs)
     if engine.dialect.name == "sqlite":
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        busy_ms = int((statement_timeout or SQLITE_BUSY_SECONDS) * 1000)
+        event.listen(
+            engine.sync_engine,
+            "connect",
+            lambda dbapi, record: _sqlite_pragmas(dbapi, record, busy_ms),
+        )
         event.listen(engine.sync_engine, "begin", _begin_immediate)
     return engine
 

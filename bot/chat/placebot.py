@@ -31,6 +31,7 @@ from bot.people import conversations
 from bot.people import directory as people
 from bot.people.cache import KnownPeople
 from config.settings import Settings
+from storage.transactions import in_transaction
 
 log = logging.getLogger(__name__)
 
@@ -129,19 +130,20 @@ class PlaceBot:
                     example="placement offer",
                 )
             )
-        try:
-            async with self.sessions.begin() as session:
-                if command.delivery_key:  # first, so a twin waits on it and then stands down
-                    await receipts.record(session, command.delivery_key, self.clock.now())
-                person = await people.meet(session, command.actor, self.clock, self.known)
-                ctx = Context(session, person, self.clock, self.settings, command.actor.platform)
-                reply = await self._dispatch(ctx, command)
-                if keep and command.delivery_key:
-                    given = self.clock.now() if answered or respond_to is None else None
-                    await receipts.keep_reply(
-                        session, command.delivery_key, reply, respond_to, given
-                    )
-                return reply
+
+        async def work(session: AsyncSession) -> Reply:
+            if command.delivery_key:  # first, so a twin waits on it and then stands down
+                await receipts.record(session, command.delivery_key, self.clock.now())
+            person = await people.meet(session, command.actor, self.clock, self.known)
+            ctx = Context(session, person, self.clock, self.settings, command.actor.platform)
+            reply = await self._dispatch(ctx, command)
+            if keep and command.delivery_key:
+                given = self.clock.now() if answered or respond_to is None else None
+                await receipts.keep_reply(session, command.delivery_key, reply, respond_to, given)
+            return reply
+
+        try:  # a connection that broke mid-way is replaced and the command run once more
+            return await in_transaction(self.sessions, work)
         except receipts.AlreadyHandled:
             return None
         except Exception as problem:

@@ -3,9 +3,9 @@
 A job never sends directly: it `enqueue`s, and the unique dedupe key makes a second run of the
 same job a no-op. Senders (`bot.delivery.sender`) `claim` due rows (on PostgreSQL with FOR UPDATE
 SKIP LOCKED, so two senders never take the same row) and lease them for a while: a sender that
-dies gives them back when the lease runs out. A row may carry `expires_at`: one still unsent then
-is marked `expired`, never sent late; one whose reason went away before it was sent is
-`cancelled` by its writer.
+dies gives them back when the lease runs out, one that stops (`release`) at once. A row may carry
+`expires_at`: one still unsent then is marked `expired`, never sent late; one whose reason went
+away before it was sent is `cancelled` by its writer.
 
 A row found still 'sending' after its lease is marked `maybe_sent`: its try may have reached the
 person, so the next sender asks the channel before sending it again.
@@ -162,6 +162,33 @@ async def claim(
     )
     rows = [Claimed(*row, held=until) for row in await session.execute(statement)]
     return sorted(rows, key=lambda row: row.id)
+
+
+async def release(
+    session: AsyncSession,
+    ids: Collection[int],
+    held: datetime,
+    now: datetime,
+    in_doubt: Collection[int] = (),
+) -> int:
+    """Give back rows a stopping sender claimed and did not record: pending and due `now`, for
+    any sender to take at once rather than after the lease. Only rows still under this lease
+    (`held`) are touched; those in `in_doubt` had a try cut short and are marked `maybe_sent`."""
+    result = await session.execute(
+        update(Delivery)
+        .where(
+            Delivery.id.in_(list(ids)),
+            Delivery.status == "sending",
+            Delivery.next_attempt_at == held,
+        )
+        .values(
+            status="pending",
+            next_attempt_at=now,
+            maybe_sent=or_(Delivery.maybe_sent, Delivery.id.in_(list(in_doubt))),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
 
 
 async def listing(

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,7 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.delivery.channels import Channel, DeliveryCheck, Prefetch, Unreachable
 from bot.delivery.pacing import Pacing
-from bot.delivery.queue import LEASE, Claimed, claim
+from bot.delivery.queue import LEASE, Claimed, claim, release
+from bot.delivery.results import Lease, Outcome, Result
 from bot.kernel.clock import Clock
 from bot.kernel.messages import Reply
 from config.settings import Settings
@@ -43,38 +43,6 @@ class RateLimited(Exception):
     def __init__(self, retry_after: float) -> None:
         super().__init__(f"rate limited for {retry_after} s")
         self.retry_after = retry_after
-
-
-@dataclass
-class Outcome:
-    claimed: int = 0
-    sent: int = 0
-    retried: int = 0
-    failed: int = 0
-    deferred: int = 0  # put back untried: its channel is waiting out a 429
-
-
-@dataclass
-class Result:
-    row: Claimed
-    error: str | None = None
-    retry_after: float | None = None
-    in_doubt: bool = False  # the platform may have the message although we saw a failure
-    tried: bool = True
-    permanent: bool = False  # the channel cannot reach this person: trying again will not help
-
-    @property
-    def delivered(self) -> bool:
-        return self.error is None and self.retry_after is None
-
-
-@dataclass
-class Lease:
-    """The rows of one claim not yet recorded, and when their shared lease ends."""
-
-    ids: set[int]
-    until: datetime
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 class Sender:
@@ -104,6 +72,7 @@ class Sender:
         self.in_flight = asyncio.Semaphore(concurrency)
         # A send must end well inside the lease, so a slow one cannot outlive it.
         self.send_timeout = min(SEND_TIMEOUT, lease / 3)
+        self.stopping = False
 
     @classmethod
     def configured(
@@ -123,8 +92,16 @@ class Sender:
             pacing=Pacing(settings.send_rates),
         )
 
+    def stop(self) -> None:
+        """Claim nothing more and start no more sends; what a claim holds untried goes back."""
+        self.stopping = True
+
     async def run_once(self) -> Outcome:
-        """Claim one batch, send it, record what happened."""
+        """Claim one batch, send it, record what happened. After `stop()` (or when cancelled)
+        rows not tried go back to the outbox at once, for another sender to take, and a try
+        cut short is marked maybe sent, so the next sender asks the channel first."""
+        if self.stopping:
+            return Outcome()
         async with self.sessions.begin() as session:
             claimed = await claim(
                 session, self.clock.now(), self.batch, self.lease, self.pacing.paused()
@@ -133,13 +110,26 @@ class Sender:
         if not claimed:
             return outcome
         lease = Lease({row.id for row in claimed}, claimed[0].held)
-        await self._prefetch(claimed)
         results: list[Result] = []
-        async with asyncio.TaskGroup() as tasks:
-            for row in claimed:
-                tasks.create_task(self._deliver(row, lease, results, outcome))
-        await self._flush(lease, results, outcome)
+        try:
+            await self._prefetch(claimed)
+            async with asyncio.TaskGroup() as tasks:
+                for row in claimed:
+                    tasks.create_task(self._deliver(row, lease, results, outcome))
+        finally:
+            await self._flush(lease, results, outcome)
+            await self._give_back(lease)
         return outcome
+
+    async def _give_back(self, lease: Lease) -> None:
+        """Rows of the claim neither recorded nor lost to another sender: due again now."""
+        if not lease.ids:
+            return
+        now = self.clock.now()
+        async with self.sessions.begin() as session:
+            given = await release(session, lease.ids, lease.until, now, lease.attempted)
+        log.info("gave back %d claimed messages to the outbox", given)
+        lease.ids = set()
 
     async def _prefetch(self, claimed: list[Claimed]) -> None:
         """Let channels that can look up a claim's people in one query, not one per send."""
@@ -162,12 +152,15 @@ class Sender:
                 waiting = f"{row.channel} asked us to slow down; waiting"
                 results.append(Result(row, waiting, retry_after=left, tried=False))
                 break
+            if self.stopping:
+                return  # left in the lease: `run_once` gives it back untried
             await pace.wait()
             async with self.in_flight:
                 if pace.pause_left() > 0:
                     continue  # a 429 came back while this one queued for a place
-                if not await self._still_ours(row, lease):
-                    return  # our lease ran out and another sender has the row now
+                if self.stopping or not await self._still_ours(row, lease):
+                    return  # stopping; or our lease ran out and another sender has the row
+                lease.attempted.add(row.id)
                 result = await self._attempt(row)
                 if result.retry_after is not None:
                     pace.slow_down(result.retry_after)

@@ -139,10 +139,27 @@ class AlwaysLeader:
         return None
 
 
+def _sqlite_file(engine: AsyncEngine) -> Path | None:
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return None
+    return Path(database)
+
+
 def leadership_for(engine: AsyncEngine) -> Leadership:
     if engine.dialect.name == "postgresql":
         return AdvisoryLock(engine)
-    database = engine.url.database
-    if not database or database == ":memory:":
+    database = _sqlite_file(engine)
+    if database is None:
         return AlwaysLeader()
-    return FileLock(Path(database).with_name(Path(database).name + ".worker.lock"))
+    return FileLock(database.with_name(database.name + ".worker.lock"))
+
+
+def server_lock_for(engine: AsyncEngine) -> FileLock | None:
+    """The lock a serving process holds on an SQLite file (`<database>.server.lock`), so that a
+    second server on the same file refuses to start; None where many may serve (PostgreSQL).
+    The worker beside a server is not a server: it takes only the schedule lock."""
+    database = _sqlite_file(engine)
+    if database is None:
+        return None
+    return FileLock(database.with_name(database.name + ".server.lock"))

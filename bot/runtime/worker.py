@@ -24,6 +24,7 @@ from bot.delivery.channels import Channel
 from bot.delivery.sender import Sender
 from bot.kernel.jobs import JobContext
 from bot.runtime.leadership import Leadership
+from bot.runtime.outage import Outage
 from bot.runtime.schedule import Job, WallClockCron, catch_up
 
 log = logging.getLogger(__name__)
@@ -62,14 +63,24 @@ class Worker:
         self.leading = asyncio.Event()
         self.term = ctx  # the job context of the current leadership term
         self.catch_up_every = CATCH_UP_EVERY
+        self.stopping = asyncio.Event()
+        self.outbox_outage = Outage("outbox sender", log)
+        self.lock_outage = Outage("schedule lock", log)
 
     async def run(self) -> None:
-        """Until cancelled."""
+        """Until `stop()`, then until the claims in hand are sent or given back; or cancelled."""
         async with asyncio.TaskGroup() as tasks:
             # Two claims in flight: one's last sends overlap the next one's first.
             for lane in range(OUTBOX_LANES):
                 tasks.create_task(self._send_forever(), name=f"outbox sender {lane}")
-            tasks.create_task(self._lead_forever(), name="schedule leader")
+            leader = tasks.create_task(self._lead_forever(), name="schedule leader")
+            await self.stopping.wait()
+            leader.cancel()  # its scheduler stops and the schedule lock is released
+
+    def stop(self) -> None:
+        """Stop leading and claiming; rows claimed and not yet tried go back to the outbox."""
+        self.stopping.set()
+        self.sender.stop()
 
     async def run_schedule(self, schedule: Schedule) -> str | None:
         """The latest due slot of `schedule`, once; errors are logged, never raised."""
@@ -82,21 +93,24 @@ class Worker:
             return None
 
     async def _send_forever(self) -> None:
-        while True:
+        while not self.stopping.is_set():
             try:
                 outcome = await self.sender.run_once()
-            except Exception:
-                log.exception("outbox sender failed; trying again shortly")
+                self.outbox_outage.recovered()
+            except Exception as error:  # the database away: one line per outage
+                self.outbox_outage.failed(error)
                 outcome = None
             if outcome is None or outcome.claimed == 0:
-                await asyncio.sleep(self.poll)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.stopping.wait(), self.poll)
 
     async def _lead_forever(self) -> None:
         while True:
             try:
                 acquired = await self.leadership.acquire()
+                self.lock_outage.recovered()
             except Exception as error:
-                log.warning("could not ask for the schedule lock: %r", error)
+                self.lock_outage.failed(error)
                 acquired = False
             if acquired:
                 await self._lead()

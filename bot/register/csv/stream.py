@@ -34,6 +34,7 @@ Transaction = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 
 HEADER = "".join(csv_lines([], header=True)).encode()
 SQLITE_CHUNK = 5000  # records per SQLite read: a few tens of ms, about 1.5 MB
+EXPORT_TIMEOUT = 3600.0  # seconds a PostgreSQL COPY of the register may take (asyncpg's own timer)
 # Keys before and after every record: stored stamps compare as text, "0001-" < "2026-" < "9999-".
 _FIRST = Position(datetime.min.replace(tzinfo=UTC), 0)
 _LAST = Position(datetime.max.replace(tzinfo=UTC), 2**63 - 1)
@@ -62,7 +63,11 @@ async def _copy(session: AsyncSession, query: PlacementQuery, write: Sink) -> in
     async def sink(data: bytes) -> None:
         await write(line_ends.feed(data))
 
-    status: str = await driver.copy_from_query(compiled.string, *args, output=sink, format="csv")
+    # A whole register to a slow client may outlast the statement timeout meant for requests.
+    await connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
+    status: str = await driver.copy_from_query(
+        compiled.string, *args, output=sink, format="csv", timeout=EXPORT_TIMEOUT
+    )
     return int(status.split()[-1])  # "COPY 100000"
 
 

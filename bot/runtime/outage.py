@@ -1,0 +1,38 @@
+"""One log line when a loop starts failing and one when it recovers, not a traceback per poll.
+
+The worker's loops poll every few seconds; with the database away each poll fails the same way.
+An operator wants to know when the outage began, what it looked like, and when it ended.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+
+class Outage:
+    """The state of one polling loop: working, or failing since a moment."""
+
+    def __init__(self, what: str, log: logging.Logger) -> None:
+        self.what = what
+        self.log = log
+        self.since: float | None = None
+        self.failures = 0
+
+    def failed(self, error: BaseException) -> None:
+        """Log the first failure of an outage (with its traceback at debug level only)."""
+        self.failures += 1
+        if self.since is not None:
+            return
+        self.since = time.monotonic()
+        self.log.error("%s failing: %r; retrying quietly until it recovers", self.what, error)
+        self.log.debug("%s failure", self.what, exc_info=error)
+
+    def recovered(self) -> None:
+        if self.since is None:
+            return
+        took = time.monotonic() - self.since
+        self.log.warning(
+            "%s recovered after %.0f s (%d failed tries)", self.what, took, self.failures
+        )
+        self.since, self.failures = None, 0
