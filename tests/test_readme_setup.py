@@ -222,6 +222,7 @@ async def test_the_readme_sets_up_a_faculty_and_sends_the_hei_lead_a_first_diges
         headers = {"Content-Type": kind, **wire.signed_headers(body)}
         response = await run.client.post("/slack/events", data=body.encode(), headers=headers)
         assert response.status == 200
+        await run.slack.acknowledged(body, response.status, await response.json())  # shown
         [answer] = await run.slack.wait_for("response:offer")
         [ref] = re.findall(r"PL-\d{4}-\d{4}", answer.body["text"])
         by = await run.stored(

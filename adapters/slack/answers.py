@@ -5,15 +5,14 @@ before its process died may go twice."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 
 from aiohttp import ClientError, web
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from adapters import periodic
 from adapters.slack import blocks
 from bot.chat.placebot import PlaceBot
 
@@ -48,23 +47,8 @@ async def resend_due(bot: PlaceBot) -> int:
 def resending(bot: PlaceBot) -> Callable[[web.Application], AbstractAsyncContextManager[None]]:
     """From start-up on, every few seconds, for as long as the server runs."""
 
-    @asynccontextmanager
-    async def running(_app: web.Application) -> AsyncIterator[None]:
-        async def loop() -> None:
-            while True:
-                try:
-                    if sent := await resend_due(bot):
-                        log.info("Slack: sent %d answers again that a stop had left unsent", sent)
-                except Exception:
-                    log.exception("Slack: sending kept answers failed; trying again shortly")
-                await asyncio.sleep(RESEND_EVERY_SECONDS)
+    async def once() -> None:
+        if sent := await resend_due(bot):
+            log.info("Slack: sent %d answers again that a stop had left unsent", sent)
 
-        task = asyncio.create_task(loop())
-        try:
-            yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    return running
+    return periodic.every(RESEND_EVERY_SECONDS, once, "Slack: sending kept answers")

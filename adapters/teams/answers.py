@@ -5,16 +5,15 @@ once: a reply sent just before its process died may go twice."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from aiohttp import ClientError, web
 
+from adapters import periodic
 from adapters.teams import cards
 from adapters.teams.connector import Connector, ConnectorError
 from bot.chat.placebot import PlaceBot
@@ -73,23 +72,8 @@ def resending(
 ) -> Callable[[web.Application], AbstractAsyncContextManager[None]]:
     """From start-up on, every few seconds, for as long as the server runs."""
 
-    @asynccontextmanager
-    async def running(_app: web.Application) -> AsyncIterator[None]:
-        async def loop() -> None:
-            while True:
-                try:
-                    if sent := await resend_due(bot, connector):
-                        log.info("Teams: sent %d replies again that a stop had left unsent", sent)
-                except Exception:
-                    log.exception("Teams: sending kept replies failed; trying again shortly")
-                await asyncio.sleep(RESEND_EVERY_SECONDS)
+    async def once() -> None:
+        if sent := await resend_due(bot, connector):
+            log.info("Teams: sent %d replies again that a stop had left unsent", sent)
 
-        task = asyncio.create_task(loop())
-        try:
-            yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    return running
+    return periodic.every(RESEND_EVERY_SECONDS, once, "Teams: sending kept replies")

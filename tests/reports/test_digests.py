@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.kernel.clock import FixedClock
 from bot.kernel.messages import Reply
+from bot.reports.digests import leads as digest_leads
 from bot.reports.digests import queries as digest_queries
 from config.settings import Settings
 from storage.engine import make_sessionmaker
@@ -285,11 +286,11 @@ async def test_a_long_list_says_how_many_more_and_points_to_the_register(
 
 
 def test_a_leads_professions_narrow_the_heis_and_missing_lists_never_hide_offers() -> None:
-    assert digest_queries.lead_professions(",PT,OT,", ",PT,") == ("PT",)
-    assert digest_queries.lead_professions(",PT,OT,", "") == ("PT", "OT")
-    assert digest_queries.lead_professions(",PT,OT,", ",SLT,") == ("PT", "OT")
-    assert digest_queries.lead_professions("", ",SLT,") == ("SLT",)
-    assert len(digest_queries.lead_professions("", "")) == 15
+    assert digest_leads.lead_professions(",PT,OT,", ",PT,") == ("PT",)
+    assert digest_leads.lead_professions(",PT,OT,", "") == ("PT", "OT")
+    assert digest_leads.lead_professions(",PT,OT,", ",SLT,") == ("PT", "OT")
+    assert digest_leads.lead_professions("", ",SLT,") == ("SLT",)
+    assert len(digest_leads.lead_professions("", "")) == 15
 
 
 async def test_composing_takes_the_same_few_queries_for_more_leads_and_offers(

@@ -13,7 +13,8 @@ What it covers, for those professions: offers new (created since the lead's last
 changed (updated since, created before, not withdrawn) and withdrawn (withdrawn and updated
 since); the HEI's requests waiting for an answer (held until release, or pending with the
 provider); the HEI's blocks still short of places (offers still open, see `bot.blocks.demand`).
-A first digest looks back a day (daily) or a week (weekly); none looks back more than MAX_WINDOW.
+A first digest looks back a day (daily) or a week (weekly); none looks back more than
+`leads.MAX_WINDOW`.
 """
 
 from __future__ import annotations
@@ -22,40 +23,24 @@ import bisect
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.blocks.demand import BlockDemand, block_demands
-from bot.kernel.professions import split_codes
-from config.professions import PROFESSION_CODES
+from bot.reports.digests.leads import Lead, due_leads
 from storage import lifecycle
 from storage.tables import (
-    Organisation,
-    Person,
     PlacementBlock,
     PlacementOffer,
     PlacementRequest,
-    RoleGrant,
     Site,
     Team,
 )
 
-FIRST_WINDOW = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
-MAX_WINDOW = timedelta(days=31)
 MAX_OFFERS_SHOWN = 10
 WAITING = ("held", "pending")
-
-
-@dataclass(frozen=True)
-class Lead:
-    person_id: int
-    name: str
-    hei_id: int
-    hei_name: str
-    professions: tuple[str, ...]
-    since: datetime
 
 
 @dataclass(frozen=True)
@@ -108,12 +93,6 @@ class Digest:
         return self.changes == 0
 
 
-def lead_professions(hei_codes: str, own_codes: str) -> tuple[str, ...]:
-    hei, own = split_codes(hei_codes), split_codes(own_codes)
-    both = [code for code in hei if code in own]
-    return tuple(both or hei or own or PROFESSION_CODES)
-
-
 def place_words(place_text: str, team: str | None, site: str | None) -> str:
     """The place as typed, with the known team and site when the text does not name them."""
     parts = [place_text]
@@ -122,46 +101,6 @@ def place_words(place_text: str, team: str | None, site: str | None) -> str:
     if site and site.lower() not in " ".join(parts).lower():
         parts.append(site)
     return ", ".join(part for part in parts if part)
-
-
-async def _leads(
-    session: AsyncSession, frequency: str, now: datetime, person_id: int | None = None
-) -> list[Lead]:
-    """Every `frequency` lead, or (`person_id`) that one lead whatever their frequency."""
-    chosen = Person.digest_frequency == frequency if person_id is None else Person.id == person_id
-    rows = await session.execute(
-        select(
-            Person.id,
-            Person.display_name,
-            Person.professions,
-            Person.last_digest_at,
-            Organisation.id,
-            Organisation.name,
-            Organisation.professions,
-        )
-        .join(RoleGrant, RoleGrant.person_id == Person.id)
-        .join(Organisation, Organisation.id == RoleGrant.organisation_id)
-        .where(
-            RoleGrant.role == "hei_lead",
-            Organisation.kind == "hei",
-            chosen,
-        )
-        .order_by(Organisation.id, Person.id)
-    )
-    leads = []
-    for person_id, name, own, last, hei_id, hei_name, hei_codes in rows.all():
-        since = last if last is not None else now - FIRST_WINDOW[frequency]
-        leads.append(
-            Lead(
-                person_id,
-                name,
-                hei_id,
-                hei_name,
-                lead_professions(hei_codes, own),
-                max(since, now - MAX_WINDOW),
-            )
-        )
-    return leads
 
 
 @dataclass
@@ -288,7 +227,7 @@ async def compose(
 ) -> list[Digest]:
     """Every `frequency` lead's digest (or only `person_id`'s) of changes up to the watermark
     `until`, in a fixed number of queries; first digests look back from `now` (default: `until`)."""
-    leads = await _leads(session, frequency, now or until, person_id)
+    leads = await due_leads(session, frequency, now or until, person_id)
     if not leads:
         return []
     professions = {code for lead in leads for code in lead.professions}
