@@ -10,25 +10,22 @@ import os
 import shutil
 import signal
 import socket
-import sqlite3
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
-from sqlalchemy import text
 
 from bot.delivery.sender import Sender
 from bot.kernel.clock import Clock
 from bot.kernel.messages import Reply
 from storage.engine import make_engine, make_sessionmaker
-from storage.tables import Person
 from tests.support import slack_wire as wire
 from tests.support.fakes.slack_api import FakeSlack
 from tests.support.fanout import queue_fanout, statuses
+from tests.support.locks import people_locked
 from tests.support.paths import ROOT
 from tests.support.slack_rig import slack_environment
 
@@ -73,6 +70,22 @@ def read(log: Path) -> str:
     return log.read_text() if log.exists() else ""
 
 
+def readyz_ok(
+    http: aiohttp.ClientSession, base: str, server: asyncio.subprocess.Process, log: Path
+) -> Callable[[], Awaitable[bool]]:
+    """`/readyz` answers 200 (the server failing to start fails the test with its log)."""
+
+    async def check() -> bool:
+        assert server.returncode is None, read(log)
+        try:
+            async with http.get(f"{base}/readyz") as response:
+                return response.status == 200
+        except aiohttp.ClientConnectionError:
+            return False
+
+    return check
+
+
 def said(log: Path, words: str) -> Callable[[], Awaitable[bool]]:
     async def check() -> bool:
         return words in read(log)
@@ -91,28 +104,6 @@ async def exit_code(process: asyncio.subprocess.Process, log: Path) -> tuple[int
     return code, time.monotonic() - began
 
 
-@asynccontextmanager
-async def database_held(database_url: str) -> AsyncIterator[None]:
-    """Another connection holds the table every command writes to, until the block ends."""
-    if database_url.startswith("sqlite"):
-        holder = sqlite3.connect(database_url.split("///", 1)[1], isolation_level=None)
-        holder.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        finally:
-            holder.execute("ROLLBACK")
-            holder.close()
-        return
-    engine = make_engine(database_url)
-    try:
-        async with engine.connect() as connection:
-            await connection.execute(text(f"LOCK TABLE {Person.__tablename__} IN EXCLUSIVE MODE"))
-            yield
-            await connection.rollback()
-    finally:
-        await engine.dispose()
-
-
 async def test_serve_answers_requests_in_hand_then_exits_0_and_readyz_says_503_meanwhile(
     database_url: str, tmp_path: Path
 ) -> None:
@@ -121,17 +112,8 @@ async def test_serve_answers_requests_in_hand_then_exits_0_and_readyz_says_503_m
     base = f"http://127.0.0.1:{port}"
     server = await start("serve", env, log)
     async with aiohttp.ClientSession() as http:
-
-        async def ready() -> bool:
-            assert server.returncode is None, read(log)
-            try:
-                async with http.get(f"{base}/readyz") as response:
-                    return response.status == 200
-            except aiohttp.ClientConnectionError:
-                return False
-
-        await until(ready)
-        async with database_held(database_url):
+        await until(readyz_ok(http, base, server, log))
+        async with people_locked(database_url):
             commands = [
                 asyncio.create_task(
                     http.post(f"{base}/local/send", json={"user": f"u{n}", "text": "help"})
@@ -169,17 +151,8 @@ async def test_a_request_that_outlasts_the_bound_does_not_hold_up_the_exit(
     base = f"http://127.0.0.1:{port}"
     server = await start("serve", env, log)
     async with aiohttp.ClientSession() as http:
-
-        async def ready() -> bool:
-            assert server.returncode is None, read(log)
-            try:
-                async with http.get(f"{base}/readyz") as response:
-                    return response.status == 200
-            except aiohttp.ClientConnectionError:
-                return False
-
-        await until(ready)
-        async with database_held(database_url):  # for longer than the bound
+        await until(readyz_ok(http, base, server, log))
+        async with people_locked(database_url):  # for longer than the bound
             stuck = asyncio.create_task(http.post(f"{base}/local/send", json={"user": "u1"}))
             await asyncio.sleep(0.3)
             assert not stuck.done()
@@ -203,14 +176,6 @@ async def test_slack_commands_in_hand_at_sigterm_are_all_stored_and_answered(
             "serve", placebot_env(database_url, PORT=str(port), **slack_environment(slack)), log
         )
 
-        async def ready() -> bool:
-            assert server.returncode is None, read(log)
-            try:
-                async with http.get(f"{base}/readyz") as response:
-                    return response.status == 200
-            except aiohttp.ClientConnectionError:
-                return False
-
         async def command(n: int) -> str:
             body, kind = wire.slash_command(
                 "/placement", "help", slack.response_url(f"c{n}"), user=f"U{n:04d}",
@@ -222,8 +187,8 @@ async def test_slack_commands_in_hand_at_sigterm_are_all_stored_and_answered(
                 answer = await ack.json() if ack.content_type == "application/json" else {}
             return str(answer.get("text", ""))
 
-        await until(ready)
-        async with database_held(database_url):
+        await until(readyz_ok(http, base, server, log))
+        async with people_locked(database_url):
             in_hand = [asyncio.create_task(command(n)) for n in range(commands)]
             await asyncio.sleep(0.3)
             server.send_signal(signal.SIGTERM)

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -23,6 +21,7 @@ from config.settings import Settings
 from storage.engine import make_engine, make_sessionmaker
 from storage.tables import Person
 from storage.transactions import in_transaction
+from tests.support.locks import people_locked
 
 TRY_AGAIN = "Please try again in a minute."
 
@@ -104,35 +103,13 @@ async def test_a_transaction_whose_connection_broke_mid_way_runs_once_more(
         await engine.dispose()
 
 
-@asynccontextmanager
-async def people_locked(database_url: str) -> AsyncIterator[None]:
-    """Another connection holds what a first command writes, as a stuck database would."""
-    if database_url.startswith("sqlite"):
-        holder = sqlite3.connect(database_url.split("///", 1)[1], isolation_level=None)
-        holder.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        finally:
-            holder.execute("ROLLBACK")
-            holder.close()
-        return
-    other = make_engine(database_url)
-    try:
-        async with other.connect() as connection:
-            await connection.execute(text("LOCK TABLE people IN ACCESS EXCLUSIVE MODE"))
-            yield
-            await connection.rollback()
-    finally:
-        await other.dispose()
-
-
 async def test_a_statement_past_its_timeout_fails_fast_with_the_polite_reply(
     database_url: str,
 ) -> None:
     engine = make_engine(database_url, statement_timeout=1.0)
     bot = PlaceBot(make_sessionmaker(engine), Settings(database_url=database_url))
     try:
-        async with people_locked(database_url):
+        async with people_locked(database_url, "ACCESS EXCLUSIVE"):
             began = time.monotonic()
             async with asyncio.timeout(30):  # a guard: the assertion below is the test
                 reply = await bot.handle(
