@@ -13,10 +13,8 @@ import json
 import re
 from typing import Any
 
-from sqlalchemy import select
-
-from storage.tables import Organisation
 from tests.conftest import bearer, make_token
+from tests.membership.coordinator import NUH, nuh_coordinator
 from tests.requests.round_trip import round_fixtures
 from tests.requests.test_request_round_trip_slack import SlackRound, buttons, rig
 from tests.support import slack_wire as wire
@@ -25,21 +23,13 @@ from tests.support.builder import Builder
 _, released = round_fixtures(rig)
 
 NOTTINGHAM = "University of Nottingham"
-NUH = "Nottingham University Hospitals NHS Trust"
 OFFER = "offer PT 1 Mar - 19 Mar 2027 2 students at Ward 12 Orthopaedics"
 STRANGER, COORDINATOR = "U0STRANGER", "U0COORD"
 
 
 async def coordinator(rt: SlackRound, build: Builder) -> None:
     """NUH's coordinator, set up by work email and met on Slack already."""
-    async with rt.bot.sessions() as session:
-        nuh = (
-            await session.execute(select(Organisation).where(Organisation.name == NUH))
-        ).scalar_one()
-    await build.person(
-        "NUH practice education coordinator", "coordinator", organisation=nuh,
-        email="practice.education@nuh.example", reachable=False, slack=COORDINATOR,
-    )  # fmt: skip
+    await nuh_coordinator(rt.bot, build, slack=COORDINATOR)
 
 
 async def register(rt: SlackRound) -> dict[str, dict[str, Any]]:

@@ -14,10 +14,8 @@ import json
 import re
 from typing import Any
 
-from sqlalchemy import select
-
-from storage.tables import Organisation
 from tests.conftest import bearer, make_token
+from tests.membership.coordinator import NUH, nuh_coordinator
 from tests.requests.round_trip import round_fixtures
 from tests.requests.test_request_round_trip_teams import TeamsRound, actions, card_of, rig
 from tests.support import teams_wire as wire
@@ -25,7 +23,6 @@ from tests.support.builder import Builder
 
 _, released = round_fixtures(rig)
 
-NUH = "Nottingham University Hospitals NHS Trust"
 OFFER = "placement offer PT 1 Mar - 19 Mar 2027 2 students at Ward 12 Orthopaedics"
 STRANGER, COORDINATOR = 3, 2  # user 1 is NUH staff in the round trip's rig
 COORDINATOR_CHAT = "a:2personal"
@@ -45,14 +42,7 @@ async def test_the_coordinator_confirms_a_stranger_from_the_proactive_card(
     released: TeamsRound, build: Builder
 ) -> None:
     rt = released
-    async with rt.bot.sessions() as session:
-        nuh = (
-            await session.execute(select(Organisation).where(Organisation.name == NUH))
-        ).scalar_one()
-    await build.person(
-        "NUH practice education coordinator", "coordinator", organisation=nuh,
-        email="practice.education@nuh.example", reachable=False,
-    )  # fmt: skip
+    await nuh_coordinator(rt.bot, build)
     member = wire.user(COORDINATOR)
     rt.connector.add_member(member["id"], email="Practice.Education@nuh.example")
     hello = wire.message(
