@@ -1,13 +1,15 @@
 """Teams turns per second against a bare botbuilder bot, and Slack acks under Teams load.
 
-    .venv/bin/python -m bench.teams_turns [--turns 600] [--long-run 10000]
+    .venv/bin/python -m bench.teams_turns [--turns 600] [--long-run 10000] [--connector-delay 0.1]
 
 Message activities at 1, 4 and 32 concurrent conversations against (a) the full bot and (b) a bare
 botbuilder 4.17 CloudAdapter bot that answers each message with one Adaptive Card, the baseline;
-replies land at a fake Bot Connector in this process, and a turn is timed from its POST to the
-arrival of its reply. Then signed Slack commands against the full bot while it serves 32 Teams
-conversations; then the same with app credentials set: inbound tokens signed and checked against
-keys served on loopback, and outbound tokens from a token endpoint on loopback (50 ms an answer).
+replies land at a fake Bot Connector in this process, which (as the real one) takes its time: it
+records a reply as it arrives and answers the POST 100 ms later (`--connector-delay`), and a turn
+is timed from its POST to the arrival of its reply. Then signed Slack commands against the full
+bot while it serves 32 Teams conversations; then the same with app credentials set: inbound
+tokens signed and checked against keys served on loopback, and outbound tokens from a token
+endpoint on loopback (50 ms an answer).
 Last, 10,000 turns through the full bot: server memory and the outbound User-Agent header size
 after 1,000 and after 10,000 turns.
 
@@ -80,8 +82,8 @@ def serve_bare(port: int) -> None:
 class TimedConnector(FakeConnector):
     """Resolves a waiting future when the reply to an activity arrives."""
 
-    def __init__(self, token_delay: float = 0.0) -> None:
-        super().__init__(token_delay)
+    def __init__(self, token_delay: float = 0.0, answer_delay: float = 0.0) -> None:
+        super().__init__(token_delay, answer_delay)
         self.waiting: dict[str, asyncio.Future[Sent]] = {}
 
     def arrived(self, sent: Sent) -> None:
@@ -228,7 +230,9 @@ async def full_bot_runs(
     rows: list[tuple[str, Run, float | None]] = []
     label = f"{database}, " + ("credentials, " if credentials else "")
     with BotFrameworkKeys() as keys:
-        async with TimedConnector(token_delay=0.05 if credentials else 0.0) as connector:
+        async with TimedConnector(
+            token_delay=0.05 if credentials else 0.0, answer_delay=args.connector_delay
+        ) as connector:
             signed = keys.authorization(APP_ID, connector.service_url) if credentials else None
             process, port = await full_bot(database_url, connector, keys if credentials else None)
             try:
@@ -322,6 +326,12 @@ if __name__ == "__main__":
         "--turns", type=int, default=600, help="turns at 32 conversations (a quarter at 1 and 4)"
     )
     parser.add_argument("--long-run", type=int, default=10_000)
+    parser.add_argument(
+        "--connector-delay",
+        type=float,
+        default=0.1,
+        help="seconds the fake Bot Connector takes to answer each activity (0: at once)",
+    )
     parser.add_argument("--serve-bare", type=int, help=argparse.SUPPRESS)
 
     arguments = parser.parse_args()

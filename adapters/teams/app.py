@@ -38,10 +38,9 @@ log = logging.getLogger(__name__)
 TOKEN_CACHE_SIZE = 1000
 MET_CACHE_SIZE = 10_000  # senders this process knows the bot has met
 MEMBER_LOOKUP_SECONDS = 3.0  # a newcomer's member record, or they are met without an email
-# Turns in flight at once: enough to overlap their database round trips. Eight made PostgreSQL
-# spend more CPU per turn on contention than the overlap saved (590 against 668 turns/s at 32
-# conversations).
-TURN_WORKERS = 4
+# Replies in flight to the Bot Connector (each waits on its answer, ~100 ms): bounded apart from
+# the storing, which is done before the 200, so a slow connector never holds a turn back.
+REPLIES_IN_FLIGHT = 32
 _MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
 
 
@@ -125,7 +124,7 @@ class TeamsEdge:
         # The SDK's own knob, process-wide (None: Microsoft's); its key fetcher is replaced.
         ChannelValidation.open_id_metadata_endpoint = settings.microsoft_openid_metadata_url
         self.signing_keys = signing_keys.install(bot.clock) if self.app_id else None
-        self.work = BackgroundWork(TURN_WORKERS)
+        self.work = BackgroundWork(REPLIES_IN_FLIGHT)
         self._remembered: set[tuple[str, str, str, str]] = set()
         self._met: set[tuple[str, str]] = set()
         self._valid_tokens: dict[tuple[str, str, str], float] = {}

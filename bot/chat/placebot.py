@@ -188,6 +188,8 @@ class PlaceBot:
 
     async def knows(self, actor: Actor) -> bool:
         """Whether this platform identity has met the bot (adapters look names up only once)."""
+        if self.known.get(actor) is not None:  # met seconds ago: no connection taken
+            return True
         async with self.sessions() as session:
             return await people.find_person(session, actor) is not None
 

@@ -11,6 +11,9 @@ anyone not set; `member_requests` records the look-ups):
 
     connector.add_member("29:1abc", email="jo.lead@uni.example", name="Jo Lead")
     connector.member_delay = 10  # or: answer too slowly
+
+`FakeConnector(answer_delay=0.1)` records each activity as it arrives and answers its POST
+100 ms later, as the real service takes its time.
 """
 
 from __future__ import annotations
@@ -35,10 +38,11 @@ class Sent:
 
 
 class FakeConnector:
-    def __init__(self, token_delay: float = 0.0) -> None:
+    def __init__(self, token_delay: float = 0.0, answer_delay: float = 0.0) -> None:
         self.sent: list[Sent] = []
         self.token_requests = 0
         self.token_delay = token_delay
+        self.answer_delay = answer_delay
         self._limits: list[int] = []
         self.failures = 0  # the next this many activities are answered 503
         self.members: dict[str, dict[str, Any]] = {}
@@ -120,6 +124,8 @@ class FakeConnector:
             self.sent.append(sent)
             self._arrived.notify_all()
         self.arrived(sent)
+        if self.answer_delay:
+            await asyncio.sleep(self.answer_delay)
         return web.json_response({"id": f"activity-{next(self._ids)}"}, status=201)
 
     def arrived(self, sent: Sent) -> None:
