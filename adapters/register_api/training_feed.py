@@ -68,6 +68,7 @@ async def as_ics(request: web.Request) -> web.Response:
             booking=event.booking,
             booking_note=event.booking_note,
             resources=event.resources,
+            changed_at=event.updated_at,
         )
         for event in await _events(request)
     )

@@ -8,16 +8,18 @@ import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 
 from bot.kernel import professions
 from bot.kernel.errors import UserError
+from bot.training import london_zone
 
 PRODID = "-//PlaceBot//Educator training//EN"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_ORGANISED_BY = re.compile(r"^Organised by ([^\n]+)\n?")
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class TrainingData:
     booking_note: str | None = None
     capacity: int | None = None
     resources: str | None = None
+    changed_at: datetime | None = None  # when the record last changed (DTSTAMP); None: now
 
 
 def _codes(words: Iterable[str]) -> tuple[str, ...]:
@@ -69,6 +72,10 @@ def read_ics(payload: bytes, zone: ZoneInfo) -> list[TrainingData]:
         url = component.get("url")
         organizer = component.get("organizer")
         organiser = organizer.params.get("CN", "") if organizer is not None else ""
+        description = str(component.get("description", ""))
+        if by := _ORGANISED_BY.match(description):  # PlaceBot's own feed, read back
+            organiser = organiser or by.group(1)
+            description = description[by.end() :]
         location = str(component.get("location", "")) or None
         events.append(
             TrainingData(
@@ -82,7 +89,7 @@ def read_ics(payload: bytes, zone: ZoneInfo) -> list[TrainingData]:
                 mode="online" if location is None or "online" in location.lower() else "in person",
                 location=location,
                 booking=str(url) if url else None,
-                resources=str(component.get("description", "")) or None,
+                resources=description.strip() or None,
             )
         )
     return events
@@ -139,28 +146,38 @@ def read_csv(text: str, zone: ZoneInfo) -> list[TrainingData]:
 
 
 def to_ics(events: Iterable[TrainingData]) -> bytes:
-    """An iCalendar document with a VTIMEZONE for each zone used, stable UIDs and booking URLs."""
+    """An iCalendar document with a VTIMEZONE for each zone used, stable UIDs and booking URLs.
+
+    Europe/London is written with yearly rules (`london_zone`); another zone as icalendar
+    builds it. DTSTAMP is when the record last changed, so a calendar app sees an update as one.
+    """
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
-    for data in events:
-        event = Event()
-        event.add("uid", data.uid)
-        event.add("summary", data.title)
-        event.add("dtstart", data.starts_at)
-        event.add("dtend", data.ends_at)
-        event.add("dtstamp", data.starts_at)
-        if data.professions:
-            event.add("categories", list(data.professions))
-        event.add("location", data.location or data.mode)
-        if data.booking:
-            event.add("url", data.booking)
-        event.add(
-            "organizer", "mailto:training@placebot.invalid", parameters={"CN": data.organiser}
-        )
-        description = "\n".join(filter(None, [data.booking_note, data.resources]))
-        if description:
-            event.add("description", description)
+    now, events = datetime.now(UTC), list(events)
+    written = [_event(data, now) for data in events]
+    if any(str(data.starts_at.tzinfo) == london_zone.TZID for data in events):
+        calendar.add_component(london_zone.london())  # zones first, as calendar apps write
+    for event in written:
         calendar.add_component(event)
     calendar.add_missing_timezones()
     return calendar.to_ical()
+
+
+def _event(data: TrainingData, now: datetime) -> Event:
+    event = Event()
+    event.add("uid", data.uid)
+    event.add("summary", data.title)
+    event.add("dtstart", data.starts_at)
+    event.add("dtend", data.ends_at)
+    event.add("dtstamp", (data.changed_at or now).astimezone(UTC))
+    if data.professions:
+        event.add("categories", list(data.professions))
+    event.add("location", data.location or data.mode)
+    if data.booking:
+        event.add("url", data.booking)
+    if data.booking and data.booking.startswith("mailto:"):  # the organiser's own address
+        event.add("organizer", data.booking, parameters={"CN": data.organiser})
+    lines = [f"Organised by {data.organiser}", data.booking_note, data.resources]
+    event.add("description", "\n".join(filter(None, lines)))
+    return event
