@@ -113,8 +113,9 @@ async def import_training(settings: Settings, path: Path, payload: bytes) -> Non
     )
 
 
-async def export_placements(settings: Settings, out: TextIO) -> int:
-    """The whole register as the API's CSV (the same stream, in change order); how many."""
+async def export_placements(settings: Settings, out: TextIO, excel: bool = False) -> int:
+    """The whole register as the API's CSV (the same stream, in change order); how many.
+    With `excel`, a byte-order mark first, so Excel on Windows reads the names as UTF-8."""
     engine = make_engine(settings.database_url)
     try:
         if problem := await pending_message(engine):
@@ -126,6 +127,8 @@ async def export_placements(settings: Settings, out: TextIO) -> int:
             total=total, desc="Exporting", unit="offer", disable=None, file=sys.stderr
         ) as bar:
             text = codecs.getincrementaldecoder("utf-8")()  # a chunk may end mid-character
+            if excel:
+                out.write("\ufeff")
 
             async def write(data: bytes) -> None:
                 out.write(text.decode(data))
@@ -186,6 +189,11 @@ def _parser() -> argparse.ArgumentParser:
     placements.add_argument(
         "-o", "--output", type=Path, help="write here instead of standard output"
     )
+    placements.add_argument(
+        "--excel",
+        action="store_true",
+        help="begin with a UTF-8 byte-order mark, for Excel on Windows",
+    )
     return parser
 
 
@@ -227,10 +235,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(asyncio.run(cli_tokens.run(settings, args)))
             case "export" if args.output:
                 with args.output.open("w", newline="", encoding="utf-8") as out:
-                    rows = asyncio.run(export_placements(settings, out))
+                    rows = asyncio.run(export_placements(settings, out, args.excel))
                 print(f"Exported {rows} placements to {args.output}.", file=sys.stderr)
             case "export":
-                asyncio.run(export_placements(settings, sys.stdout))
+                asyncio.run(export_placements(settings, sys.stdout, args.excel))
     except (
         CommandFailed,
         ConfigurationError,

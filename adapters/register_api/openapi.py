@@ -119,6 +119,11 @@ def document(settings: Settings) -> dict[str, Any]:
         ),
         _query("cursor", {"type": "string"}, "`next_cursor` of the previous page"),
         _query("format", {"type": "string", "enum": ["json", "csv"]}, "or Accept: text/csv"),
+        _query(
+            "bom",
+            {"type": "string", "enum": ["0", "1"]},
+            "1: the CSV begins with a UTF-8 byte-order mark, for Excel on Windows",
+        ),
         limit,
         if_none_match,
     ]

@@ -67,6 +67,16 @@ def wants_csv(request: web.Request) -> bool:
     return "text/csv" in request.headers.get("Accept", "")
 
 
+UTF8_BOM = b"\xef\xbb\xbf"  # Excel on Windows reads a CSV as UTF-8 only when it begins so
+
+
+def wants_bom(request: web.Request) -> bool:
+    chosen = request.query.get("bom", "0")
+    if chosen not in ("0", "1"):
+        raise UserError("bom is 1 (for Excel on Windows) or 0.", field="bom")
+    return chosen == "1"
+
+
 def _etag(*parts: str) -> str:
     return 'W/"' + hashlib.sha256("|".join(parts).encode()).hexdigest()[:32] + '"'
 
@@ -79,7 +89,7 @@ def not_modified(request: web.Request, etag: str) -> web.Response | None:
 
 
 async def list_placements(request: web.Request) -> web.StreamResponse:
-    query, as_csv = _query(request), wants_csv(request)
+    query, as_csv, bom = _query(request), wants_csv(request), wants_bom(request)
     api = runtime(request)
     async with api.context() as ctx:
         state = await register_queries.register_state(ctx)
@@ -97,11 +107,11 @@ async def list_placements(request: web.Request) -> web.StreamResponse:
             "next_updated_since": since.isoformat() if since else None,
         }
         return web.json_response(body, headers=headers)
-    return await _stream_csv(request, query, headers)
+    return await _stream_csv(request, query, headers, bom)
 
 
 async def _stream_csv(
-    request: web.Request, query: PlacementQuery, headers: dict[str, str]
+    request: web.Request, query: PlacementQuery, headers: dict[str, str], bom: bool
 ) -> web.StreamResponse:
     """Every matching record, written by the database and streamed as it comes."""
     response = web.StreamResponse(headers=headers)
@@ -109,6 +119,8 @@ async def _stream_csv(
     response.charset = "utf-8"
     response.headers["Content-Disposition"] = 'attachment; filename="placements.csv"'
     await response.prepare(request)
+    if bom:
+        await response.write(UTF8_BOM)
     await register_csv.write_csv(runtime(request).sessions.begin, query, response.write)
     await response.write_eof()
     return response

@@ -159,6 +159,9 @@ def test_export_writes_rfc4180_csv_with_formula_cells_neutralised(
     assert {row["weeks"] for row in rows} == {"6"}
     assert cli.main(["export", "placements"]) == 0
     assert capsys.readouterr().out.startswith("ref,profession,status")
+    excel = tmp_path / "for-excel.csv"
+    assert cli.main(["export", "placements", "--excel", "-o", str(excel)]) == 0
+    assert excel.read_bytes() == b"\xef\xbb\xbf" + raw  # the same rows, a BOM first
 
 
 def test_migrate_then_serve_refuses_a_database_behind_head(

@@ -246,6 +246,14 @@ async def test_csv_by_accept_header_or_format_with_formulas_neutralised(
         }
     notes = next(row["notes"] for row in rows if row["ref"] == stroke)
     assert notes.startswith("'=")
+    for_excel = await api.get(
+        "/api/v1/placements", params={"format": "csv", "bom": "1"}, headers=bearer(secret)
+    )
+    assert await for_excel.read() == b"\xef\xbb\xbf" + text.encode()  # a BOM, then the same
+    odd = await api.get(
+        "/api/v1/placements", params={"format": "csv", "bom": "yes"}, headers=bearer(secret)
+    )
+    assert odd.status == 400 and "bom is 1" in await odd.text()
     assert (await pull(api, secret, profession="OT"))["items"][0]["notes"] is None
     filtered = await api.get(
         "/api/v1/placements", params={"format": "csv", "profession": "OT"}, headers=bearer(secret)
