@@ -7,7 +7,7 @@ import logging
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters import health, register_api
+from adapters import health, register_api, report_links
 from adapters.localchat import routes as localchat
 from bot.chat.placebot import PlaceBot
 from bot.kernel.clock import Clock
@@ -38,6 +38,12 @@ def check_settings(settings: Settings) -> None:
             )
     if settings.smtp_url:
         check_email(settings)
+    if settings.placebot_public_url and not settings.placebot_link_secret:
+        raise ConfigurationError(
+            "PLACEBOT_PUBLIC_URL is set but PLACEBOT_LINK_SECRET is not: set it to a long random "
+            "value (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`), the "
+            "same for every process, so the links in digests and emails open."
+        )
 
 
 def check_email(settings: Settings) -> None:
@@ -66,6 +72,7 @@ def build_app(
     app = web.Application(client_max_size=localchat.MAX_BODY)
     health.mount(app, engine)
     register_api.mount(app, bot)  # always: it needs only the database
+    report_links.mount(app, bot)  # what the signed links in digests and emails open
     if settings.placebot_local_chat:
         localchat.mount(app, bot)
         log.info("local chat page mounted at /")

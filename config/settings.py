@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     placebot_digest_send_empty: bool = False
     # Where people and HEIs reach this server (links in digests); http://HOST:PORT when unset.
     placebot_public_url: str | None = None
+    # Signs the links in digests and emails (CSV of the changes, unsubscribe); required with
+    # PLACEBOT_PUBLIC_URL, so that every process signs and checks with the same secret.
+    placebot_link_secret: str | None = None
 
     smtp_url: str | None = None
     placebot_email_from: str = "PlaceBot <placebot@localhost>"

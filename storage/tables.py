@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -117,6 +118,8 @@ class Person(Base):
     # HEI leads: "daily", "weekly" or "off"; the digest covers changes since `last_digest_at`.
     digest_frequency: Mapped[str] = mapped_column(String(8), default="weekly")
     last_digest_at: Mapped[datetime | None]
+    # Faculty leads: the weekly summary comes unless they stopped it (`digest summary off`).
+    summary_stopped: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime]
 
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")

@@ -249,7 +249,12 @@ async def test_the_readme_sets_up_a_faculty_and_sends_the_hei_lead_a_first_diges
         digest = email.get_body(("plain",)).get_content()  # type: ignore[union-attr]
         assert f"Placement digest for {hei.name}. 1 offer changed for PT" in digest, digest
         assert f"{ref} · PT · Stroke Rehab" in digest, digest
-        assert f"{os.environ['PLACEBOT_PUBLIC_URL']}/api/v1/placements?format=csv" in digest
+        changes = re.search(rf"{os.environ['PLACEBOT_PUBLIC_URL']}(/report/\S+)", digest)
+        assert changes is not None, digest  # the lead's own signed link to these changes
+        pulled_csv = await run.client.get(changes.group(1))
+        assert ref in await pulled_csv.text()
+        assert email["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        assert f"<{os.environ['PLACEBOT_PUBLIC_URL']}/unsubscribe?t=" in email["List-Unsubscribe"]
 
         for step in STEPS[offer_at + 1 :]:
             await run.run(step)

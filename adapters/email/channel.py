@@ -10,8 +10,10 @@ or of the message (5xx) raises `Unreachable`, and the outbox parks it rather tha
 from __future__ import annotations
 
 import ssl
+from dataclasses import replace
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid, parseaddr
+from urllib.parse import quote
 
 import aiosmtplib
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -20,11 +22,22 @@ from adapters.email import render
 from adapters.email.smtp_url import SmtpTarget, parse
 from bot.delivery.channels import Unreachable
 from bot.kernel.clock import Clock
-from bot.kernel.messages import Reply
+from bot.kernel.messages import Button, Reply
+from bot.reports import links
 from config.settings import Settings
 from storage.tables import Person
 
 TIMEOUT_SECONDS = 30  # each SMTP step; the outbox allows a minute for the whole send
+
+
+def unsubscribe_url(
+    settings: Settings, clock: Clock, person_id: int, key: str | None
+) -> str | None:
+    """The one-click link for a digest or a summary (by its outbox key); None for the rest."""
+    what = (key or "").split(":", 1)[0]
+    if what not in ("digest", "summary"):
+        return None
+    return links.unsubscribe_link(settings, clock, person_id, what)  # type: ignore[arg-type]
 
 
 class MailNotSent(Exception):
@@ -51,6 +64,7 @@ class EmailChannel:
             raise ValueError("EmailChannel needs SMTP_URL")
         self.sessions = sessions
         self.target: SmtpTarget = parse(settings.smtp_url)
+        self.settings = settings
         self.sender = settings.placebot_email_from
         self.domain = sender_domain(self.sender)
         self.clock = clock or Clock(zone=settings.timezone)
@@ -63,10 +77,25 @@ class EmailChannel:
                 raise Unreachable(f"person {person_id} has no email address")
             address, name = person.email, " ".join(person.display_name.split())
         msg_id = render.message_id(key, self.domain) if key else make_msgid(domain=self.domain)
+        stop = unsubscribe_url(self.settings, self.clock, person_id, key)
+        if stop is not None:  # in the message too, for readers whose mail app shows no button
+            reply = replace(
+                reply, buttons=(*reply.buttons, Button("Unsubscribe", "link", url=stop))
+            )
         message = render.compose(
             reply, self.sender, formataddr((name, address)), msg_id, self.clock.now()
         )
+        if stop is not None:
+            self.list_unsubscribe(message, stop, key or "")
         await self.deliver(message, address)
+
+    def list_unsubscribe(self, message: EmailMessage, url: str, key: str) -> None:
+        """RFC 2369 and RFC 8058: the mail app's own Unsubscribe, one click (a POST to `url`),
+        or a mail to the sending address, which the faculty reads."""
+        mailbox = parseaddr(self.sender)[1]
+        subject = quote(f"Unsubscribe {key.split(':', 1)[0]}")
+        message["List-Unsubscribe"] = f"<{url}>, <mailto:{mailbox}?subject={subject}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
 
     async def deliver(self, message: EmailMessage, address: str) -> None:
         target = self.target

@@ -18,7 +18,7 @@ class Context:
     person: Person | None  # None for system jobs and imports
     clock: Clock
     settings: Settings
-    edge: str  # "slack", "teams", "local", "api", "cli", "system"
+    edge: str  # "slack", "teams", "local", "api", "cli", "system", "link" (a signed link)
 
     @property
     def actor_id(self) -> int | None:

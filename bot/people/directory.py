@@ -158,11 +158,14 @@ class FacultyLead:
     work_ends: time
 
 
-async def faculty_leads(session: AsyncSession) -> list[FacultyLead]:
-    """Everyone with the `faculty_lead` role, once each however many grants they hold, by id."""
-    rows = await session.execute(
-        select(Person.id, Person.working_days, Person.work_starts, Person.work_ends)
-        .where(Person.id.in_(select(RoleGrant.person_id).where(RoleGrant.role == "faculty_lead")))
-        .order_by(Person.id)
+async def faculty_leads(session: AsyncSession, summary: bool = False) -> list[FacultyLead]:
+    """Everyone with the `faculty_lead` role, once each however many grants they hold, by id;
+    with `summary`, only those who have not stopped the weekly summary."""
+    statement = select(Person.id, Person.working_days, Person.work_starts, Person.work_ends)
+    statement = statement.where(
+        Person.id.in_(select(RoleGrant.person_id).where(RoleGrant.role == "faculty_lead"))
     )
+    if summary:
+        statement = statement.where(Person.summary_stopped.is_(False))
+    rows = await session.execute(statement.order_by(Person.id))
     return [FacultyLead(*row) for row in rows]

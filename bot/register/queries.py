@@ -93,6 +93,7 @@ def change_key() -> ColumnElement[Any]:
 @dataclass(frozen=True)
 class PlacementQuery:
     profession: str | None = None
+    professions: tuple[str, ...] = ()  # any of these (a lead's digest); empty: any profession
     statuses: tuple[str, ...] = ()  # empty: every public status, withdrawn and expired included
     ends_from: date | None = None  # `from`: placements still running on or after this day
     starts_to: date | None = None  # `to`: placements starting on or before this day
@@ -134,6 +135,8 @@ def placements_statement(
     )
     if query.profession:
         statement = statement.where(PlacementOffer.profession == query.profession)
+    if query.professions:
+        statement = statement.where(PlacementOffer.profession.in_(query.professions))
     statement = statement.where(PlacementOffer.status.in_(query.statuses or PUBLIC))
     if query.ends_from:
         statement = statement.where(PlacementOffer.end_date >= query.ends_from)

@@ -167,7 +167,8 @@ async def test_the_weekly_digest_has_the_leads_professions_changes_requests_and_
     assert f"Request on {world.refs['changed_ot']} · OT" in listed
     assert f"Request on {world.refs['new_pt']} · PT" in listed
     assert world.refs["old_pt"] not in listed  # its request is confirmed, not waiting
-    assert reply.buttons[0].url.endswith("/api/v1/placements?format=csv")
+    [changes] = reply.buttons  # a signed link to these very changes: tests/reports/test_links.py
+    assert changes.label == "Changes as CSV" and "/report/placements.csv?t=" in (changes.url or "")
 
     _, reply_b = sent[key_b]
     assert facts(reply_b)["New offers"] == "1"
@@ -282,7 +283,7 @@ async def test_a_long_list_says_how_many_more_and_points_to_the_register(
     assert facts(reply)["New offers"] == "15"
     offers = [item for item in reply.items if item.title.startswith("PL-")]
     assert len(offers) == digest_queries.MAX_OFFERS_SHOWN
-    assert "and 7 more changed offers — pull the register for all" in titles(reply)
+    assert "and 7 more changed offers: all of them in “Changes as CSV”" in titles(reply)
 
 
 def test_a_leads_professions_narrow_the_heis_and_missing_lists_never_hide_offers() -> None:

@@ -1,5 +1,6 @@
 """`digest daily | weekly | off | email | chat | status | now`: HEI and faculty leads choose how
-often and where their digest of register changes comes, or ask for one at once."""
+often and where their digest of register changes comes, or ask for one at once; `digest summary
+on | off`: faculty leads stop or restart the weekly summary."""
 
 from __future__ import annotations
 
@@ -37,7 +38,32 @@ async def run(ctx: Context, rest: str) -> Reply:
         return await _status(ctx)
     if verb == "now":
         return await _now(ctx, "")
+    if verb == "summary":
+        return await _summary(ctx, " ".join(rest.split()[1:2]).lower())
     return await _choose(ctx, verb)
+
+
+@requires_any_role(
+    "faculty_lead",
+    refusal="The weekly summary goes to AHP faculty leads; HEI leads choose their digest with "
+    "`digest weekly`, `digest daily` or `digest off`.",
+    example="digest status",
+)
+async def _summary(ctx: Context, choice: str) -> Reply:
+    person = ctx.require_person()
+    if choice not in ("on", "off"):
+        state = "stopped" if person.summary_stopped else "on: it comes once a week"
+        return Reply(
+            text=f"Your weekly summary is {state}. `digest summary off` stops it, "
+            "`digest summary on` has it back.",
+            private=True,
+        )
+    before = audit.snapshot(person)
+    person.summary_stopped = choice == "off"
+    await ctx.session.flush()
+    audit.record(ctx, f"summary.{choice}", "person", str(person.id), before, audit.snapshot(person))
+    done = "stopped" if person.summary_stopped else "back on: it comes once a week"
+    return Reply(text=f"Your weekly summary is {done}.", tone="success", private=True)
 
 
 @requires_any_role(
@@ -81,8 +107,8 @@ async def _choose(ctx: Context, verb: str) -> Reply:
         person.preferred_channel = None
     else:
         raise UserError(
-            f"I don't know “digest {verb[:20]}”. Use daily, weekly, off, email, chat, status or "
-            "now.",
+            f"I don't know “digest {verb[:20]}”. Use daily, weekly, off, email, chat, status, "
+            "now or summary on|off.",
             example=USAGE,
         )
     await ctx.session.flush()

@@ -10,16 +10,17 @@ from functools import lru_cache
 from bot.kernel.clock import Clock
 from bot.kernel.dates import show, show_range
 from bot.kernel.messages import Button, Fact, Item, Reply
+from bot.reports import links
 from bot.reports.chart import plural
 from bot.reports.digests.queries import Digest, OfferChange
 from config.settings import Settings
 
 MAX_OTHERS_SHOWN = 5
-
-
-def register_link(settings: Settings) -> str:
-    base = settings.placebot_public_url or f"http://{settings.host}:{settings.port}"
-    return f"{base.rstrip('/')}/api/v1/placements?format=csv"
+HOW_TO_CHANGE = Item(
+    title="To change or stop this digest",
+    text="Type `digest daily`, `digest weekly` or `digest off` to PlaceBot; `digest email` or "
+    "`digest chat` says where it comes.",
+)
 
 
 # Many offers share dates; formatting them is most of the time it takes to render 500 digests.
@@ -40,7 +41,7 @@ def _offer_item(offer: OfferChange, since: datetime) -> Item:
 
 def _more(shown: int, total: int, what: str) -> Iterable[Item]:
     if total > shown:
-        yield Item(title=f"and {total - shown} more {what} — pull the register for all")
+        yield Item(title=f"and {total - shown} more {what}: all of them in “Changes as CSV”")
 
 
 def digest_reply(digest: Digest, clock: Clock, settings: Settings) -> Reply:
@@ -77,6 +78,8 @@ def digest_reply(digest: Digest, clock: Clock, settings: Settings) -> Reply:
             )
         )
     items.extend(_more(min(len(digest.blocks), MAX_OTHERS_SHOWN), len(digest.blocks), "blocks"))
+    items.append(HOW_TO_CHANGE)
+    changes = links.CsvLink(lead.person_id, lead.professions, changed_since=since)
     return Reply(
         text=f"Placement digest for {lead.hei_name}. {headline}",
         facts=(
@@ -87,5 +90,5 @@ def digest_reply(digest: Digest, clock: Clock, settings: Settings) -> Reply:
             Fact("Blocks short of places", str(len(digest.blocks))),
         ),
         items=tuple(items),
-        buttons=(Button("Pull the register", "link", url=register_link(settings)),),
+        buttons=(Button("Changes as CSV", "link", url=links.csv_link(settings, clock, changes)),),
     )

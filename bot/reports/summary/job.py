@@ -6,13 +6,24 @@ local date), so a second run of a slot queues nothing.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 
 from bot.delivery.tell import ForPerson, tell_many
+from bot.kernel.academic_year import academic_year
+from bot.kernel.clock import Clock
 from bot.kernel.jobs import JobContext
+from bot.kernel.messages import Button, Item, Reply
 from bot.people.directory import faculty_leads
+from bot.reports import links
 from bot.reports.summary.message import summary_reply
 from bot.reports.summary.queries import compose
+from config.settings import Settings
+
+HOW_TO_STOP = Item(
+    title="To stop this summary",
+    text="Type `digest summary off` to PlaceBot (`digest summary on` has it back).",
+)
 
 
 def dedupe_key(lead_id: int, today: date) -> str:
@@ -24,13 +35,27 @@ async def weekly(ctx: JobContext, slot: datetime) -> str:
     """Compose the summary once and queue it for every faculty lead."""
     today = ctx.clock.local(slot).date()
     async with ctx.sessions.begin() as session:
-        leads = [lead.id for lead in await faculty_leads(session)]
+        leads = [lead.id for lead in await faculty_leads(session, summary=True)]
         if not leads:
-            return "no faculty leads"
+            return "no faculty leads (or all stopped the summary)"
         reply = summary_reply(await compose(session, slot, ctx.clock.zone), today)
         told = await tell_many(
             session,
-            [ForPerson(lead_id, reply, dedupe_key(lead_id, today)) for lead_id in leads],
+            [
+                ForPerson(
+                    lead_id,
+                    for_lead(reply, lead_id, today, ctx.settings, ctx.clock),
+                    dedupe_key(lead_id, today),
+                )
+                for lead_id in leads
+            ],
             ctx.clock.now(),
         )
     return f"{len(told.queued)} summaries queued, {len(told.unreachable)} unreachable"
+
+
+def for_lead(reply: Reply, lead_id: int, today: date, settings: Settings, clock: Clock) -> Reply:
+    """The summary with the lead's own link to the year's offers, and how to stop it."""
+    year = links.CsvLink(lead_id, ends_from=academic_year(today).start)
+    button = Button("This year's offers as CSV", "link", url=links.csv_link(settings, clock, year))
+    return replace(reply, items=(*reply.items, HOW_TO_STOP), buttons=(*reply.buttons, button))
