@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from bot.chat import actions, receipts
+from bot.chat import actions, receipts, suggest
 from bot.chat.commands import admin as admin_commands
 from bot.chat.commands import digests as digest_commands
 from bot.chat.commands import nudges as nudge_commands
@@ -232,8 +232,15 @@ class PlaceBot:
             return help_reply()
         if head in _PLACEMENT_VERBS:  # Teams users often leave out "placement"
             return await placement_commands.run(ctx, text)
+        meant = suggest.closest(head, [*GROUPS, *_PLACEMENT_VERBS, "help"])
+        if meant is not None:
+            again = f"{meant} {rest}".strip()
+            raise UserError(
+                f"I didn't understand {suggest.quoted(text)}. Did you mean `{again}`?",
+                example="placement help",
+            )
         raise UserError(
-            f"I didn't understand “{text[:40]}”. "
+            f"I didn't understand {suggest.quoted(text)}. "
             "Commands begin placement, training, nudges or digest.",
             example="placement help",
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from bot.chat import suggest
 from bot.chat.roles import requires_any_role
 from bot.faculty import roles, targets, validate
 from bot.faculty.changes import Outcome
@@ -118,7 +119,7 @@ async def role(ctx: Context, rest: str) -> Reply:
     words = rest.split()
     verb = words[0].lower() if words else ""
     if verb not in ("grant", "revoke"):
-        shown = f"“admin role {rest[:40]}”" if rest else "“admin role”"
+        shown = suggest.quoted(f"admin role {rest}".strip())
         raise UserError(f"{shown} needs grant or revoke first.", example=GRANT_EXAMPLE)
     example = GRANT_EXAMPLE if verb == "grant" else REVOKE_EXAMPLE
     email, role_name, organisation = _role_words(words[1:], example)
@@ -176,7 +177,7 @@ def _baseline(words: list[str]) -> str | None:
 async def target(ctx: Context, rest: str) -> Reply:
     words = rest.split()
     if not words or words[0].lower() != "set":
-        shown = f"“admin target {rest[:40]}”" if rest else "“admin target”"
+        shown = suggest.quoted(f"admin target {rest}".strip())
         raise UserError(f"{shown} needs set first.", example=TARGET_EXAMPLE)
     profession, tail = professions.take_leading(words[1:])
     if profession is None and words[1:]:
@@ -222,9 +223,8 @@ async def run(ctx: Context, rest: str) -> Reply:
     if not words:
         return await admin_help(ctx, "")
     handler = SUBCOMMANDS.get(words[0].lower())
+    rest = words[1] if len(words) > 1 else ""
     if handler is None:
-        raise UserError(
-            f"I don't know “admin {words[0][:30]}”. Try one of: {', '.join(SUBCOMMANDS)}.",
-            example=GRANT_EXAMPLE,
-        )
-    return await handler(ctx, words[1] if len(words) > 1 else "")
+        examples = {"people": PEOPLE_EXAMPLE, "role": GRANT_EXAMPLE, "target": TARGET_EXAMPLE}
+        raise suggest.unknown_word("admin", words[0], rest, SUBCOMMANDS, examples, GRANT_EXAMPLE)
+    return await handler(ctx, rest)

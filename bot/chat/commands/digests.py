@@ -4,6 +4,7 @@ on | off`: faculty leads stop or restart the weekly summary."""
 
 from __future__ import annotations
 
+from bot.chat import suggest
 from bot.chat.roles import requires_any_role
 from bot.delivery.recipients import channels_for
 from bot.kernel import audit
@@ -106,10 +107,9 @@ async def _choose(ctx: Context, verb: str) -> Reply:
     elif verb == "chat":
         person.preferred_channel = None
     else:
-        raise UserError(
-            f"I don't know “digest {verb[:20]}”. Use daily, weekly, off, email, chat, status, "
-            "now or summary on|off.",
-            example=USAGE,
+        known = ("daily", "weekly", "off", "email", "chat", "status", "now", "summary")
+        raise suggest.unknown_word(
+            "digest", verb, "", known, {"summary": "digest summary off"}, USAGE
         )
     await ctx.session.flush()
     audit.record(ctx, f"digest.{verb}", "person", str(person.id), before, audit.snapshot(person))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date, time, timedelta
 
+from bot.chat import suggest
 from bot.kernel import audit, dates
 from bot.kernel.context import Context
 from bot.kernel.errors import UserError
@@ -99,8 +100,9 @@ async def run(ctx: Context, rest: str) -> Reply:
     elif verb == "snooze":
         person.snoozed_until = _snooze_until(ctx, words[1:])
     else:
-        raise UserError(
-            f"I don't know “nudges {verb[:20]}”. Use on, off, snooze or status.", example=USAGE
+        rest = " ".join(words[1:])
+        raise suggest.unknown_word(
+            "nudges", verb, rest, ("on", "off", "snooze", "status"), {"snooze": USAGE}, USAGE
         )
     await ctx.session.flush()
     if verb != "on":  # a nudge queued this morning must not arrive after all

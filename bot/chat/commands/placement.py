@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from bot.chat import suggest
 from bot.chat.commands import blocks as block_commands
 from bot.chat.commands import membership as membership_commands
 from bot.chat.commands.refs import need_ref, ref_and_version
@@ -182,9 +183,7 @@ async def run(ctx: Context, rest: str) -> Reply:
     if not words:
         return help_reply()
     handler = SUBCOMMANDS.get(words[0].lower())
+    rest = words[1] if len(words) > 1 else ""
     if handler is None:
-        raise UserError(
-            f"I don't know “placement {words[0][:30]}”. Try one of: {', '.join(SUBCOMMANDS)}.",
-            example=OFFER_EXAMPLE,
-        )
-    return await handler(ctx, words[1] if len(words) > 1 else "")
+        raise suggest.unknown_word("placement", words[0], rest, SUBCOMMANDS, {}, OFFER_EXAMPLE)
+    return await handler(ctx, rest)
