@@ -17,8 +17,9 @@ SORRY = Reply(
     private=True,
 )
 UNCERTAIN = Reply(
-    text="Sorry, we lost the database just as this was being saved, so it may or may not have "
-    "been saved. In a minute, please check (for an offer: `placement mine`) before trying again.",
+    text="Sorry, our connection to the database broke just as this was being saved, so it may "
+    "or may not have been saved. In a minute, please check (for an offer, `placement mine`) "
+    "before trying again.",
     tone="error",
     private=True,
 )
