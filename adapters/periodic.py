@@ -1,5 +1,6 @@
 """A job a server runs every few seconds for as long as it runs (from start-up on), whose
-failure is logged and tried again next time: an aiohttp cleanup context."""
+failure is logged and tried again next time: an aiohttp cleanup context. With the database away
+it fails every time; that is logged once as it begins and once as it ends."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from aiohttp import web
 
+from bot.kernel.outage import Outage
+from storage.transactions import database_unreachable
+
 log = logging.getLogger(__name__)
 
 
@@ -21,12 +25,18 @@ def every(
 
     @asynccontextmanager
     async def running(_app: web.Application) -> AsyncIterator[None]:
+        outage = Outage(what, log)
+
         async def loop() -> None:
             while True:
                 try:
                     await job()
-                except Exception:
-                    log.exception("%s failed; trying again in %.0f s", what, seconds)
+                    outage.recovered()
+                except Exception as error:
+                    if database_unreachable(error):
+                        outage.failed(error)
+                    else:
+                        log.exception("%s failed; trying again in %.0f s", what, seconds)
                 await asyncio.sleep(seconds)
 
         task = asyncio.create_task(loop())

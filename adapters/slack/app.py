@@ -46,12 +46,6 @@ CORE_ACTION = re.compile(
     r"^(?P<action>" + "|".join(re.escape(name) for name in sorted(ACTIONS)) + r"):\d+$"
 )
 ACK_BUDGET_SECONDS = 2.0  # of the 3 Slack allows: the rest is for the network both ways
-SORRY = Reply(
-    text="Sorry, something went wrong on our side and nothing was saved. Please try again in "
-    "a minute.",
-    tone="error",
-    private=True,
-)
 
 
 class SlackEdge:
@@ -124,7 +118,10 @@ class SlackEdge:
     async def on_command(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         reply, late = await self.timed(self.run_command(body))
         if late and reply is not None and reply.form is None:  # the ack may come too late
-            await self.bot.answer_due(command_key(body), answered=False)
+            try:  # so the answer is due at the response_url until it has gone there
+                await self.bot.answer_due(command_key(body), answered=False)
+            except Exception as error:  # the work is stored: it is acknowledged and answered
+                self.bot.faults.noted(error, "Slack command: its answer not marked as due")
         if late or reply is None or reply.form is not None:  # a modal opens via the Web API
             await ack()
             self.work.submit(lambda: self.answer(reply, respond, body, command_key(body)))
@@ -136,9 +133,8 @@ class SlackEdge:
         """Store the command; its answer (the first one again, for Slack's retry of it)."""
         try:
             actor = await self.actor(body.get("team_id", ""), body.get("user_id", ""))
-        except Exception:
-            log.exception("Slack command: the person could not be looked up")
-            return SORRY
+        except Exception as error:  # the database away (logged once), or a bug
+            return self.bot.faults.noted(error, "Slack command: the person could not be looked up")
         words = f"{body.get('command', '').lstrip('/')} {as_typed(body.get('text', ''))}"
         command = Command(actor, text=words, delivery_key=command_key(body))
         return await self.bot.handle_or_recall(command, respond_to=body.get("response_url"))
@@ -158,9 +154,10 @@ class SlackEdge:
         user = body.get("user") or {}
         try:
             actor = await self.actor((body.get("team") or {}).get("id", ""), user.get("id", ""))
-        except Exception:
-            log.exception("Slack button: the person could not be looked up")
-            return SORRY, None
+        except Exception as error:
+            return self.bot.faults.noted(
+                error, "Slack button: the person could not be looked up"
+            ), None
         message_ts = (body.get("container") or {}).get("message_ts") or (
             body.get("view") or {}
         ).get("id")

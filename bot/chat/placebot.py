@@ -17,6 +17,7 @@ from bot.chat.commands import nudges as nudge_commands
 from bot.chat.commands import placement as placement_commands
 from bot.chat.commands import training as training_commands
 from bot.chat.commands.refs import ref_and_version
+from bot.chat.faults import Faults
 from bot.chat.help import help_reply
 from bot.kernel.clock import Clock
 from bot.kernel.context import Context
@@ -31,7 +32,7 @@ from bot.people import conversations
 from bot.people import directory as people
 from bot.people.cache import KnownPeople
 from config.settings import Settings
-from storage.transactions import in_transaction
+from storage.transactions import CommitUncertain, in_transaction
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,7 @@ class PlaceBot:
         self.settings = settings
         self.clock = clock or Clock(zone=settings.timezone)
         self.known = KnownPeople()
+        self.faults = Faults(log)
 
     async def handle(self, command: Command) -> Reply:
         """Never raises: problems become polite replies and nothing is stored half-way."""
@@ -143,21 +145,30 @@ class PlaceBot:
             return reply
 
         try:  # a connection that broke mid-way is replaced and the command run once more
-            return await in_transaction(self.sessions, work)
+            reply = await in_transaction(self.sessions, work)
         except receipts.AlreadyHandled:
             return None
         except Exception as problem:
-            if command.delivery_key and await self._handled_meanwhile(command.delivery_key):
-                return None  # a twin delivery did the work while this one failed on its wake
+            key = command.delivery_key
+            handled = await self._handled_meanwhile(key) if key else None
+            if handled:  # a twin delivery did the work, or the uncertain commit landed after all
+                return None
+            if handled is False and isinstance(problem, CommitUncertain):
+                problem = problem.error  # it did not land: nothing was saved
             return await self._problem_reply(command, problem)
+        self.faults.worked()
+        return reply
 
-    async def _handled_meanwhile(self, key: str) -> bool:
-        async with self.sessions() as session:
-            try:
+    async def _handled_meanwhile(self, key: str) -> bool | None:
+        """Whether the delivery's receipt is stored; None when the database cannot say."""
+        try:
+            async with self.sessions() as session:
                 await receipts.check_new(session, key)
-            except receipts.AlreadyHandled:
-                return True
-            return False
+        except receipts.AlreadyHandled:
+            return True
+        except Exception:  # the database is still away: the failure itself was noted already
+            return None
+        return False
 
     async def _problem_reply(self, command: Command, problem: Exception) -> Reply:
         """What went wrong, politely: beside the form's fields, or as a sentence with an example."""
@@ -174,17 +185,8 @@ class PlaceBot:
                 return error_reply(
                     UserError("Someone changed that record at the same moment. Please try again.")
                 )
-        log.error(
-            "command failed: %r",
-            command.text[:200] or command.action or command.form_id,
-            exc_info=problem,
-        )
-        return Reply(
-            text="Sorry, something went wrong on our side and nothing was saved. "
-            "Please try again in a minute.",
-            tone="error",
-            private=True,
-        )
+        what = command.text[:200] or command.action or command.form_id
+        return self.faults.noted(problem, f"command failed: {what!r}")
 
     async def knows(self, actor: Actor) -> bool:
         """Whether this platform identity has met the bot (adapters look names up only once)."""

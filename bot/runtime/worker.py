@@ -23,8 +23,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.delivery.channels import Channel
 from bot.delivery.sender import Sender
 from bot.kernel.jobs import JobContext
+from bot.kernel.outage import Outage
 from bot.runtime.leadership import Leadership
-from bot.runtime.outage import Outage
 from bot.runtime.schedule import Job, WallClockCron, catch_up
 
 log = logging.getLogger(__name__)

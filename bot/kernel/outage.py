@@ -1,7 +1,8 @@
-"""One log line when a loop starts failing and one when it recovers, not a traceback per poll.
+"""One log line when something starts failing and one when it recovers, not a traceback per try.
 
-The worker's loops poll every few seconds; with the database away each poll fails the same way.
-An operator wants to know when the outage began, what it looked like, and when it ended.
+The worker's loops poll every few seconds, and commands keep arriving; with the database away each
+fails the same way. An operator wants to know when the outage began, what it looked like, and when
+it ended.
 """
 
 from __future__ import annotations
@@ -11,11 +12,15 @@ import time
 
 
 class Outage:
-    """The state of one polling loop: working, or failing since a moment."""
+    """The state of one polling loop (or of the commands): working, or failing since a moment.
+    `meanwhile` says in the first line what happens until it recovers."""
 
-    def __init__(self, what: str, log: logging.Logger) -> None:
+    def __init__(
+        self, what: str, log: logging.Logger, meanwhile: str = "retrying quietly until it recovers"
+    ) -> None:
         self.what = what
         self.log = log
+        self.meanwhile = meanwhile
         self.since: float | None = None
         self.failures = 0
 
@@ -25,7 +30,7 @@ class Outage:
         if self.since is not None:
             return
         self.since = time.monotonic()
-        self.log.error("%s failing: %r; retrying quietly until it recovers", self.what, error)
+        self.log.error("%s failing: %r; %s", self.what, error, self.meanwhile)
         self.log.debug("%s failure", self.what, exc_info=error)
 
     def recovered(self) -> None:
