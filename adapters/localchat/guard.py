@@ -10,6 +10,7 @@ body to any address without asking first, but not an `application/json` one.
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -20,6 +21,11 @@ from config.settings import Settings
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 WILDCARDS = ("", "0.0.0.0", "::")  # noqa: S104 - names of "every address", to recognise
+# `name[:port]` as a Host header carries it, and an Origin as `scheme://name[:port]`; nothing else.
+HOST_PORT = r"(?P<name>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::(?P<port>\d{1,5}))?"
+HOST = re.compile(HOST_PORT)
+ORIGIN = re.compile(rf"(?P<scheme>https?)://{HOST_PORT}")
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def is_loopback(host: str) -> bool:
@@ -57,29 +63,28 @@ def _named(address: tuple[str, int | None], own: set[tuple[str, int | None]]) ->
     return address in own or (address[0], None) in own
 
 
+def _address(match: re.Match[str] | None, scheme: str = "http") -> tuple[str, int | None]:
+    """(name, port) of a parsed Host or Origin; ("", None) when it did not parse."""
+    if match is None:
+        return ("", None)
+    port = match.group("port")
+    return (_name(match.group("name")), int(port) if port else DEFAULT_PORTS[scheme])
+
+
 def refusal(request: web.Request, settings: Settings) -> web.Response | None:
     """403 when the request is not for this server or comes from another site's page; else None."""
     own = own_addresses(request, settings)
-    host = request.headers.get("Host", "")
-    try:
-        addressed = URL(f"http://{host}") if host else None
-    except ValueError:
-        addressed = None
-    if addressed is None or not _named((_name(addressed.host), addressed.port), own):
+    if not _named(_address(HOST.fullmatch(request.headers.get("Host", ""))), own):
         return web.Response(
             status=403,
-            text="This local chat answers only requests addressed to it by its own address "
-            "(open it at the address PlaceBot printed when it started).",
+            text="This local chat answers only requests addressed to it by its own address: "
+            "open it at the address PlaceBot printed when it started (or, for a local chat "
+            "others reach, at PLACEBOT_PUBLIC_URL).",
         )
     origin = request.headers.get("Origin")
     if origin is not None:
-        try:
-            source = URL(origin)
-        except ValueError:
-            source = URL()
-        if source.scheme not in ("http", "https") or not _named(
-            (_name(source.host), source.port), own
-        ):
+        found = ORIGIN.fullmatch(origin)
+        if not _named(_address(found, found.group("scheme") if found else "http"), own):
             return web.Response(
                 status=403,
                 text="The local chat answers only its own page, not pages from other sites.",

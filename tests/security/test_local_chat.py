@@ -86,6 +86,11 @@ async def test_a_json_post_from_another_sites_page_gets_403_and_changes_nothing(
         "http://attacker.example",
         "null",
         f"http://localhost.attacker.example:{client.port}",
+        f"http://127.0.0.1:{client.port}.attacker.example",
+        f"http://127.0.0.1:{client.port}@attacker.example",
+        f"ftp://127.0.0.1:{client.port}",
+        "javascript:alert(1)",
+        "http://[",
     ):
         response = await client.post(path, json=body, headers={"Origin": origin})
         assert response.status == 403, origin
@@ -113,7 +118,8 @@ async def test_the_page_itself_still_withdraws(
 @pytest.mark.parametrize("path", ["/", "/local/people", "/local/inbox?user=faculty-lead"])
 async def test_a_rebound_name_cannot_read_the_local_chat(client: TestClient, path: str) -> None:
     """DNS rebinding: attacker.example resolves to 127.0.0.1, and the browser sends its name."""
-    for host in (f"attacker.example:{client.port}", "attacker.example", "127.0.0.1:1"):
+    odd = (f"x@127.0.0.1:{client.port}", f"127.0.0.1:{client.port}/x", "[::1", "a:b", "")
+    for host in (f"attacker.example:{client.port}", "attacker.example", "127.0.0.1:1", *odd):
         response = await client.get(path, headers={"Host": host})
         assert response.status == 403, host
         assert "own address" in await response.text()
