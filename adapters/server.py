@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters import health, register_api, report_links
 from adapters.localchat import routes as localchat
+from adapters.localchat.guard import is_loopback
 from bot.chat.placebot import PlaceBot
 from bot.kernel.clock import Clock
 from config.settings import Settings
@@ -44,6 +45,19 @@ def check_settings(settings: Settings) -> None:
             "value (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`), the "
             "same for every process, so the links in digests and emails open."
         )
+    check_local_chat(settings)
+
+
+def check_local_chat(settings: Settings) -> None:
+    """The local chat has no login: on an address others can reach, anyone could act as anyone."""
+    if not settings.placebot_local_chat or settings.placebot_local_chat_public:
+        return
+    if not is_loopback(settings.host):
+        raise ConfigurationError(
+            f"PLACEBOT_LOCAL_CHAT is set and HOST is {settings.host!r}, which other machines can "
+            "reach; the local chat has no login. Set HOST=127.0.0.1, or set "
+            "PLACEBOT_LOCAL_CHAT_PUBLIC=1 as well if everyone who can reach it may act as anyone."
+        )
 
 
 def check_email(settings: Settings) -> None:
@@ -76,6 +90,12 @@ def build_app(
     if settings.placebot_local_chat:
         localchat.mount(app, bot)
         log.info("local chat page mounted at /")
+        if not is_loopback(settings.host):
+            log.warning(
+                "LOCAL CHAT IS PUBLIC: PLACEBOT_LOCAL_CHAT_PUBLIC is set and HOST is %s. Anyone "
+                "who can reach this server can act as anyone in the local chat.",
+                settings.host,
+            )
     if settings.microsoft_app_id or settings.placebot_teams_allow_unauthenticated:
         from adapters.teams import app as teams  # imported only when Teams is configured
 

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters import shutdown, worker
 from adapters.access_log import AccessLog
-from adapters.server import build_app
+from adapters.server import build_app, check_settings
 from bot.runtime.leadership import FileLock, server_lock_for
 from config.settings import Settings
 from storage.engine import make_engine
@@ -72,6 +72,7 @@ async def serve(
 ) -> None:
     """The web server; with `with_worker`, the worker too, in this one process (the demo).
     `prepare` runs once this process holds the database (the demo loads its data)."""
+    check_settings(settings)  # before the database is touched: a refused start changes nothing
     engine = serving_engine(settings)
     lock = await sole_server(engine)
     try:

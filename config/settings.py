@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     port: int = Field(default=3978, ge=1, le=65535)
     placebot_timezone: str = "Europe/London"
     placebot_local_chat: bool = False
+    # The local chat has no login, so it is served on a loopback HOST only, unless this is set too.
+    placebot_local_chat_public: bool = False
     # A stop (SIGTERM, SIGINT) finishes the work in hand and exits within this many seconds.
     placebot_shutdown_seconds: float = Field(default=20, gt=0, le=600)
     # How long one database statement may take before it fails (a frozen database fails fast).
@@ -33,6 +35,17 @@ class Settings(BaseSettings):
     placebot_api_page_size: int = Field(default=100, ge=1)
     placebot_api_page_size_max: int = Field(default=1000, ge=1)
     placebot_api_max_body_bytes: int = Field(default=16 * 1024, ge=1024)
+    # Failed authentications a minute per client address; beyond it, 429 before any token check.
+    placebot_api_auth_failures_per_minute: int = Field(default=20, ge=1)
+    # The public training feed and API document: requests a minute per client address. Generous,
+    # since a faculty's calendar apps may all poll from one address.
+    placebot_api_feed_rate_per_minute: int = Field(default=600, ge=1)
+    # Placement blocks: students in one block, and one HEI's blocks of one profession whose dates
+    # overlap (each block adds to the HEI's demand at the release-time settlement). 20 is several
+    # cohorts and years in parallel, more than any programme runs, yet stops an HEI from claiming a
+    # larger share by posting block after block.
+    placebot_block_students_max: int = Field(default=60, ge=1, le=10_000)
+    placebot_blocks_per_window_max: int = Field(default=20, ge=1, le=1000)
 
     slack_signing_secret: str | None = None
     slack_bot_token: str | None = None

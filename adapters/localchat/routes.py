@@ -7,6 +7,8 @@
 - `POST /local/form`: `{"user", "form_id", "values": {...}}` a submitted form.
 Each answers with the `Reply` as JSON (see `bot.kernel.messages.Reply.to_dict`).
 - `GET /local/inbox?user=KEY[&after=ID]`: what PlaceBot sent the person on its own (`inbox.py`).
+Every route answers only this server's own page (`guard.py`): 403 for another Host or Origin,
+415 for a POST that is not JSON.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from aiohttp import web
 from sqlalchemy import select
 
 from adapters.localchat import inbox
+from adapters.localchat.guard import guarded
 from bot.chat.placebot import PlaceBot
 from bot.kernel.messages import Actor, Command
 from storage.tables import Identity, Person
@@ -95,9 +98,10 @@ async def sent_to_me(request: web.Request) -> web.Response:
 
 def mount(app: web.Application, bot: PlaceBot) -> None:
     app[BOT_KEY] = bot
-    app.router.add_get("/", page)
-    app.router.add_get("/local/people", people)
-    app.router.add_post("/local/send", send)
-    app.router.add_post("/local/action", action)
-    app.router.add_post("/local/form", form)
-    app.router.add_get("/local/inbox", sent_to_me)
+    settings = bot.settings
+    app.router.add_get("/", guarded(page, settings))
+    app.router.add_get("/local/people", guarded(people, settings))
+    app.router.add_post("/local/send", guarded(send, settings))
+    app.router.add_post("/local/action", guarded(action, settings))
+    app.router.add_post("/local/form", guarded(form, settings))
+    app.router.add_get("/local/inbox", guarded(sent_to_me, settings))

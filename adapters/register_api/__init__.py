@@ -33,7 +33,7 @@ def mount(app: web.Application, bot: PlaceBot) -> None:
     )
     runtime = RegisterApi(bot.sessions, bot.settings, bot.clock)
     api[RUNTIME] = runtime
-    api[limits.LIMITER] = limits.RateLimiter(bot.settings.placebot_api_rate_per_minute)
+    api[limits.LIMITS] = limits.Limits.from_settings(bot.settings)
     api.add_routes(placements.routes())
     api.add_routes(placement_requests.routes())
     api.add_routes(blocks.routes())

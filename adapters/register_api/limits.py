@@ -4,60 +4,99 @@ from __future__ import annotations
 
 import json
 import math
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
+from aiolimiter import AsyncLimiter
 
 from adapters.register_api.problems import problem
 from adapters.register_api.runtime import CLIENT, runtime
 from bot.kernel.errors import UserError
 from bot.kernel.numbers import whole_number
 from bot.register.tokens import ApiClient
+from config.settings import Settings
+
+MAX_CALLERS = 10_000  # callers remembered per limiter; idle ones are forgotten first
 
 
-@dataclass
 class RateLimiter:
-    """A token bucket per caller: `per_minute` calls a minute, in bursts of up to that many."""
+    """A leaky bucket (aiolimiter) per caller: `per_minute` calls a minute, in bursts of up to
+    that many. Kept per process, like the outbox's pacing."""
 
-    per_minute: int
-    clock: Any = time.monotonic
-    _buckets: dict[str, tuple[float, float]] = field(default_factory=dict)
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self._buckets: dict[str, AsyncLimiter] = {}
 
-    def wait(self, key: str) -> float:
-        """0 if the call may go ahead (and is counted), else seconds until it may."""
-        now = self.clock()
-        rate = self.per_minute / 60.0
-        tokens, then = self._buckets.get(key, (float(self.per_minute), now))
-        tokens = min(float(self.per_minute), tokens + (now - then) * rate)
-        if tokens >= 1.0:
-            self._buckets[key] = (tokens - 1.0, now)
+    def over(self, key: str) -> float:
+        """Seconds until `key` may call again, 0 if it may now; counts nothing. A full bucket
+        frees one call within a call's share of the minute."""
+        bucket = self._buckets.get(key)
+        if bucket is None or bucket.has_capacity():
             return 0.0
-        self._buckets[key] = (tokens, now)
-        if len(self._buckets) > 10_000:  # forget idle callers; a full bucket is the default
-            self._buckets = {key: self._buckets[key]}
-        return (1.0 - tokens) / rate
+        return 60.0 / self.per_minute
+
+    async def take(self, key: str) -> float:
+        """0 if the call may go ahead (and is counted), else seconds until it may."""
+        if wait := self.over(key):
+            return wait
+        if key not in self._buckets:
+            if len(self._buckets) >= MAX_CALLERS:
+                self._forget_idle()
+            self._buckets[key] = AsyncLimiter(self.per_minute, 60)
+        await self._buckets[key].acquire()  # it has room: returns at once
+        return 0.0
+
+    def _forget_idle(self) -> None:
+        """Drop callers whose buckets have drained (an empty bucket is the default); if every
+        caller is busy, forget them all rather than grow without end."""
+        busy = {k: b for k, b in self._buckets.items() if not b.has_capacity(b.max_rate)}
+        self._buckets = busy if len(busy) < MAX_CALLERS else {}
 
 
-LIMITER: web.AppKey[RateLimiter] = web.AppKey("register_api.limiter", RateLimiter)
+@dataclass(frozen=True)
+class Limits:
+    """Calls a minute per token; the public paths per client address; failed authentications
+    per client address (a caller guessing tokens is stopped before the next guess is checked)."""
+
+    per_token: RateLimiter
+    public: RateLimiter
+    auth_failures: RateLimiter
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Limits:
+        return cls(
+            RateLimiter(settings.placebot_api_rate_per_minute),
+            RateLimiter(settings.placebot_api_feed_rate_per_minute),
+            RateLimiter(settings.placebot_api_auth_failures_per_minute),
+        )
 
 
-def _caller(request: web.Request) -> str:
-    found = request.get(CLIENT)
-    if isinstance(found, ApiClient):
-        return f"token:{found.token_id}"
+LIMITS: web.AppKey[Limits] = web.AppKey("register_api.limits", Limits)
+
+
+def address(request: web.Request) -> str:
+    """The client's address as this server sees it (a proxy in front is one address)."""
     return f"address:{request.remote}"
+
+
+def too_many(wait: float, message: str = "Too many requests; wait and try again.") -> web.Response:
+    response = problem(429, message)
+    response.headers["Retry-After"] = str(max(1, math.ceil(wait)))
+    return response
 
 
 @web.middleware
 async def rate_limit(request: web.Request, handler: Handler) -> web.StreamResponse:
-    wait = request.app[LIMITER].wait(_caller(request))
+    limits = request.app[LIMITS]
+    found = request.get(CLIENT)
+    if isinstance(found, ApiClient):
+        wait = await limits.per_token.take(f"token:{found.token_id}")
+    else:  # a public path: no token to count against
+        wait = await limits.public.take(address(request))
     if wait > 0:
-        response = problem(429, "Too many requests; wait and try again.")
-        response.headers["Retry-After"] = str(math.ceil(wait))
-        return response
+        return too_many(wait)
     return await handler(request)
 
 

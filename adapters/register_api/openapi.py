@@ -184,7 +184,11 @@ def document(settings: Settings) -> dict[str, Any]:
                         "cohort": _text(minLength=1, maxLength=200),
                         "start_date": _text(format="date"),
                         "end_date": _text(format="date"),
-                        "students": {"type": "integer", "minimum": 1, "maximum": 500},
+                        "students": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": settings.placebot_block_students_max,
+                        },
                         "offers_close": _text(format="date"),
                     }
                 ),

@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from bot.kernel import audit, events
+from bot.kernel import audit, dates, events
 from bot.kernel.context import Context
 from bot.kernel.errors import NotFound, UserError
 from bot.kernel.refs import next_ref
@@ -21,8 +21,6 @@ from storage.tables import (
     PlacementBlock,
     PlacementOffer,
 )
-
-MAX_STUDENTS = 500
 
 
 @dataclass(frozen=True)
@@ -157,6 +155,31 @@ async def _hei_for(ctx: Context, hei_name: str) -> Organisation:
     return hei
 
 
+async def _room_for_another(ctx: Context, new: NewBlock, hei: Organisation) -> None:
+    """An HEI's blocks of one profession with overlapping dates are bounded: each adds to its
+    demand when places are shared out at release. The HEI's row is locked first (PostgreSQL), so
+    two blocks added at once cannot both take the last place under the bound."""
+    await ctx.session.execute(
+        select(Organisation.id).where(Organisation.id == hei.id).with_for_update()
+    )
+    overlapping = await ctx.session.scalar(
+        select(func.count(PlacementBlock.id)).where(
+            PlacementBlock.hei_id == hei.id,
+            PlacementBlock.profession == new.profession,
+            PlacementBlock.start_date <= new.end,
+            PlacementBlock.end_date >= new.start,
+        )
+    )
+    most = ctx.settings.placebot_blocks_per_window_max
+    if (overlapping or 0) >= most:
+        raise UserError(
+            f"{hei.name} already has {overlapping} {new.profession} blocks overlapping "
+            f"{dates.show_range(new.start, new.end)}, the most one HEI may have at once. "
+            "Put this cohort's students into one of those blocks, or ask the AHP faculty to "
+            "raise the limit."
+        )
+
+
 async def add_block(ctx: Context, new: NewBlock, hei: Organisation | None = None) -> PlacementBlock:
     """A new block. In chat the person's role decides the HEI; the API passes its caller's HEI."""
     if ctx.person is not None:
@@ -169,12 +192,19 @@ async def add_block(ctx: Context, new: NewBlock, hei: Organisation | None = None
         raise UserError("HEI leads add blocks for their own HEI only.")
     if new.end < new.start:
         raise UserError("The block ends before it starts; put the start first.")
-    if not 1 <= new.students <= MAX_STUDENTS:
-        raise UserError(f"Students to place must be from 1 to {MAX_STUDENTS}.")
+    most = ctx.settings.placebot_block_students_max
+    if not 1 <= new.students <= most:
+        raise UserError(
+            f"A block places from 1 to {most} students; this one says {new.students}. "
+            f"For a larger cohort, add it as several blocks of up to {most} (one per "
+            "rotation or site group), or ask the AHP faculty to raise the limit.",
+            field="students",
+        )
     if new.offers_close < ctx.clock.today():
         raise UserError("Offers for a new block must close today or later.")
     if new.offers_close > new.start:
         raise UserError("Offers must close on or before the block starts.")
+    await _room_for_another(ctx, new, hei)
     now = ctx.clock.now()
     block = PlacementBlock(
         ref=await next_ref(ctx.session, f"BL-{new.start.year}"),

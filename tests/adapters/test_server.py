@@ -17,6 +17,8 @@ from storage.engine import make_engine, make_sessionmaker
 from storage.tables import PlacementOffer
 from tests.support.chat import Chat
 
+JSON = {"Content-Type": "application/json"}
+
 
 @pytest.fixture
 async def client(
@@ -101,7 +103,7 @@ async def test_the_local_chat_speaks_json(client: TestClient, engine: AsyncEngin
 
 
 async def test_the_local_chat_refuses_malformed_requests(client: TestClient) -> None:
-    assert (await client.post("/local/send", data=b"{not json")).status == 400
+    assert (await client.post("/local/send", data=b"{not json", headers=JSON)).status == 400
     assert (await client.post("/local/send", json=["a list"])).status == 400
     assert (await client.post("/local/send", json={"text": "placement help"})).status == 400
     odd = await client.post("/local/send", json={"user": "x", "text": 42, "name": ["y"]})
@@ -113,5 +115,5 @@ async def test_the_local_chat_refuses_malformed_requests(client: TestClient) -> 
 async def test_nothing_is_stored_by_a_refused_request(
     client: TestClient, bot: object, chat: Chat
 ) -> None:
-    await client.post("/local/send", data=b"{not json")
+    await client.post("/local/send", data=b"{not json", headers=JSON)
     assert await chat.count(PlacementOffer) == 0
