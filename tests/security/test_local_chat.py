@@ -174,6 +174,7 @@ async def test_with_the_public_opt_in_the_public_url_is_its_own_address(
             "placebot_local_chat_public": True,
             "host": "0.0.0.0",
             "placebot_public_url": "https://placebot.trust.example",
+            "placebot_link_secret": "a-long-random-secret-for-signed-links",
         }
     )
     app = build_app(public, make_engine(public.database_url), clock)
