@@ -1,4 +1,7 @@
-"""What a signed link opens: a digest's or summary's CSV, and one-click unsubscribe (RFC 8058).
+"""What a signed link opens: the report page, a digest's or summary's CSV, and one-click
+unsubscribe (RFC 8058).
+
+`GET /report?t=...` is the lead's report page, its view by their role (`adapters/report_page`).
 
 `GET /report/placements.csv?t=...` streams the register CSV narrowed as the link's message was.
 `GET /unsubscribe?t=...` shows one button, as mail scanners open every link and a GET must
@@ -14,9 +17,11 @@ import html
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from adapters.report_page import faculty, hei
 from bot.chat.placebot import PlaceBot
 from bot.kernel.context import Context
 from bot.kernel.signed_links import BadLink
+from bot.people.directory import has_role
 from bot.register.csv.stream import write_csv
 from bot.reports import links
 
@@ -52,6 +57,21 @@ async def placements_csv(request: web.Request) -> web.StreamResponse:
     return response
 
 
+async def report(request: web.Request) -> web.Response:
+    bot = request.app[BOT]
+    try:
+        async with bot.sessions() as session:
+            ctx = _context(bot, session)
+            person = await links.report_reader(ctx, request.query.get("t", ""))
+            view = faculty if has_role(person, "faculty_lead") else hei
+            body = await view.render(ctx, person)
+    except BadLink as problem:
+        return _page(f"<p>{html.escape(str(problem))}</p>", status=401)
+    return web.Response(
+        text=body, content_type="text/html", headers={"Cache-Control": "private, no-store"}
+    )
+
+
 async def unsubscribe_page(request: web.Request) -> web.Response:
     token = html.escape(request.query.get("t", ""), quote=True)
     return _page(
@@ -73,6 +93,7 @@ async def unsubscribe(request: web.Request) -> web.Response:
 
 def mount(app: web.Application, bot: PlaceBot) -> None:
     app[BOT] = bot
+    app.router.add_get(links.REPORT_PATH, report)
     app.router.add_get(links.CSV_PATH, placements_csv)
     app.router.add_get(links.UNSUBSCRIBE_PATH, unsubscribe_page)
     app.router.add_post(links.UNSUBSCRIBE_PATH, unsubscribe)

@@ -21,9 +21,11 @@ from config.settings import Settings
 from storage.tables import Person
 
 CSV_LINK_DAYS = 30  # a month of weekly digests stay useful
+REPORT_DAYS = 14  # the report page: two weeks of digests and summaries open it
 UNSUBSCRIBE_DAYS = 365  # people find an old email to stop the next ones
 Stoppable = Literal["digest", "summary"]
 CSV_PATH = "/report/placements.csv"
+REPORT_PATH = "/report"
 UNSUBSCRIBE_PATH = "/unsubscribe"
 _LEADS = ("hei_lead", "faculty_lead")
 
@@ -46,6 +48,24 @@ def csv_link(settings: Settings, clock: Clock, wanted: CsvLink) -> str:
         "from": wanted.ends_from.isoformat() if wanted.ends_from else None,
     }
     return signed_links.link(settings, clock, CSV_PATH, "digest-csv", payload)
+
+
+def report_link(settings: Settings, clock: Clock, person_id: int) -> str:
+    """The reader's own link to the report page (the view follows their role when opened)."""
+    return signed_links.link(settings, clock, REPORT_PATH, "report", {"p": person_id})
+
+
+async def report_reader(ctx: Context, token: str) -> Person:
+    """Whom a report link is for, if they still lead; BadLink otherwise."""
+    payload = signed_links.read(
+        ctx.settings, ctx.clock, "report", token, timedelta(days=REPORT_DAYS)
+    )
+    person = await _reader(ctx, payload.get("p"))
+    if not any(has_role(person, role) for role in _LEADS):
+        raise signed_links.BadLink(
+            "This report link was for a placement lead; its reader no longer is one."
+        )
+    return person
 
 
 def unsubscribe_link(settings: Settings, clock: Clock, person_id: int, what: Stoppable) -> str:

@@ -167,7 +167,7 @@ async def test_the_weekly_digest_has_the_leads_professions_changes_requests_and_
     assert f"Request on {world.refs['changed_ot']} · OT" in listed
     assert f"Request on {world.refs['new_pt']} · PT" in listed
     assert world.refs["old_pt"] not in listed  # its request is confirmed, not waiting
-    [changes] = reply.buttons  # a signed link to these very changes: tests/reports/test_links.py
+    changes, _report = reply.buttons  # signed links to these changes: tests/reports/test_links.py
     assert changes.label == "Changes as CSV" and "/report/placements.csv?t=" in (changes.url or "")
 
     _, reply_b = sent[key_b]

@@ -46,8 +46,8 @@ def path_of(url: str | None) -> str:
 async def weekly_digest_link(inbox: Inbox, world: World) -> str:
     await inbox.run("digests-weekly", at=SLOT)
     _, reply = delivered(inbox)[f"digest:{world.uni_a}:{world.weekly_a}:2026-W48"]
-    [button] = reply.buttons
-    return path_of(button.url)
+    changes = next(b for b in reply.buttons if b.label == "Changes as CSV")
+    return path_of(changes.url)
 
 
 async def test_a_digests_csv_link_opens_the_changes_it_reported(
@@ -155,3 +155,26 @@ def test_a_public_server_without_a_link_secret_does_not_start(settings: Settings
     with pytest.raises(ConfigurationError, match="PLACEBOT_LINK_SECRET"):
         check_settings(public)
     check_settings(public.model_copy(update={"placebot_link_secret": "s" * 32}))
+
+
+async def test_the_report_link_opens_each_leads_view_and_a_bad_one_a_401_page(
+    web: TestClient, world: World, inbox: Inbox, build: Builder, clock: FixedClock
+) -> None:
+    await inbox.run("digests-weekly", at=SLOT)
+    _, reply = delivered(inbox)[f"digest:{world.uni_a}:{world.weekly_a}:2026-W48"]
+    report = next(b for b in reply.buttons if b.label == "Open the report")
+    page = await web.get(path_of(report.url))
+    assert page.status == 200 and page.content_type == "text/html"
+    text = await page.text()
+    assert "Placements for University A" in text and world.refs["new_pt"] in text
+    assert world.refs["new_slt"] not in text  # another HEI's profession
+
+    lead = await build.person("Faculty Lead", "faculty_lead", organisation=None)
+    await inbox.run("summary", at=SLOT + timedelta(days=4, hours=8))
+    summary = inbox.last(lead)
+    faculty = next(b for b in summary.buttons if b.label == "Open the report")
+    assert "Placement progress" in await (await web.get(path_of(faculty.url))).text()
+
+    clock.at += timedelta(days=15)
+    expired = await web.get(path_of(report.url))
+    assert expired.status == 401 and "expired" in await expired.text()

@@ -90,5 +90,10 @@ def digest_reply(digest: Digest, clock: Clock, settings: Settings) -> Reply:
             Fact("Blocks short of places", str(len(digest.blocks))),
         ),
         items=tuple(items),
-        buttons=(Button("Changes as CSV", "link", url=links.csv_link(settings, clock, changes)),),
+        buttons=(
+            Button("Changes as CSV", "link", url=links.csv_link(settings, clock, changes)),
+            Button(
+                "Open the report", "link", url=links.report_link(settings, clock, lead.person_id)
+            ),
+        ),
     )

@@ -57,5 +57,6 @@ async def weekly(ctx: JobContext, slot: datetime) -> str:
 def for_lead(reply: Reply, lead_id: int, today: date, settings: Settings, clock: Clock) -> Reply:
     """The summary with the lead's own link to the year's offers, and how to stop it."""
     year = links.CsvLink(lead_id, ends_from=academic_year(today).start)
-    button = Button("This year's offers as CSV", "link", url=links.csv_link(settings, clock, year))
-    return replace(reply, items=(*reply.items, HOW_TO_STOP), buttons=(*reply.buttons, button))
+    report = Button("Open the report", "link", url=links.report_link(settings, clock, lead_id))
+    csv = Button("This year's offers as CSV", "link", url=links.csv_link(settings, clock, year))
+    return replace(reply, items=(*reply.items, HOW_TO_STOP), buttons=(*reply.buttons, report, csv))
