@@ -59,7 +59,7 @@ async def teams_server(
     """The rig with `extra` settings (for tests that need Teams configured otherwise)."""
     async with FakeConnector() as connector:
         configured = teams_settings(
-            settings, connector, placebot_teams_allow_unauthenticated=True, **extra
+            settings, connector, placebot_teams_allow_unauthenticated="1", **extra
         )
         app = build_app(configured, make_engine(settings.database_url), clock)
         async with TestClient(TestServer(app)) as client:
