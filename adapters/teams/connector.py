@@ -85,6 +85,7 @@ class Connector:
         self.loopback_only = loopback_only
         self._session: ClientSession | None = None
         self._personal: dict[tuple[str, str, str], str] = {}
+        self._opening = asyncio.Lock()
 
     @classmethod
     def open(cls, app_id: str | None, password: str | None, token_url: str) -> Connector:
@@ -130,8 +131,16 @@ class Connector:
         if not (service_url and user_id):
             raise ConnectorError("no service URL or user to open a 1:1 conversation with")
         key = (service_url, tenant, user_id)
-        if known := self._personal.get(key):
-            return known
+        async with self._opening:  # rare (once a person a process): one at a time, none twice
+            if known := self._personal.get(key):
+                return known
+            conversation_id = await self._open(service_url, bot, user_id, tenant)
+            if len(self._personal) >= PERSONAL_CACHE_SIZE:
+                self._personal.clear()
+            self._personal[key] = conversation_id
+        return conversation_id
+
+    async def _open(self, service_url: str, bot: dict[str, Any], user_id: str, tenant: str) -> str:
         body = {
             "bot": {"id": bot.get("id"), "name": bot.get("name")},
             "members": [{"id": user_id}],
@@ -143,9 +152,6 @@ class Connector:
         conversation_id = answer.get("id") if isinstance(answer, dict) else None
         if not isinstance(conversation_id, str) or not conversation_id:
             raise ConnectorError("the Bot Connector made a 1:1 conversation but gave no id")
-        if len(self._personal) >= PERSONAL_CACHE_SIZE:
-            self._personal.clear()
-        self._personal[key] = conversation_id
         return conversation_id
 
     async def _call(
