@@ -49,8 +49,8 @@ SELF_NAMED_CHANNELS = frozenset({"webchat", "directline"})
 def check_teams(settings: Settings) -> None:
     """Unauthenticated Teams only when asked for in so many words (`1`, with no app id), and
     only channels that vouch for who is speaking."""
-    allow = str(settings.placebot_teams_allow_unauthenticated).strip()
-    if allow not in ("", "1"):
+    allow = settings.placebot_teams_allow_unauthenticated
+    if allow not in ("", "1"):  # exactly: the mount below takes any other value as on
         raise ConfigurationError(
             f"PLACEBOT_TEAMS_ALLOW_UNAUTHENTICATED is {allow!r}: set it to 1 (local work without "
             "an app registration) or remove it."

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from aiohttp import ClientResponse
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.server import ConfigurationError, build_app
 from adapters.teams.app import TEAMS_EDGE, TeamsEdge
@@ -96,7 +97,7 @@ async def references(chat: Chat, person: Person) -> list[dict[str, Any]]:
 
 @pytest.fixture
 async def signed(
-    engine: object, settings: Settings, clock: FixedClock, chat: Chat
+    engine: AsyncEngine, settings: Settings, clock: FixedClock, chat: Chat
 ) -> AsyncIterator[TeamsRig]:
     """The bot with an app id, and signing keys endorsed (as Microsoft's are) for many
     channels, Web Chat among them."""
@@ -178,6 +179,13 @@ MISMATCHES: dict[str, tuple[Callable[[dict[str, Any]], str | None], dict[str, An
 }
 
 
+LEADS_ACTIVITIES: list[Callable[[str], dict[str, Any]]] = [
+    lambda url: wire.message(url, PHISHING, n=LEAD, conversation="a:1other"),
+    lambda url: wire.execute(url, {"action": "home", "value": ""}, n=LEAD),
+    lambda url: wire.installed(url, n=LEAD),
+]
+
+
 @pytest.mark.parametrize("case", MISMATCHES)
 async def test_an_activity_its_token_does_not_vouch_for_gets_401_and_changes_nothing(
     signed: TeamsRig, chat: Chat, build: Builder, case: str
@@ -187,12 +195,8 @@ async def test_an_activity_its_token_does_not_vouch_for_gets_401_and_changes_not
     await edge(signed).work.drain()
     before = await snapshot(chat)
     change, claims = MISMATCHES[case]
-    for kind in ("message", "invoke", "installed"):
-        activity = {
-            "message": lambda url: wire.message(url, PHISHING, n=LEAD, conversation="a:1other"),
-            "invoke": lambda url: wire.execute(url, {"action": "home", "value": ""}, n=LEAD),
-            "installed": lambda url: wire.installed(url, n=LEAD),
-        }[kind](signed.connector.service_url)
+    for kind in LEADS_ACTIVITIES:
+        activity = kind(signed.connector.service_url)
         token_url = change(activity) or activity.get("serviceUrl")
         response = await signed.post(activity, signed.token(token_url, **claims))
         await refused(signed, response, 401)
@@ -355,7 +359,7 @@ async def test_a_reference_kept_from_web_chat_is_never_sent_to(
 # Finding: unauthenticated mode, left on in a `.env`, posted replies to any serviceUrl.
 
 
-@pytest.mark.parametrize("value", ["true", "yes", "on", "0", "2", "TRUE"])
+@pytest.mark.parametrize("value", ["true", "yes", "on", "0", "2", "TRUE", "' '", "'1 '"])
 def test_unauthenticated_mode_with_any_value_but_1_stops_start_up(
     settings: Settings, value: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
