@@ -13,6 +13,7 @@ SQLite and PostgreSQL.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.server import ConfigurationError, build_app
+from adapters.teams import answers
 from adapters.teams.app import TEAMS_EDGE, TeamsEdge
 from adapters.teams.connector import Connector, ConnectorError
 from adapters.teams.identity import is_loopback
@@ -256,6 +258,29 @@ async def test_a_private_answer_to_a_channel_mention_goes_by_1to1_and_the_channe
     await edge(signed).send(row.person_id, Reply(text="PL-2027-0001 starts in 14 days."))
     proactive = signed.connector.sent[-1]
     assert proactive.path == f"/v3/conversations/{one_to_one}/activities"
+
+
+async def test_a_private_answer_kept_for_sending_again_goes_by_1to1_too(
+    signed: TeamsRig, clock: FixedClock
+) -> None:
+    signed.connector.failures = 1  # the first try, to the 1:1, is refused
+    mention = wire.message(
+        signed.connector.service_url,
+        "<at>PlaceBot</at> nudges status",
+        channel=True,
+        conversation=wire.CHANNEL,
+    )
+    assert (await signed.post(mention, signed.token())).status == 200
+    await edge(signed).work.drain()
+    assert signed.connector.sent == []
+    clock.at += timedelta(seconds=11)
+    assert await answers.resend_due(edge(signed).bot, edge(signed).connector) == 1
+    private, note = signed.connector.sent
+    assert (
+        private.path == f"/v3/conversations/{personal_conversation(wire.user()['id'])}/activities"
+    )
+    assert "Your nudges are" in private.body["text"]
+    assert note.body["text"] == ANSWERED_PRIVATELY
 
 
 async def test_a_public_answer_to_a_channel_mention_stays_in_the_channel(
