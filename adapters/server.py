@@ -37,6 +37,7 @@ def check_settings(settings: Settings) -> None:
             raise ConfigurationError(
                 f"{present} is set but {missing} is not: set both, or neither."
             )
+    check_teams(settings)
     if settings.smtp_url:
         check_email(settings)
     if settings.placebot_public_url and not settings.placebot_link_secret:
@@ -57,6 +58,42 @@ def check_local_chat(settings: Settings) -> None:
             f"PLACEBOT_LOCAL_CHAT is set and HOST is {settings.host!r}, which other machines can "
             "reach; the local chat has no login. Set HOST=127.0.0.1, or set "
             "PLACEBOT_LOCAL_CHAT_PUBLIC=1 as well if everyone who can reach it may act as anyone."
+        )
+
+
+# Channels whose client names its own `from.id` (Direct Line, which Web Chat uses): an
+# activity from them cannot say who is speaking, so they cannot be served as Teams people.
+SELF_NAMED_CHANNELS = frozenset({"webchat", "directline"})
+
+
+def check_teams(settings: Settings) -> None:
+    """Unauthenticated Teams only when asked for in so many words (`1`, with no app id), and
+    only channels that vouch for who is speaking."""
+    allow = settings.placebot_teams_allow_unauthenticated
+    if allow not in ("", "1"):  # exactly: the mount below takes any other value as on
+        raise ConfigurationError(
+            f"PLACEBOT_TEAMS_ALLOW_UNAUTHENTICATED is {allow!r}: set it to 1 (local work without "
+            "an app registration) or remove it."
+        )
+    if allow and settings.microsoft_app_id:
+        raise ConfigurationError(
+            "PLACEBOT_TEAMS_ALLOW_UNAUTHENTICATED is set and so is MICROSOFT_APP_ID: remove "
+            "PLACEBOT_TEAMS_ALLOW_UNAUTHENTICATED (with an app id every request is authenticated)."
+        )
+    if not (allow or settings.microsoft_app_id):
+        return
+    channels = {channel.lower() for channel in settings.placebot_teams_channels}
+    if not channels:
+        raise ConfigurationError("PLACEBOT_TEAMS_CHANNELS is empty: set it to msteams.")
+    if self_named := sorted(channels & SELF_NAMED_CHANNELS):
+        raise ConfigurationError(
+            f"PLACEBOT_TEAMS_CHANNELS lists {', '.join(self_named)}, whose clients name their own "
+            "user ids: remove it (Teams people are served through msteams)."
+        )
+    if "emulator" in channels and settings.microsoft_app_id:
+        raise ConfigurationError(
+            "PLACEBOT_TEAMS_CHANNELS lists emulator, which is served only without "
+            "MICROSOFT_APP_ID (PLACEBOT_TEAMS_ALLOW_UNAUTHENTICATED=1): remove it."
         )
 
 

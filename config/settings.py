@@ -63,8 +63,13 @@ class Settings(BaseSettings):
     microsoft_token_url: str | None = None
     # Where Bot Framework signing keys are published; Microsoft's public cloud when unset.
     microsoft_openid_metadata_url: str | None = None
-    # Local work only: mount /api/messages with no app id, so no request is authenticated.
-    placebot_teams_allow_unauthenticated: bool = False
+    # Local work only: `1` mounts /api/messages with no app id, so no request is authenticated
+    # and replies go to loopback service URLs only. Any other value, or `1` with an app id,
+    # stops start-up (a `.env` left over from local work must not open a deployment).
+    placebot_teams_allow_unauthenticated: str = ""
+    # The Bot Framework channels (channel ids, comma-separated) whose activities are served;
+    # the Bot Framework Emulator's `emulator` is served too in unauthenticated mode only.
+    placebot_teams_channels: Annotated[frozenset[str], NoDecode] = frozenset({"msteams"})
     # The Microsoft Entra tenants (ids, comma-separated) whose activities are served; empty
     # serves any. An activity from any other tenant gets 403 and nothing is stored.
     microsoft_allowed_tenants: Annotated[frozenset[str], NoDecode] = frozenset()
@@ -111,7 +116,9 @@ class Settings(BaseSettings):
     def timezone(self) -> ZoneInfo:
         return ZoneInfo(self.placebot_timezone)
 
-    @field_validator("slack_team_ids", "microsoft_allowed_tenants", mode="before")
+    @field_validator(
+        "slack_team_ids", "microsoft_allowed_tenants", "placebot_teams_channels", mode="before"
+    )
     @classmethod
     def _ids_parse(cls, value: object) -> object:
         return parse_ids(value) if isinstance(value, str) else value

@@ -1,7 +1,8 @@
 """Replies that outlive a crash: a message's reply is kept with its receipt, with where it goes
 (the service URL, the conversation and the parties, `respond_to`), until the connector took it;
 the web process that starts next sends again what a stop left unsent, for 30 minutes. At least
-once: a reply sent just before its process died may go twice."""
+once: a reply sent just before its process died may go twice. A private reply to a message in a
+channel or group chat goes to the person's 1:1 chat (`adapters.teams.personal`)."""
 
 from __future__ import annotations
 
@@ -14,20 +15,22 @@ from typing import Any
 from aiohttp import ClientError, web
 
 from adapters import periodic
-from adapters.teams import cards
+from adapters.teams import cards, personal
 from adapters.teams.connector import Connector, ConnectorError
+from adapters.teams.identity import tenant_of
 from bot.chat.placebot import PlaceBot
 from bot.kernel.messages import Reply
 
 log = logging.getLogger(__name__)
 
 RESEND_EVERY_SECONDS = 5.0
-_ENVELOPE = ("serviceUrl", "conversation", "from", "recipient", "id")
+_ENVELOPE = ("type", "serviceUrl", "channelId", "conversation", "from", "recipient", "id")
 
 
 def respond_to(activity: dict[str, Any]) -> str:
     """What a reply to `activity` needs of it, as kept with the receipt."""
-    return json.dumps({name: activity.get(name) for name in _ENVELOPE})
+    envelope = {name: activity.get(name) for name in _ENVELOPE}
+    return json.dumps(envelope | {"tenant": tenant_of(activity)})
 
 
 def reply_activity(activity: dict[str, Any], reply: Reply) -> dict[str, Any]:
@@ -43,6 +46,17 @@ def reply_activity(activity: dict[str, Any], reply: Reply) -> dict[str, Any]:
 
 
 async def send(connector: Connector, activity: dict[str, Any], reply: Reply) -> None:
+    """The reply in the activity's conversation; a private one to a channel or group chat
+    by 1:1, with a line in the conversation saying where it went."""
+    if reply.private and not personal.is_personal(activity):
+        tenant = str(activity.get("tenant") or "") or tenant_of(activity)
+        reference = await personal.personal_reference(
+            connector, personal.reference_of(activity), tenant
+        )
+        await personal.send(connector, reference, reply)
+        if activity.get("type") == "invoke":
+            return  # the presser was told so in the invoke's answer
+        reply = Reply(text=personal.ANSWERED_PRIVATELY)
     conversation = activity.get("conversation")
     conversation_id = conversation.get("id", "") if isinstance(conversation, dict) else ""
     await connector.send(

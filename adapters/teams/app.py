@@ -1,10 +1,11 @@
 """Teams on the shared aiohttp server at `POST /api/messages`.
 
-Inbound, botbuilder parses the activity and validates the Bot Framework JWT (when an app id is
-set). A message is stored before its 200 (an acknowledgement is a promise); its reply goes
-after, through the connector, kept with the receipt until sent (`adapters.teams.answers`). Card
-actions sent as `invoke` are answered in the HTTP response itself, as Teams requires. Each
-activity is handled once, keyed by conversation and activity id.
+Inbound, an activity is served only when its channel, token and tenants fit
+(`adapters.teams.identity`). A message is stored before its 200 (an acknowledgement is a
+promise); its reply goes after, through the connector, kept with the receipt until sent
+(`adapters.teams.answers`). Card actions sent as `invoke` are answered in the HTTP response
+itself, as Teams requires. Each activity is handled once, keyed by conversation and activity
+id. Private answers and proactive messages go by 1:1 (`adapters.teams.personal`).
 """
 
 from __future__ import annotations
@@ -13,20 +14,16 @@ import asyncio
 import json
 import logging
 import re
-import time
 from dataclasses import replace
 from typing import Any
 
 from aiohttp import ClientError, web
-from botframework.connector.auth import (
-    ChannelValidation,
-    JwtTokenValidation,
-    SimpleCredentialProvider,
-)
+from botframework.connector.auth import ChannelValidation
 
 from adapters.background import BackgroundWork
-from adapters.teams import answers, cards, signing_keys
+from adapters.teams import answers, cards, personal, signing_keys
 from adapters.teams.connector import Connector, ConnectorError
+from adapters.teams.identity import Gate, actor_of, part, tenant_of
 from adapters.teams.signing_keys import SigningKeysUnavailable
 from bot.chat.placebot import PlaceBot
 from bot.delivery.channels import Unreachable
@@ -35,7 +32,6 @@ from config.settings import Settings
 
 log = logging.getLogger(__name__)
 
-TOKEN_CACHE_SIZE = 1000
 MET_CACHE_SIZE = 10_000  # senders this process knows the bot has met
 MEMBER_LOOKUP_SECONDS = 3.0  # a newcomer's member record, or they are met without an email
 # Replies in flight to the Bot Connector (each waits on its answer, ~100 ms): bounded apart from
@@ -51,43 +47,6 @@ def token_url(settings: Settings) -> str:
         settings.microsoft_app_tenant_id if settings.microsoft_app_type == "SingleTenant" else None
     )
     return f"https://login.microsoftonline.com/{tenant or 'botframework.com'}/oauth2/v2.0/token"
-
-
-def part(activity: dict[str, Any], name: str) -> dict[str, Any]:
-    """A sub-object of an activity, or {} when it is missing or not an object."""
-    value = activity.get(name)
-    return value if isinstance(value, dict) else {}
-
-
-def tenant_of(activity: dict[str, Any]) -> str:
-    """The tenant the activity comes from: `conversation.tenantId`, else `channelData.tenant.id`."""
-    tenant = (
-        part(activity, "conversation").get("tenantId")
-        or part(part(activity, "channelData"), "tenant").get("id")
-        or ""
-    )
-    return str(tenant)
-
-
-def actor_of(activity: dict[str, Any]) -> Actor:
-    sender = part(activity, "from")
-    return Actor(
-        platform="teams",
-        tenant=tenant_of(activity),
-        external_id=str(sender.get("aadObjectId") or sender.get("id") or ""),
-        display_name=str(sender.get("name") or ""),
-    )
-
-
-def reference_of(activity: dict[str, Any]) -> dict[str, Any]:
-    """What a later proactive message needs: where the conversation lives and who is in it."""
-    return {
-        "serviceUrl": activity.get("serviceUrl"),
-        "channelId": activity.get("channelId"),
-        "conversation": activity.get("conversation"),
-        "bot": activity.get("recipient"),
-        "user": activity.get("from"),
-    }
 
 
 def delivery_key(activity: dict[str, Any]) -> str:
@@ -113,77 +72,17 @@ class TeamsEdge:
 
     def __init__(self, bot: PlaceBot, settings: Settings) -> None:
         self.bot = bot
-        self.app_id = settings.microsoft_app_id or ""
-        self.tenants = frozenset(t.lower() for t in settings.microsoft_allowed_tenants)
-        self.credentials = SimpleCredentialProvider(
-            self.app_id, settings.microsoft_app_password or ""
-        )
         self.connector = Connector.open(
             settings.microsoft_app_id, settings.microsoft_app_password, token_url(settings)
         )
         # The SDK's own knob, process-wide (None: Microsoft's); its key fetcher is replaced.
         ChannelValidation.open_id_metadata_endpoint = settings.microsoft_openid_metadata_url
-        self.signing_keys = signing_keys.install(bot.clock) if self.app_id else None
+        app_id = settings.microsoft_app_id
+        self.signing_keys = signing_keys.install(bot.clock) if app_id else None
+        self.gate = Gate(settings, self.signing_keys)
         self.work = BackgroundWork(REPLIES_IN_FLIGHT)
         self._remembered: set[tuple[str, str, str, str]] = set()
         self._met: set[tuple[str, str]] = set()
-        self._valid_tokens: dict[tuple[str, str, str], float] = {}
-
-    async def authenticated(self, activity: dict[str, Any], header: str) -> bool:
-        """The Bot Framework JWT: signed by the channel, for this app id and this serviceUrl.
-
-        botbuilder's validator needs only the channel id and service URL of the activity, so
-        the activity is not run through msrest's (slow) deserialisation first. The channel
-        reuses a token for many requests: a token already validated for the same channel and
-        service URL is accepted until it expires, without checking its signature again.
-        Raises SigningKeysUnavailable when the keys to check it with cannot be fetched.
-        """
-        if not self.app_id:
-            return True  # mounted without an app id only when explicitly allowed
-        if not header:
-            return False
-        channel, service_url = (
-            str(activity.get("channelId") or ""),
-            str(activity.get("serviceUrl") or ""),
-        )
-        key = (header, channel, service_url)
-        if self._valid_tokens.get(key, 0.0) > time.time():
-            return True
-        try:
-            identity = await JwtTokenValidation.validate_auth_header(
-                header, self.credentials, "", channel, service_url
-            )
-        except SigningKeysUnavailable:
-            raise
-        except Exception as error:  # botbuilder raises PermissionError, ValueError, Exception
-            log.info("Teams request refused: %s", type(error).__name__)
-            return False
-        if len(self._valid_tokens) >= TOKEN_CACHE_SIZE:
-            self._valid_tokens.clear()
-        self._valid_tokens[key] = float(identity.claims.get("exp", 0))
-        return True
-
-    def serves(self, activity: dict[str, Any]) -> bool:
-        """MICROSOFT_ALLOWED_TENANTS, empty meaning any: every tenant id the activity names (in
-        `conversation` and in `channelData`) must be listed; GUIDs compare in any case."""
-        if not self.tenants:
-            return True
-        named = [
-            str(tenant)
-            for tenant in (
-                part(activity, "conversation").get("tenantId"),
-                part(part(activity, "channelData"), "tenant").get("id"),
-            )
-            if tenant
-        ]
-        outside = [tenant for tenant in named if tenant.lower() not in self.tenants]
-        if named and not outside:
-            return True
-        refused = outside[0] if outside else ""
-        log.warning(
-            "Teams activity refused: tenant %r is not in MICROSOFT_ALLOWED_TENANTS", refused
-        )
-        return False
 
     async def handle_http(self, request: web.Request) -> web.Response:
         try:
@@ -193,7 +92,7 @@ class TeamsEdge:
         if not isinstance(activity, dict):
             return web.json_response({"error": "send a Bot Framework activity as JSON"}, status=400)
         try:
-            valid = await self.authenticated(activity, request.headers.get("Authorization", ""))
+            refusal = await self.gate.refusal(activity, request.headers.get("Authorization", ""))
         except SigningKeysUnavailable as problem:  # the token may be good: the channel retries
             log.info("Teams request deferred: %s", problem)
             return web.json_response(
@@ -201,10 +100,8 @@ class TeamsEdge:
                 status=503,
                 headers={"Retry-After": "5"},
             )
-        if not valid:
-            return web.json_response({"error": "unauthorized"}, status=401)
-        if not self.serves(activity):
-            return web.json_response({"error": "this tenant is not served here"}, status=403)
+        if refusal is not None:  # before anything of the activity is used or stored
+            return web.json_response({"error": refusal.error}, status=refusal.status)
         kind = activity.get("type")
         if kind == "invoke":
             return await self.on_invoke(activity)
@@ -223,9 +120,8 @@ class TeamsEdge:
         text = _MENTION.sub(" ", str(activity.get("text") or ""))
         return Command(actor_of(activity), text=text, delivery_key=delivery_key(activity))
 
-    async def remember(self, actor: Actor, activity: dict[str, Any]) -> None:
-        """Store the conversation reference; skipped when this process stored the same one."""
-        reference = reference_of(activity)
+    async def remember(self, actor: Actor, reference: dict[str, Any]) -> None:
+        """Store a 1:1 conversation reference; skipped when this process stored the same one."""
         key = (
             actor.tenant,
             actor.external_id,
@@ -235,6 +131,23 @@ class TeamsEdge:
         if key not in self._remembered:
             await self.bot.remember_conversation(actor, reference)
             self._remembered.add(key)
+
+    def remember_later(self, actor: Actor, activity: dict[str, Any]) -> None:
+        """After the 200, for someone met in a channel or group chat: their 1:1, made by the
+        connector when need be, is what proactive messages will use."""
+        if activity.get("serviceUrl"):
+            self.work.submit(lambda: self.remember_personal(actor, activity))
+
+    async def remember_personal(self, actor: Actor, activity: dict[str, Any]) -> None:
+        tenant = tenant_of(activity)
+        try:
+            reference = await personal.personal_reference(
+                self.connector, personal.reference_of(activity), tenant
+            )
+        except (ConnectorError, ClientError, TimeoutError) as error:
+            log.warning("Teams: no 1:1 conversation with %s yet: %s", actor.external_id, error)
+            return
+        await self.remember(actor, reference)
 
     async def sender(self, activity: dict[str, Any]) -> Actor:
         """The core's actor; someone new to the bot comes with the work email of their member
@@ -282,21 +195,27 @@ class TeamsEdge:
         """Store the message's work; its answer, kept until sent (`adapters.teams.answers`)."""
         command = self.command_for(activity)
         command = replace(command, actor=await self.sender(activity))
-        await self.remember(command.actor, activity)
+        in_personal = personal.is_personal(activity)
+        if in_personal:
+            await self.remember(command.actor, personal.reference_of(activity))
         self.met(command.actor)
         if not activity.get("serviceUrl"):
             return await self.bot.handle_once(command)
         # A redelivery (no 200 in time) stands down: the first one's reply is kept and sent.
         due = answers.respond_to(activity)
-        return await self.bot.handle_once(command, keep=True, respond_to=due, answered=False)
+        reply = await self.bot.handle_once(command, keep=True, respond_to=due, answered=False)
+        if not in_personal:  # the person is met by now
+            self.remember_later(command.actor, activity)
+        return reply
 
     async def send_reply(self, activity: dict[str, Any], reply: Reply) -> None:
         await answers.send(self.connector, activity, reply)
-        if key := self.command_for(activity).delivery_key:
-            await self.bot.answer_due(key, answered=True)
+        await self.bot.answer_due(delivery_key(activity), answered=True)
 
     async def on_invoke(self, activity: dict[str, Any]) -> web.Response:
-        """`adaptiveCard/action` (Action.Execute) is answered with a card in the HTTP body."""
+        """`adaptiveCard/action` (Action.Execute) is answered in the HTTP body: with a card, or,
+        in a channel or group chat when the answer is private, with a line only the presser
+        sees while the answer goes by 1:1 (a card in the body would replace the channel's)."""
         if activity.get("name") != "adaptiveCard/action":
             return web.json_response(
                 {"error": f"{activity.get('name')} is not supported"}, status=501
@@ -305,36 +224,54 @@ class TeamsEdge:
         verb = str(action.get("verb") or "")
         command = card_command(activity, part(action, "data"), verb)
         command = replace(command, actor=await self.sender(activity))
-        reply = await self.bot.handle_once(command)
+        if personal.is_personal(activity) or not activity.get("serviceUrl"):
+            reply = await self.bot.handle_once(command)
+            return invoke_answer(reply or Reply(text="Already done.", private=True))
+        due = answers.respond_to(activity)
+        reply = await self.bot.handle_once(command, keep=True, respond_to=due, answered=False)
+        self.remember_later(command.actor, activity)
         if reply is None:
-            reply = Reply(text="Already done.", private=True)
-        body = {"statusCode": 200, "type": cards.CARD_TYPE, "value": cards.card(reply)}
-        return web.json_response(body)
+            return invoke_answer(None, "Already done.")
+        if reply.private:
+            self.work.submit(lambda: self.send_reply(activity, reply))
+            return invoke_answer(None, personal.ANSWERED_PRIVATELY)
+        await self.bot.answer_due(delivery_key(activity), answered=True)
+        return invoke_answer(reply)
 
     async def on_conversation_update(self, activity: dict[str, Any]) -> None:
         added = [m for m in activity.get("membersAdded") or [] if isinstance(m, dict)]
         bot_id = part(activity, "recipient").get("id")
         if any(member.get("id") == bot_id for member in added):  # the bot was installed
             actor = await self.sender(activity)
-            await self.remember(actor, activity)
+            if personal.is_personal(activity):
+                await self.remember(actor, personal.reference_of(activity))
+            else:  # in a team or group chat: the installer's 1:1, after the 200
+                self.remember_later(actor, activity)
             self.met(actor)
 
     async def send(self, person_id: int, reply: Reply, key: str | None = None) -> None:
-        """The core's `Channel`: a proactive message to the person's last Teams conversation."""
+        """The core's `Channel`: a proactive message to the person's 1:1 with the bot."""
         reference = await self.bot.conversation_of(person_id, "teams")
         if reference is None:
             raise Unreachable(f"person {person_id} has not talked to the bot in Teams")
-        activity = {
-            "type": "message",
-            "from": reference.get("bot"),
-            "recipient": reference.get("user"),
-            "conversation": reference.get("conversation"),
-            "text": reply.text,
-            "attachments": [cards.attachment(reply)],
+        if not self.gate.reaches(reference.get("channelId"), reference.get("serviceUrl")):
+            raise Unreachable(f"person {person_id}'s Teams conversation is not on a served channel")
+        tenant = str(part(reference, "conversation").get("tenantId") or "")
+        reference = await personal.personal_reference(self.connector, reference, tenant)
+        await personal.send(self.connector, reference, reply)
+
+
+def invoke_answer(reply: Reply | None, line: str = "") -> web.Response:
+    """A card in the invoke's answer, or (for `line`) a message shown to the presser only."""
+    if reply is None:
+        body = {
+            "statusCode": 200,
+            "type": "application/vnd.microsoft.activity.message",
+            "value": line,
         }
-        await self.connector.send(
-            reference["serviceUrl"], reference["conversation"]["id"], activity
-        )
+    else:
+        body = {"statusCode": 200, "type": cards.CARD_TYPE, "value": cards.card(reply)}
+    return web.json_response(body)
 
 
 TEAMS_EDGE: web.AppKey[TeamsEdge] = web.AppKey("teams_edge", TeamsEdge)

@@ -16,8 +16,11 @@ from urllib.parse import quote
 
 from aiohttp import ClientSession, ClientTimeout
 
+from adapters.teams.identity import is_loopback
+
 RETRIES = 3
 EARLY_REFRESH = 300  # seconds before expiry at which a token is renewed
+PERSONAL_CACHE_SIZE = 10_000  # 1:1 conversation ids this process has been given
 
 
 def retry_after(header: str | None) -> float:
@@ -72,15 +75,22 @@ class AppToken:
 
 
 class Connector:
-    """Posts activities to a conversation; one instance (and one session) for the process."""
+    """Posts activities to a conversation; one instance (and one session) for the process.
 
-    def __init__(self, token: AppToken | None) -> None:
+    With `loopback_only` (unauthenticated Teams, where any request can name any serviceUrl)
+    it calls nothing but this machine."""
+
+    def __init__(self, token: AppToken | None, loopback_only: bool = False) -> None:
         self.token = token
+        self.loopback_only = loopback_only
         self._session: ClientSession | None = None
+        self._personal: dict[tuple[str, str, str], str] = {}
+        self._opening = asyncio.Lock()
 
     @classmethod
     def open(cls, app_id: str | None, password: str | None, token_url: str) -> Connector:
-        return cls(AppToken(app_id, password, token_url) if app_id and password else None)
+        token = AppToken(app_id, password, token_url) if app_id and password else None
+        return cls(token, loopback_only=not app_id)
 
     @property
     def session(self) -> ClientSession:
@@ -112,9 +122,45 @@ class Connector:
         )
         return await self._call("GET", service_url.rstrip("/") + "/" + path)
 
+    async def personal_conversation(
+        self, service_url: str, bot: dict[str, Any], user: dict[str, Any], tenant: str
+    ) -> str:
+        """The id of `user`'s 1:1 conversation with the bot (`POST /v3/conversations`): Teams
+        makes it the first time and answers with the same one after; kept for the process."""
+        user_id = str(user.get("id") or "")
+        if not (service_url and user_id):
+            raise ConnectorError("no service URL or user to open a 1:1 conversation with")
+        key = (service_url, tenant, user_id)
+        async with self._opening:  # rare (once a person a process): one at a time, none twice
+            if known := self._personal.get(key):
+                return known
+            conversation_id = await self._open(service_url, bot, user_id, tenant)
+            if len(self._personal) >= PERSONAL_CACHE_SIZE:
+                self._personal.clear()
+            self._personal[key] = conversation_id
+        return conversation_id
+
+    async def _open(self, service_url: str, bot: dict[str, Any], user_id: str, tenant: str) -> str:
+        body = {
+            "bot": {"id": bot.get("id"), "name": bot.get("name")},
+            "members": [{"id": user_id}],
+            "isGroup": False,
+            "tenantId": tenant,
+            "channelData": {"tenant": {"id": tenant}},
+        }
+        answer = await self._call("POST", service_url.rstrip("/") + "/v3/conversations", body)
+        conversation_id = answer.get("id") if isinstance(answer, dict) else None
+        if not isinstance(conversation_id, str) or not conversation_id:
+            raise ConnectorError("the Bot Connector made a 1:1 conversation but gave no id")
+        return conversation_id
+
     async def _call(
         self, method: str, url: str, payload: dict[str, Any] | None = None
     ) -> dict[str, Any]:
+        if self.loopback_only and not is_loopback(url):
+            raise ConnectorError(
+                f"{url} is not this machine: unauthenticated Teams answers locally"
+            )
         token = await self.token.get(self.session) if self.token else None
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         for attempt in range(RETRIES + 1):

@@ -52,7 +52,7 @@ async def rig(
         configured = teams_settings(
             settings,
             connector,
-            placebot_teams_allow_unauthenticated=True,
+            placebot_teams_allow_unauthenticated="1",
             placebot_release_delay_hours=delay,
         )
         app = build_app(configured, make_engine(settings.database_url), clock)

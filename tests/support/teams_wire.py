@@ -6,7 +6,9 @@ import itertools
 from typing import Any
 
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
-BOT_ID = "28:c9e8c047-2a74-40a2-b28a-b162d5f5327c"
+APP_ID = "c9e8c047-2a74-40a2-b28a-b162d5f5327c"
+BOT_ID = f"28:{APP_ID}"
+CHANNEL = "19:abc@thread.skype;messageid=1481567603816"  # a post in a team's channel
 _ids = itertools.count(1)
 
 
@@ -40,6 +42,7 @@ def message(
             "conversationType": "channel" if channel else "personal",
             "tenantId": TENANT,
             "id": conversation,
+            **({"isGroup": True} if channel else {}),
         },
         "recipient": {"id": BOT_ID, "name": "PlaceBot"},
         "textFormat": "plain",
@@ -73,8 +76,11 @@ def message(
     return activity
 
 
-def execute(service_url: str, data: dict[str, Any], verb: str = "", n: int = 1) -> dict[str, Any]:
-    activity = message(service_url, n=n)
+def execute(
+    service_url: str, data: dict[str, Any], verb: str = "", n: int = 1, **where: Any
+) -> dict[str, Any]:
+    """A card's Action.Execute; `where` as for `message` (`channel=True, conversation=...`)."""
+    activity = message(service_url, n=n, **where)
     activity.update(type="invoke", name="adaptiveCard/action", text=None)
     activity["value"] = {
         "action": {"type": "Action.Execute", "verb": verb, "data": data},

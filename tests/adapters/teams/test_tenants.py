@@ -48,7 +48,7 @@ async def rows(chat: Chat) -> dict[str, int]:
 
 
 def refusals(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
-    return [r for r in caplog.records if r.name == "adapters.teams.app"]
+    return [r for r in caplog.records if r.name == "adapters.teams.identity"]
 
 
 ACTIVITIES: dict[str, Callable[[str], dict[str, Any]]] = {
@@ -77,7 +77,7 @@ async def test_an_activity_from_another_tenant_gets_403_and_stores_nothing(
 ) -> None:
     async with teams_server(settings, clock, chat, microsoft_allowed_tenants={OTHER}) as rig:
         before = await rows(chat)
-        with caplog.at_level(logging.WARNING, logger="adapters.teams.app"):
+        with caplog.at_level(logging.WARNING, logger="adapters.teams.identity"):
             response = await rig.post(ACTIVITIES[kind](rig.connector.service_url))
         assert response.status == 403
         assert await response.json() == {"error": "this tenant is not served here"}
@@ -130,7 +130,7 @@ async def test_an_activity_naming_no_tenant_or_an_outside_one_anywhere_is_refuse
         else:  # listed in conversation, but channelData names another tenant
             activity["conversation"]["tenantId"] = OTHER
         before = await rows(chat)
-        with caplog.at_level(logging.WARNING, logger="adapters.teams.app"):
+        with caplog.at_level(logging.WARNING, logger="adapters.teams.identity"):
             assert (await rig.post(activity)).status == 403
         await asyncio.sleep(0.2)
         assert await rows(chat) == before
@@ -163,7 +163,7 @@ async def test_with_an_app_id_the_token_is_checked_before_the_tenant(
             async with TestClient(TestServer(app)) as client:
                 before = await rows(chat)
                 activity = wire.message(connector.service_url, OFFER)
-                with caplog.at_level(logging.WARNING, logger="adapters.teams.app"):
+                with caplog.at_level(logging.WARNING, logger="adapters.teams.identity"):
                     unsigned = await client.post("/api/messages", json=activity)
                     forged = keys.authorization("another-bots-app-id", connector.service_url)
                     other_bot = await client.post(

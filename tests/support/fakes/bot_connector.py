@@ -6,6 +6,12 @@ async with FakeConnector() as connector:
     [sent] = await connector.wait_for(1)
     assert sent.body["attachments"][0]["contentType"] == "application/vnd.microsoft.card.adaptive"
 
+1:1 conversations the bot opens (`POST /v3/conversations`) are recorded in `opened` and get
+the same id for the same member every time, as in Teams:
+
+    [opened] = connector.opened
+    assert opened.body["members"] == [{"id": "29:1abc"}]
+
 Members of conversations, as `GET /v3/conversations/{id}/members/{user}` answers them (404 for
 anyone not set; `member_requests` records the look-ups):
 
@@ -28,6 +34,11 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 
+def personal_conversation(user_id: str) -> str:
+    """The id the fake gives the 1:1 conversation of the bot with `user_id`."""
+    return f"a:1personal-{user_id[-8:]}"
+
+
 @dataclass
 class Sent:
     path: str
@@ -48,6 +59,7 @@ class FakeConnector:
         self.members: dict[str, dict[str, Any]] = {}
         self.member_requests: list[Sent] = []
         self.member_delay = 0.0
+        self.opened: list[Sent] = []
         self._ids = itertools.count(1)
         self._arrived = asyncio.Condition()
         app = web.Application()
@@ -55,7 +67,7 @@ class FakeConnector:
         app.router.add_post(
             "/v3/conversations/{conversation}/activities/{reply_to}", self._activity
         )
-        app.router.add_post("/v3/conversations", self._activity)
+        app.router.add_post("/v3/conversations", self._open)
         app.router.add_get("/v3/conversations/{conversation}/members/{user}", self._member)
         app.router.add_post("/token", self._token)
         self.server = TestServer(app, host="127.0.0.1")
@@ -127,6 +139,12 @@ class FakeConnector:
         if self.answer_delay:
             await asyncio.sleep(self.answer_delay)
         return web.json_response({"id": f"activity-{next(self._ids)}"}, status=201)
+
+    async def _open(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.opened.append(Sent(request.path, body, request.headers.get("Authorization", "")))
+        [member] = body["members"]
+        return web.json_response({"id": personal_conversation(member["id"])}, status=201)
 
     def arrived(self, sent: Sent) -> None:
         """A hook for benchmarks that wait for particular replies."""

@@ -13,6 +13,7 @@ would) while the bot's event loop goes on:
         keys.rotate()                          # a new key, listed beside the old, signs tokens
         keys.failing = True                    # answer 500
         keys.listing = False                   # list no keys
+        keys.endorsements = ["msteams", "webchat"]  # the channels every key is endorsed for
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class BotFrameworkKeys:
         self.held = 0  # requests held, ever
         self.failing = False
         self.listing = True  # False: a key set with no keys in it
+        self.endorsements = ["msteams"]
         self._open = threading.Event()
         self._open.set()
         self._changed = threading.Condition()
@@ -103,7 +105,7 @@ class BotFrameworkKeys:
         keys = []
         for key_id, private in self.signing if self.listing else []:
             public = json.loads(RSAAlgorithm.to_jwk(private.public_key()))
-            keys.append({**public, "kid": key_id, "use": "sig", "endorsements": ["msteams"]})
+            keys.append({**public, "kid": key_id, "use": "sig", "endorsements": self.endorsements})
         return {"keys": keys}
 
     def hold(self) -> None:
