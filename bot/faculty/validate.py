@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 from bot.kernel import professions
 from bot.kernel.errors import UserError
+from bot.kernel.text import clean
 
 PROVIDER_TYPES = ("nhs_trust", "local_authority", "independent", "voluntary")
 ROLES = ("clinician", "coordinator", "hei_lead", "faculty_lead")
@@ -36,7 +37,7 @@ def _shown(text: str) -> str:
 
 
 def name(text: str, what: str, example: str) -> str:
-    cleaned = " ".join(text.split())
+    cleaned = " ".join(clean(text).split())  # CLI arguments too, not only imported cells
     if not cleaned:
         raise UserError(f"Please give the {what}'s name, e.g. “{example}”.", field="name")
     if len(cleaned) > 200:
