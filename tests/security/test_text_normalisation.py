@@ -126,8 +126,10 @@ async def test_a_platform_name_and_email_are_cleaned_before_they_are_stored(
     assert SORRY not in reply.text
     async with bot.sessions() as session:
         person = (
-            await session.execute(select(Person).where(Person.display_name.like("Alex%")))
-        ).unique().scalar_one()
+            (await session.execute(select(Person).where(Person.display_name.like("Alex%"))))
+            .unique()
+            .scalar_one()
+        )
     assert person.display_name == f"Alex Smith {NURSE}"
     assert person.email == "alex.smith@nuh.nhs.uk"
     assert await bot.knows(actor)  # the same identity, found again through the same cleaning
