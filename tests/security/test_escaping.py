@@ -112,6 +112,15 @@ async def test_a_teams_offer_shows_a_markdown_link_in_its_notes_as_text(
     assert (offer.place_text, offer.notes) == (f"{PHISH} Ward 7", f"{PHISH} {MARKS}")
 
 
+async def test_a_teams_answer_quoting_what_was_typed_shows_it_as_text(
+    teams_rig: TeamsRig,
+) -> None:
+    body = await teams_rig.say(PHISH)
+    assert not TEAMS_LINK.search(body["text"])
+    assert f"“{PHISH}”" in teams_shows(body["text"])
+    assert_no_teams_markup(teams_rig.card(body))
+
+
 async def test_a_slack_offer_shows_formatting_marks_and_links_in_its_notes_as_text(
     slack_rig: SlackRig,
 ) -> None:
