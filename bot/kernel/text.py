@@ -40,8 +40,8 @@ _ESCAPES = re.compile(
 def clean(text: str, *, lines: bool = False) -> str:
     """`text` in NFC without invisible controls. With `lines`, newlines and tabs stay (notes);
     without, any line break or tab becomes a space (names, places, one-line fields)."""
-    if not text:
-        return ""
+    if not text or (text.isascii() and text.isprintable()):
+        return text  # most text: plain ASCII, nothing to remove
     text = _ESCAPES.sub("", unicodedata.normalize("NFC", text))
     for old, new in _LINE_BREAKS.items():
         text = text.replace(old, new)
