@@ -7,16 +7,20 @@ from __future__ import annotations
 import html
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 from aiohttp.test_utils import TestClient
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from adapters.email import render as email
 from adapters.slack import blocks as slack
 from adapters.slack import mrkdwn
 from adapters.teams import cards as teams
+from adapters.workbook.write import write
 from bot.chat.placebot import PlaceBot
+from bot.faculty.sheets import PEOPLE, Row, Workbook
 from bot.kernel.messages import Fact, Item, Reply
 from storage.tables import PlacementOffer
 from tests.conftest import bearer, make_token
@@ -205,3 +209,12 @@ def test_email_escapes_html_and_links_only_safe_addresses() -> None:
     assert "<b>bold</b>" not in page and "<script>" not in page and "<i>Ward" not in page
     assert "&lt;b&gt;bold&lt;/b&gt; &amp; &lt;script&gt;" in page
     assert 'href="https://phish.example"' not in page
+
+
+def test_a_name_typed_as_a_formula_is_exported_as_text(tmp_path: Path) -> None:
+    formula = '=HYPERLINK("https://phish.example","Confirm")'
+    book = Workbook()
+    book.of(PEOPLE).append(Row(2, {"email": "jo@nuh.nhs.uk", "name": formula, "role": "clinician"}))
+    write(book, tmp_path / "setup.xlsx")
+    cell = load_workbook(tmp_path / "setup.xlsx")[PEOPLE.name]["B2"]
+    assert (cell.value, cell.data_type) == (formula, "s")
