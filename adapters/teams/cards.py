@@ -53,11 +53,11 @@ def _action(button: Button) -> dict[str, Any] | None:
 
 
 def _actions(buttons: tuple[Button, ...]) -> list[dict[str, Any]]:
-    actions = _partsactions(buttons)
+    actions = _card_actions(buttons)
     return [{"type": "ActionSet", "actions": actions}] if actions else []
 
 
-def _partsactions(buttons: tuple[Button, ...]) -> list[dict[str, Any]]:
+def _card_actions(buttons: tuple[Button, ...]) -> list[dict[str, Any]]:
     return [action for b in buttons if (action := _action(b)) is not None]
 
 
@@ -133,7 +133,7 @@ def card(reply: Reply) -> dict[str, Any]:
     body += _facts(reply.facts)
     for item in reply.items:
         body += _item(item)
-    actions = _partsactions(reply.buttons)
+    actions = _card_actions(reply.buttons)
     if reply.form is not None:
         form_body, form_actions = _form(reply.form)
         body += form_body
