@@ -81,7 +81,7 @@ def provider_type(text: str) -> str:
 
 
 def email(text: str) -> str:
-    value = text.strip().lower()
+    value = clean(text).strip().lower()
     if len(value) > 320 or not _EMAIL.fullmatch(value):
         raise UserError(
             f"“{_shown(text)}” is not an email address; give a work address such as "
@@ -92,7 +92,7 @@ def email(text: str) -> str:
 
 
 def email_domain(text: str) -> str:
-    value = text.strip().lower().removeprefix("@")
+    value = clean(text).strip().lower().removeprefix("@")
     if len(value) > 253 or not _DOMAIN.fullmatch(value):
         raise UserError(
             f"“{_shown(text)}” is not an email domain; give the part after the @, e.g. nuh.nhs.uk.",

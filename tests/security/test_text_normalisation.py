@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from adapters.workbook import read
 from bot.chat.placebot import PlaceBot
+from bot.faculty import validate
 from bot.faculty.sheets import PEOPLE
 from bot.kernel.messages import Actor, Command
 from bot.kernel.text import clean, clean_json, clip
@@ -164,3 +165,11 @@ def test_workbook_cells_are_cleaned_as_they_are_read(tmp_path: Path) -> None:
     assert problems == []
     [row] = book.of(PEOPLE)
     assert (row.get("email"), row.get("name")) == ("jo.bloggs@nuh.nhs.uk", "Jo Bloggs")
+
+
+def test_set_up_names_and_emails_typed_on_the_command_line_are_cleaned() -> None:
+    assert validate.name("Ward\u202e 12\x00 Orthopaedics", "team", "Ward 12") == (
+        "Ward 12 Orthopaedics"
+    )
+    assert validate.email("Jo.Bloggs\u200b@NUH.nhs.uk\ufeff") == "jo.bloggs@nuh.nhs.uk"
+    assert validate.email_domain("@nuh\u200d.nhs.uk") == "nuh.nhs.uk"
