@@ -17,10 +17,10 @@ from email.utils import format_datetime
 from html import escape
 
 from bot.chat.typed import typed_command
+from bot.kernel import links
 from bot.kernel.messages import Button, Fact, Form, Image, Item, Reply
 
 SUBJECT_MAX = 100
-LINK_SCHEMES = ("https://", "http://", "mailto:")
 _CODE = re.compile(r"`([^`\n]+)`")
 
 STYLE = (
@@ -46,7 +46,9 @@ def subject(reply: Reply) -> str:
 
 
 def is_link(button: Button) -> bool:
-    return bool(button.url) and str(button.url).lower().startswith(LINK_SCHEMES)
+    """A button shown as a link: only a safe web or email link (one with a line break could
+    add lines to the plain text, one with javascript: would run where it is clicked)."""
+    return links.is_safe(button.url)
 
 
 def _chat_line(button: Button) -> str:

@@ -13,6 +13,7 @@ from adapters.register_api.runtime import runtime
 from bot.blocks import service as blocks
 from bot.kernel import professions
 from bot.kernel.errors import FieldErrors
+from bot.kernel.text import clean_json
 from storage.tables import PlacementBlock
 
 _DATES = ("start_date", "end_date", "offers_close")
@@ -64,7 +65,7 @@ def _new_block(body: dict[str, Any]) -> blocks.NewBlock:
 
 
 async def create(request: web.Request) -> web.Response:
-    new = _new_block(await read_json(request))
+    new = _new_block(clean_json(await read_json(request)))
     async with runtime(request).context() as ctx:
         hei = await caller_hei(ctx, request)
         block = await blocks.add_block(ctx, new, hei)

@@ -10,6 +10,7 @@ from adapters.register_api.limits import read_json
 from adapters.register_api.runtime import client, runtime
 from bot.kernel.context import Context
 from bot.kernel.errors import UserError
+from bot.kernel.text import clean_json
 from bot.requests import service as placement_requests
 from storage.tables import Organisation, PlacementRequest
 
@@ -36,7 +37,7 @@ async def caller_hei(ctx: Context, request: web.Request) -> Organisation:
 
 
 async def create(request: web.Request) -> web.Response:
-    body = await read_json(request)
+    body = clean_json(await read_json(request), multi_line_keys={"note"})
     students, note = body.get("students"), body.get("note", "")
     if not isinstance(students, int) or isinstance(students, bool):
         raise UserError('students is a whole number, e.g. {"students": 2}.', field="students")

@@ -14,7 +14,7 @@ from aiohttp import web
 from adapters.register_api.limits import page_size
 from adapters.register_api.placements import not_modified
 from adapters.register_api.runtime import runtime
-from bot.kernel import professions
+from bot.kernel import links, professions
 from bot.training import catalogue as training
 from bot.training.events import TrainingData, to_ics
 from storage.tables import TrainingEvent
@@ -38,7 +38,7 @@ def event_json(event: TrainingEvent) -> dict[str, Any]:
         "ends_at": event.ends_at.isoformat(),
         "mode": event.mode,
         "location": event.location,
-        "booking": event.booking,
+        "booking": event.booking if links.is_safe(event.booking) else None,
         "booking_note": event.booking_note,
     }
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from adapters.slack import mrkdwn
+from bot.kernel import links
 from bot.kernel.messages import Button, Fact, Form, FormField, Item, Reply
 
 MAX_FIELDS = 10  # Slack's limit of fields in one section
@@ -12,26 +14,24 @@ MAX_BLOCKS = 50
 TONE_EMOJI = {"error": ":warning: ", "success": ":white_check_mark: ", "info": ""}
 
 
-def escape(text: str) -> str:
-    """mrkdwn needs &, < and > escaped; nothing else is special in what the core writes."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def _plain(text: str, limit: int = 75) -> dict[str, Any]:
     return {"type": "plain_text", "text": text[:limit] or " ", "emoji": True}
 
 
-def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": escape(text)[:3000]}}
+def _section(mrkdwn_text: str) -> dict[str, Any]:
+    """A section of mrkdwn already escaped (see `mrkdwn`)."""
+    return {"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn_text}}
+
+
+def _field(fact: Fact) -> dict[str, Any]:
+    label = mrkdwn.bold(fact.label, 300)
+    return {"type": "mrkdwn", "text": f"{label}\n{mrkdwn.literal(fact.value, 1999 - len(label))}"}
 
 
 def _fields(facts: tuple[Fact, ...]) -> list[dict[str, Any]]:
     blocks = []
     for start in range(0, len(facts), MAX_FIELDS):
-        fields = [
-            {"type": "mrkdwn", "text": f"*{escape(f.label)}*\n{escape(f.value)}"[:2000]}
-            for f in facts[start : start + MAX_FIELDS]
-        ]
+        fields = [_field(f) for f in facts[start : start + MAX_FIELDS]]
         blocks.append({"type": "section", "fields": fields})
     return blocks
 
@@ -48,22 +48,25 @@ def button_element(button: Button, index: int) -> dict[str, Any]:
     return element
 
 
+def _shown(button: Button) -> bool:
+    """A link button only with a safe link (Slack refuses a whole message over a bad one)."""
+    return not button.url or links.is_safe(button.url)
+
+
 def _actions(buttons: tuple[Button, ...], offset: int) -> list[dict[str, Any]]:
-    if not buttons:
-        return []
-    elements = [button_element(b, offset + n) for n, b in enumerate(buttons[:25])]
-    return [{"type": "actions", "elements": elements}]
+    elements = [button_element(b, offset + n) for n, b in enumerate(buttons[:25]) if _shown(b)]
+    return [{"type": "actions", "elements": elements}] if elements else []
 
 
 def _item(item: Item, offset: int) -> list[dict[str, Any]]:
-    blocks: list[dict[str, Any]] = [{"type": "divider"}, _section(f"*{item.title}*")]
+    blocks: list[dict[str, Any]] = [{"type": "divider"}, _section(mrkdwn.bold(item.title))]
     if item.text:
-        blocks.append(_section(item.text))
+        blocks.append(_section(mrkdwn.literal(item.text)))
     return blocks + _fields(item.facts) + _actions(item.buttons, offset)
 
 
 def message_blocks(reply: Reply) -> list[dict[str, Any]]:
-    blocks = [_section(TONE_EMOJI[reply.tone] + reply.text)]
+    blocks = [_section(TONE_EMOJI[reply.tone] + mrkdwn.sentence(reply.text, 2980))]
     blocks += _fields(reply.facts)
     blocks += _actions(reply.buttons, 0)
     offset = len(reply.buttons)
@@ -77,7 +80,7 @@ def message_blocks(reply: Reply) -> list[dict[str, Any]]:
 
 def message(reply: Reply) -> dict[str, Any]:
     """Arguments for chat.postMessage or a response_url answer."""
-    return {"text": reply.text[:3000], "blocks": message_blocks(reply)}
+    return {"text": mrkdwn.entities(reply.text, 3000), "blocks": message_blocks(reply)}
 
 
 def _input(field: FormField) -> dict[str, Any]:
@@ -111,7 +114,7 @@ def _input(field: FormField) -> dict[str, Any]:
 
 def modal(form: Form, text: str = "") -> dict[str, Any]:
     """A modal view; hidden values travel in private_metadata."""
-    blocks = [_section(text)] if text else []
+    blocks = [_section(mrkdwn.sentence(text))] if text else []
     blocks += [_input(field) for field in form.fields]
     return {
         "type": "modal",

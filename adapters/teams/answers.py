@@ -40,7 +40,7 @@ def reply_activity(activity: dict[str, Any], reply: Reply) -> dict[str, Any]:
         "recipient": activity.get("from"),
         "conversation": activity.get("conversation"),
         "replyToId": activity.get("id"),
-        "text": reply.text,
+        "text": cards.shown(reply.text),  # Teams reads a message's text as markdown too
         "attachments": [cards.attachment(reply)],
     }
 

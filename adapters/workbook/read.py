@@ -13,6 +13,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from bot.faculty.sheets import SHEETS, Problem, Row, SheetSpec, Workbook
+from bot.kernel.text import clean
 
 
 class Unreadable(Exception):
@@ -56,11 +57,12 @@ def _csv_sheets(folder: Path) -> dict[SheetSpec, list[Sequence[object]]]:
 
 
 def _text(value: object) -> str:
+    """A cell as one clean line of text (controls and invisible characters removed)."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return " ".join(str(value).split())
+    return " ".join(clean(str(value)).split())
 
 
 def _rows_of(

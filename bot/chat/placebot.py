@@ -24,6 +24,7 @@ from bot.kernel.context import Context
 from bot.kernel.errors import FieldErrors, StaleVersion, UserError
 from bot.kernel.messages import Actor, Command, Reply
 from bot.kernel.numbers import whole_number
+from bot.kernel.text import clean_command
 from bot.offers import service as offers
 from bot.offers.form import OFFER_CREATE, OFFER_EDIT, offer_form
 from bot.offers.parsing import OFFER_EXAMPLE
@@ -50,6 +51,7 @@ GROUPS = {
     "admin": admin_commands.run,
 }
 _OTHER_GROUPS = set(GROUPS) - {"placement", "placements"}
+_MULTI_LINE_FIELDS = frozenset(f.name for f in offer_form().fields if f.kind == "textarea")
 
 
 def normalise(text: str) -> str:
@@ -124,6 +126,7 @@ class PlaceBot:
         """As `handle`, but None when the command's delivery key was handled before. With
         `keep`, the answer is stored with the receipt (see `handle_or_recall`), due at
         `respond_to` unless `answered`."""
+        command = clean_command(command, _MULTI_LINE_FIELDS)  # before anything reads it
         if len(command.text) > MAX_TEXT:
             return error_reply(
                 UserError(

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 from bot.kernel import professions
 from bot.kernel.errors import UserError
+from bot.kernel.text import clean
 
 PROVIDER_TYPES = ("nhs_trust", "local_authority", "independent", "voluntary")
 ROLES = ("clinician", "coordinator", "hei_lead", "faculty_lead")
@@ -36,7 +37,7 @@ def _shown(text: str) -> str:
 
 
 def name(text: str, what: str, example: str) -> str:
-    cleaned = " ".join(text.split())
+    cleaned = " ".join(clean(text).split())  # CLI arguments too, not only imported cells
     if not cleaned:
         raise UserError(f"Please give the {what}'s name, e.g. “{example}”.", field="name")
     if len(cleaned) > 200:
@@ -80,7 +81,7 @@ def provider_type(text: str) -> str:
 
 
 def email(text: str) -> str:
-    value = text.strip().lower()
+    value = clean(text).strip().lower()
     if len(value) > 320 or not _EMAIL.fullmatch(value):
         raise UserError(
             f"“{_shown(text)}” is not an email address; give a work address such as "
@@ -91,7 +92,7 @@ def email(text: str) -> str:
 
 
 def email_domain(text: str) -> str:
-    value = text.strip().lower().removeprefix("@")
+    value = clean(text).strip().lower().removeprefix("@")
     if len(value) > 253 or not _DOMAIN.fullmatch(value):
         raise UserError(
             f"“{_shown(text)}” is not an email domain; give the part after the @, e.g. nuh.nhs.uk.",

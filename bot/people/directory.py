@@ -3,7 +3,6 @@ and the faculty leads, whom the summary and the nudge pauses both reach."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import time
 
@@ -13,15 +12,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kernel.clock import Clock
 from bot.kernel.messages import Actor
+from bot.kernel.text import clean, clean_actor, clip
 from bot.people.cache import KnownPeople
 from storage.tables import Identity, Person, RoleGrant
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+MAX_NAME = 200
 
 
 def clean_name(name: str) -> str:
-    """A display name as given (any script, emoji included), minus control characters."""
-    return _CONTROL.sub("", name).strip()[:200] or "New colleague"
+    """A display name as given (any script, emoji included), on one line, minus control,
+    direction-changing and invisible characters."""
+    return clip(" ".join(clean(name).split()), MAX_NAME) or "New colleague"
 
 
 # Built once: building a statement and its cache key cost more CPU than running it.
@@ -37,6 +38,7 @@ _BY_IDENTITY = (
 
 
 async def find_person(session: AsyncSession, actor: Actor) -> Person | None:
+    actor = clean_actor(actor)
     identity = {
         "platform": actor.platform,
         "tenant": actor.tenant,
@@ -58,6 +60,7 @@ async def meet(
 
     With `known`, a person met in the last few seconds is taken from memory, without SQL.
     """
+    actor = clean_actor(actor)  # names and ids as platforms send them are free text too
     if known is not None:
         copy = known.get(actor)
         if copy is not None:

@@ -13,12 +13,15 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 
-from bot.kernel import professions
+from bot.kernel import links, professions
 from bot.kernel.errors import UserError
+from bot.kernel.text import clean, clip
 from bot.training import london_zone
 
 PRODID = "-//PlaceBot//Educator training//EN"
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_UID = 255
+# The longest each field is kept (the columns' sizes); longer text is cut, never refused.
+LIMITS = {"title": 300, "organiser": 200, "mode": 100, "location": 300, "booking_note": 300}
 _ORGANISED_BY = re.compile(r"^Organised by ([^\n]+)\n?")
 
 
@@ -44,14 +47,25 @@ def _codes(words: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
-def booking_fields(text: str) -> tuple[str | None, str | None]:
-    """A booking column as (link, note): URLs and addresses become links, words become a note."""
-    text = text.strip()
-    if text.startswith(("https://", "http://", "mailto:")):
-        return text, None
-    if _EMAIL.match(text):
-        return f"mailto:{text}", None
-    return None, text or None
+def booking_fields(text: str, where: str = "The booking link") -> tuple[str | None, str | None]:
+    """A booking column as (link, note): URLs and addresses become links, words become a note;
+    a link that is not a safe web or email link is refused, saying `where` it was."""
+    try:
+        return links.booking(clean(text))
+    except ValueError as why:
+        raise UserError(f"{where} cannot be used: {why}.") from None
+
+
+def _line(value: object, name: str) -> str:
+    """One imported field as one clean line, cut to its column's size."""
+    return clip(" ".join(clean(str(value)).split()), LIMITS.get(name, 300))
+
+
+def _uid(value: str, where: str) -> str:
+    uid = "".join(clean(value).split())
+    if len(uid) > MAX_UID:
+        raise UserError(f"{where}: the UID is {len(uid):,} characters long; keep it under 256.")
+    return uid
 
 
 def read_ics(payload: bytes, zone: ZoneInfo) -> list[TrainingData]:
@@ -69,30 +83,43 @@ def read_ics(payload: bytes, zone: ZoneInfo) -> list[TrainingData]:
         ends_at = _aware(end.dt, zone) if end is not None else starts_at
         categories = component.get("categories")
         cats = [str(c) for c in categories.cats] if categories is not None else []
-        url = component.get("url")
         organizer = component.get("organizer")
         organiser = organizer.params.get("CN", "") if organizer is not None else ""
         description = str(component.get("description", ""))
         if by := _ORGANISED_BY.match(description):  # PlaceBot's own feed, read back
             organiser = organiser or by.group(1)
             description = description[by.end() :]
-        location = str(component.get("location", "")) or None
+        location = _line(component.get("location", ""), "location") or None
+        title = _line(component.get("summary", ""), "title") or "Educator training"
+        where = f"The event “{title[:60]}” (UID {clip(str(component.get('uid')), 60)})"
         events.append(
             TrainingData(
-                uid=str(component.get("uid")),
-                title=str(component.get("summary", "Educator training")),
-                organiser=str(organiser) or "Unknown organiser",
-                professions=_codes(cats)
-                or _codes(re.findall(r"\w+", str(component.get("summary", "")))),
+                uid=_uid(str(component.get("uid")), where),
+                title=title,
+                organiser=_line(organiser, "organiser") or "Unknown organiser",
+                professions=_codes(cats) or _codes(re.findall(r"\w+", title)),
                 starts_at=starts_at,
                 ends_at=ends_at,
                 mode="online" if location is None or "online" in location.lower() else "in person",
                 location=location,
-                booking=str(url) if url else None,
-                resources=description.strip() or None,
+                booking=_ics_link(component.get("url"), where),
+                resources=clean(description, lines=True) or None,
             )
         )
     return events
+
+
+def _ics_link(url: object, where: str) -> str | None:
+    """The event's URL, only when it is a safe web or email link."""
+    if not url:
+        return None
+    link = str(url).strip()
+    if (why := links.problem(link)) is not None:
+        raise UserError(
+            f"{where} has the URL {link[:80]!r}, which cannot be used: {why}. "
+            "Fix the URL in the calendar and import it again."
+        )
+    return link
 
 
 def _aware(value: date | datetime, zone: ZoneInfo) -> datetime:
@@ -115,7 +142,12 @@ def read_csv(text: str, zone: ZoneInfo) -> list[TrainingData]:
     if missing:
         raise UserError(f"The CSV needs the columns {', '.join(sorted(missing))}.")
     events = []
-    for number, row in enumerate(reader, start=2):
+    for number, raw in enumerate(reader, start=2):
+        row = {
+            key: clean(value) if isinstance(value, str) else ""
+            for key, value in raw.items()
+            if key is not None  # cells beyond the header row
+        }
         try:
             day = date.fromisoformat(row["date"].strip())
             starts = datetime.combine(day, time.fromisoformat(row["start"].strip()), zone)
@@ -125,21 +157,21 @@ def read_csv(text: str, zone: ZoneInfo) -> list[TrainingData]:
                 f"Row {number}: dates are YYYY-MM-DD and times HH:MM "
                 f"(got {row['date']!r} {row['start']!r}-{row['end']!r})."
             ) from None
-        booking, note = booking_fields(row.get("booking") or "")
-        mode = (row.get("mode") or "online").strip()
+        where = f"Row {number}, column booking"
+        booking, note = booking_fields(row.get("booking") or "", where)
         events.append(
             TrainingData(
-                uid=(row.get("uid") or "").strip()
+                uid=_uid(row.get("uid") or "", f"Row {number}")
                 or stable_uid(row["title"], row["organiser"], row["date"], row["start"]),
-                title=row["title"].strip(),
-                organiser=row["organiser"].strip(),
+                title=_line(row["title"], "title"),
+                organiser=_line(row["organiser"], "organiser"),
                 professions=_codes(re.split(r"[;,/ ]+", row.get("professions") or "")),
                 starts_at=starts,
                 ends_at=ends,
-                mode=mode,
-                location=(row.get("location") or "").strip() or None,
+                mode=_line(row.get("mode") or "online", "mode"),
+                location=_line(row.get("location") or "", "location") or None,
                 booking=booking,
-                booking_note=note,
+                booking_note=_line(note, "booking_note") if note else None,
             )
         )
     return events
@@ -150,6 +182,8 @@ def to_ics(events: Iterable[TrainingData]) -> bytes:
 
     Europe/London is written with yearly rules (`london_zone`); another zone as icalendar
     builds it. DTSTAMP is when the record last changed, so a calendar app sees an update as one.
+    Whatever was stored, one event can never break the feed: text is cleaned of controls
+    (icalendar escapes the rest) and a booking link is given only when it is a safe one.
     """
     calendar = Calendar()
     calendar.add("prodid", PRODID)
@@ -166,18 +200,19 @@ def to_ics(events: Iterable[TrainingData]) -> bytes:
 
 def _event(data: TrainingData, now: datetime) -> Event:
     event = Event()
-    event.add("uid", data.uid)
-    event.add("summary", data.title)
+    event.add("uid", clean(data.uid))
+    event.add("summary", clean(data.title))
     event.add("dtstart", data.starts_at)
     event.add("dtend", data.ends_at)
     event.add("dtstamp", (data.changed_at or now).astimezone(UTC))
     if data.professions:
-        event.add("categories", list(data.professions))
-    event.add("location", data.location or data.mode)
-    if data.booking:
-        event.add("url", data.booking)
-    if data.booking and data.booking.startswith("mailto:"):  # the organiser's own address
-        event.add("organizer", data.booking, parameters={"CN": data.organiser})
+        event.add("categories", [clean(code) for code in data.professions])
+    event.add("location", clean(data.location or data.mode))
+    safe = data.booking if data.booking and links.is_safe(data.booking) else None
+    if safe:
+        event.add("url", safe)
+    if safe and safe.startswith("mailto:"):  # the organiser's own address
+        event.add("organizer", safe, parameters={"CN": clean(data.organiser)})
     lines = [f"Organised by {data.organiser}", data.booking_note, data.resources]
-    event.add("description", "\n".join(filter(None, lines)))
+    event.add("description", clean("\n".join(filter(None, lines)), lines=True))
     return event

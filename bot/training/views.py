@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.kernel import links
 from bot.kernel.clock import Clock
 from bot.kernel.dates import show
 from bot.kernel.messages import Button, Fact, Item
@@ -20,5 +21,6 @@ def training_item(event: TrainingEvent, clock: Clock) -> Item:
     facts.append(Fact("For", ", ".join(codes) if codes else "all professions"))
     if event.booking_note:
         facts.append(Fact("Booking", event.booking_note))
-    buttons = (Button("Book", "link", event.booking, url=event.booking),) if event.booking else ()
+    booking = event.booking if links.is_safe(event.booking) else None  # stored before the check
+    buttons = (Button("Book", "link", booking, url=booking),) if booking else ()
     return Item(title=event.title, facts=tuple(facts), buttons=buttons)

@@ -6,7 +6,7 @@ import re
 import shlex
 from datetime import datetime, time
 
-from bot.kernel import dates, professions
+from bot.kernel import dates, links, professions
 from bot.kernel.context import Context
 from bot.kernel.errors import UserError
 from bot.kernel.messages import Reply
@@ -15,7 +15,6 @@ from bot.training.events import TrainingData, booking_fields, stable_uid
 from bot.training.views import training_item
 
 ADD_EXAMPLE = 'training add "Educator update" 3 Feb 2027 10:00-11:00 PT online https://events.example.org/book'
-MAX_LINK = 500
 _WEEKS = re.compile(r"\b(?:next|in|within)\s+(?P<n>\d{1,2})\s+weeks?\b", re.I)
 _TIMES = re.compile(r"\b(?P<start>\d{1,2}[:.]\d{2})\s*(?:-|–|to)\s*(?P<end>\d{1,2}[:.]\d{2})\b")
 
@@ -83,10 +82,11 @@ async def add_training(ctx: Context, rest: str) -> Reply:
     if end <= start:
         raise UserError("The event ends before it starts.", example=ADD_EXAMPLE)
     tail = text.replace(day_text, " ").replace(times.group(0), " ")
-    link = next((word for word in tail.split() if word.startswith(("https://", "mailto:"))), None)
-    if link is not None and len(link) > MAX_LINK:
-        raise UserError(f"Keep the booking link under {MAX_LINK} characters.", example=ADD_EXAMPLE)
-    booking, note = booking_fields(link or "")
+    link = next((word for word in tail.split() if links.looks_like_link(word)), None)
+    try:
+        booking, note = booking_fields(link or "")
+    except UserError as error:
+        raise UserError(error.message, example=ADD_EXAMPLE) from None
     codes = tuple(sorted({p.code for w in tail.split() if (p := professions.find(w))}))
     person = ctx.require_person()
     organiser = person.organisation.name if person.organisation else person.display_name
