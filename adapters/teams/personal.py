@@ -64,7 +64,7 @@ def message(reference: dict[str, Any], reply: Reply) -> dict[str, Any]:
         "from": reference.get("bot"),
         "recipient": reference.get("user"),
         "conversation": reference.get("conversation"),
-        "text": reply.text,
+        "text": cards.shown(reply.text),  # Teams reads a message's text as markdown too
         "attachments": [cards.attachment(reply)],
     }
 
