@@ -218,3 +218,12 @@ def test_a_name_typed_as_a_formula_is_exported_as_text(tmp_path: Path) -> None:
     write(book, tmp_path / "setup.xlsx")
     cell = load_workbook(tmp_path / "setup.xlsx")[PEOPLE.name]["B2"]
     assert (cell.value, cell.data_type) == (formula, "s")
+
+
+def test_a_teams_proactive_message_shows_a_markdown_link_as_text() -> None:
+    from adapters.teams import personal
+
+    reply = Reply(text="Reminder for [Confirm](https://phish.example)")
+    sent = personal.message({"conversation": {"id": "a:1"}}, reply)
+    assert "[Confirm](https" not in sent["text"]
+    assert "Confirm" in sent["text"]
