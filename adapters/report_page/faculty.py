@@ -13,6 +13,7 @@ from bot.kernel.academic_year import academic_year
 from bot.kernel.context import Context
 from bot.kernel.dates import show
 from bot.reports import links, progress, progress_rows
+from bot.reports.chart import plural
 from bot.reports.progress import Report
 from bot.reports.summary.queries import Attention, attention
 from storage.tables import Person
@@ -26,7 +27,8 @@ PROFESSION_NUMBERS = frozenset((*range(1, 9), 10, 11, 12))
 BREAKDOWN_NUMBERS = frozenset(range(1, 6))
 EXPLAINED = (
     "An offer counts in the academic year its placement starts in. Offered: every placement "
-    "offered (withdrawn, expired and unconfirmed-team offers never count). Confirmed includes "
+    "offered (withdrawn and expired offers, and those held until their poster's team is "
+    "confirmed, never count). Confirmed includes "
     "completed; a placement is completed once its end date has passed. Progress is students "
     "confirmed against the goal, the year's baseline plus its extra target. Last year: students "
     "confirmed in {previous}."
@@ -74,8 +76,8 @@ def _attention(needs: Attention) -> str:
         more = len(needs.silent_teams) - len(shown)
         silent = (
             html.paragraph(
-                f"{len(needs.silent_teams)} teams were nudged this term and have neither "
-                "answered a block nor posted an offer."
+                f"{plural(len(needs.silent_teams), 'team')} nudged this term that "
+                "neither answered a block nor posted an offer."
                 + (f" The first {len(shown)} are listed." if more else "")
             )
             + "<ul>"
@@ -86,7 +88,8 @@ def _attention(needs: Attention) -> str:
         silent = html.paragraph("No silent teams this term.")
     if needs.failed:
         undelivered = html.paragraph(
-            f"{needs.failed} messages could not be delivered this week; the latest are below. "
+            f"{plural(needs.failed, 'message')} could not be delivered this week; the latest "
+            "are below. "
             "On the server, placebot deliveries --failed lists them all."
         ) + html.table(
             ("Queued", "To", "By", "Why"),
