@@ -129,6 +129,21 @@ async def _goals(session: AsyncSession, year: AcademicYear) -> dict[str, tuple[i
     return {code: (extra, baseline) for code, extra, baseline in rows}
 
 
+def _lines(
+    now: dict[sql.Key, Counts],
+    before: dict[sql.Key, Counts],
+    goals: dict[str, tuple[int, int | None]],
+) -> tuple[Line, ...]:
+    mine = {code: c for (grouping, code, _), c in now.items() if grouping is None}
+    then = {code: c for (grouping, code, _), c in before.items() if grouping is None}
+    return tuple(
+        Line(
+            code, mine.get(code, Counts()), then.get(code, Counts()), *goals.get(code, (None, None))
+        )
+        for code in sorted({*mine, *then, *goals})
+    )
+
+
 async def lines(
     session: AsyncSession,
     year: AcademicYear,
@@ -137,28 +152,24 @@ async def lines(
 ) -> tuple[Line, ...]:
     """Every profession with a target or an offer in the year (or last year), by code; as the
     register stood at `as_of` (offers created by then), new ones counted from `new_since`."""
-    now = await sql.counts(session, year, (), as_of, new_since)
-    before = await sql.counts(session, previous_year(year), (), None, None)
-    goals = await _goals(session, year)
-    codes = sorted({*(key[0] for key in (*now, *before)), *goals})
-    return tuple(
-        Line(
-            code,
-            now.get((code,), Counts()),
-            before.get((code,), Counts()),
-            *goals.get(code, (None, None)),
-        )
-        for code in codes
-    )
+    now = await sql.counts(session, year, (None,), as_of, new_since)
+    before = await sql.counts(session, previous_year(year), (None,))
+    return _lines(now, before, await _goals(session, year))
 
 
 async def report(session: AsyncSession, year: AcademicYear) -> Report:
-    """The year's progress per profession and its breakdowns, as the register stands now."""
-    shares = []
-    for dimension in DIMENSIONS:
-        found = await sql.counts(session, year, (dimension,), None, None)
-        shares.extend(
-            Share(dimension, code, sql.label(dimension, value), counts)
-            for (code, value), counts in sorted(found.items(), key=lambda kv: str(kv[0]))
+    """The year's progress per profession and its breakdowns, as the register stands now: one
+    statement for the year, one for last year's totals."""
+    now = await sql.counts(session, year, (None, *DIMENSIONS))
+    before = await sql.counts(session, previous_year(year), (None,))
+    shares = tuple(
+        Share(dimension, code, sql.label(dimension, value), counts)
+        for dimension in DIMENSIONS
+        for (grouping, code, value), counts in sorted(
+            now.items(), key=lambda kv: (kv[0][1], str(kv[0][2]))
         )
-    return Report(year, previous_year(year), await lines(session, year), tuple(shares))
+        if grouping == dimension
+    )
+    return Report(
+        year, previous_year(year), _lines(now, before, await _goals(session, year)), shares
+    )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, case, cast, func, literal, select
+from sqlalchemy import Integer, String, case, cast, func, literal, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -121,14 +121,20 @@ def _key(dimension: str, year: AcademicYear) -> ColumnElement[Any]:
     raise ValueError(f"no breakdown {dimension!r}")
 
 
+Key = tuple[str | None, str, str | None]
+"""(breakdown or None for the profession's whole, profession, the breakdown's stored value)."""
+
+
 async def counts(
     session: AsyncSession,
     year: AcademicYear,
-    breakdown: Sequence[str],
-    as_of: datetime | None,
-    new_since: datetime | None,
-) -> dict[tuple[Any, ...], Counts]:
-    """(profession, *breakdown values) -> the figures of the year's offers, created by `as_of`."""
+    groupings: Sequence[str | None],
+    as_of: datetime | None = None,
+    new_since: datetime | None = None,
+) -> dict[Key, Counts]:
+    """The figures of the year's offers (created by `as_of`) per profession, for each grouping:
+    None for the profession's whole, or a breakdown (`provider_type`, `setting`, ...). One
+    statement: each offer's figures once (a CTE), then a GROUP BY per grouping, UNION ALL."""
     confirmed_for = (
         select(PlacementRequest.offer_id, func.sum(PlacementRequest.students).label("students"))
         .where(PlacementRequest.status == RequestStatus.CONFIRMED)
@@ -150,16 +156,17 @@ async def counts(
         else_=0,
     )
     new = offer.created_at > new_since if new_since is not None else None
-    keys = [offer.profession, *(_key(d, year) for d in breakdown)]
-    # Each offer's figures first, then summed by its keys: grouping the outer query by plain
-    # columns, never by an expression that carries bound values (PostgreSQL would not match it).
+    dimensions = [g for g in dict.fromkeys(groupings) if g is not None]
+    # Each offer's figures first, then summed by plain columns: never grouping by an
+    # expression that carries bound values (PostgreSQL would not match it).
     per_offer = (
         select(
-            *(key.label(f"k{n}") for n, key in enumerate(keys)),
+            offer.profession.label("profession"),
+            *(_key(d, year).label(d) for d in dimensions),
             capacity.label("students"),
             weeks.label("weeks"),
             placed.label("placed"),
-            (status == lifecycle.COMPLETED).label("completed_flag"),
+            case((status == lifecycle.COMPLETED, 1), else_=0).label("completed_flag"),
             done.label("done"),
             still_open.label("still_open"),
             (case((new, 1), else_=0) if new is not None else literal(0)).label("new"),
@@ -172,26 +179,35 @@ async def counts(
             *((offer.created_at <= as_of,) if as_of is not None else ()),
         )
     )
-    if "provider_type" in breakdown:
+    if "provider_type" in dimensions:
         per_offer = per_offer.outerjoin(Organisation, Organisation.id == offer.provider_id)
-    each = per_offer.subquery()
-    grouped = [each.c[f"k{n}"] for n in range(len(keys))]
-    statement = select(
-        *grouped,
+    each = per_offer.cte("each_offer")
+    sums = (
         func.count(),
         func.sum(each.c.students),
         func.sum(each.c.students * each.c.weeks),
         func.sum(case((each.c.placed > 0, 1), else_=0)),
         func.sum(each.c.placed),
         func.sum(each.c.placed * each.c.weeks),
-        func.sum(case((each.c.completed_flag, 1), else_=0)),
+        func.sum(each.c.completed_flag),
         func.sum(each.c.done),
         func.sum(each.c.still_open),
         func.sum(each.c.new),
         func.sum(each.c.new * each.c.students),
-    ).group_by(*grouped)
-    found = {}
-    for row in await session.execute(statement):
-        width = len(keys)
-        found[tuple(row[:width])] = Counts(*(int(n or 0) for n in row[width:]))
+    )
+    parts = []
+    for n, grouping in enumerate(dict.fromkeys(groupings)):
+        value = each.c[grouping] if grouping else cast(null(), String)
+        grouped = (each.c.profession, *((value,) if grouping else ()))
+        parts.append(
+            select(
+                literal(n).label("grouping"), each.c.profession, value.label("value"), *sums
+            ).group_by(*grouped)
+        )
+    statement = parts[0] if len(parts) == 1 else union_all(*parts)
+    named = list(dict.fromkeys(groupings))
+    found: dict[Key, Counts] = {}
+    for number, code, value, *figures in await session.execute(statement):
+        key = (named[int(number)], code, None if value is None else str(value))
+        found[key] = Counts(*(int(n or 0) for n in figures))
     return found
