@@ -1,4 +1,5 @@
-"""`placebot`: serve, demo, migrate, set up a faculty, import training, export placements."""
+"""`placebot`: serve, demo, migrate, set up a faculty, import training, export placements,
+report progress."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import TextIO
 from pydantic import ValidationError
 from tqdm import tqdm
 
-from adapters import cli_setup, cli_tokens
+from adapters import cli_report, cli_setup, cli_tokens
 from adapters.server import ConfigurationError
 from adapters.serving import CommandFailed, run_server, run_worker, serve
 from adapters.teams.package import write_package
@@ -182,6 +183,7 @@ def _parser() -> argparse.ArgumentParser:
     package.add_argument("-o", "--output", type=Path, default=Path("placebot-teams.zip"))
     cli_tokens.add_parser(verbs)
     cli_setup.add_parsers(verbs)
+    cli_report.add_parser(verbs)
     exporting = verbs.add_parser("export", help="export data").add_subparsers(
         dest="what", required=True
     )
@@ -233,6 +235,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return cli_setup.run(settings, args)
             case "token":
                 print(asyncio.run(cli_tokens.run(settings, args)))
+            case "report":
+                asyncio.run(cli_report.run(settings, args))
             case "export" if args.output:
                 with args.output.open("w", newline="", encoding="utf-8") as out:
                     rows = asyncio.run(export_placements(settings, out, args.excel))
@@ -244,6 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ConfigurationError,
         ScheduleError,
         cli_tokens.TokenCommandFailed,
+        cli_report.ReportFailed,
     ) as error:
         print(f"placebot: {error}", file=sys.stderr)
         return 1

@@ -26,6 +26,11 @@ from bot.register.csv.stream import write_csv
 from bot.reports import links
 
 BOT: web.AppKey[PlaceBot] = web.AppKey("report_links_bot", PlaceBot)
+NEW_REPORT_LINK = (
+    "<p>For a new link to this page, type <code>summary</code> to PlaceBot in chat (faculty "
+    "leads) or <code>digest now</code> (HEI leads); every digest and weekly summary brings "
+    "one too.</p>"
+)
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>PlaceBot</title><style>body{{font:1rem/1.5 system-ui,sans-serif;max-width:34rem;
@@ -66,7 +71,7 @@ async def report(request: web.Request) -> web.Response:
             view = faculty if has_role(person, "faculty_lead") else hei
             body = await view.render(ctx, person)
     except BadLink as problem:
-        return _page(f"<p>{html.escape(str(problem))}</p>", status=401)
+        return _page(f"<p>{html.escape(str(problem))}</p>{NEW_REPORT_LINK}", status=401)
     return web.Response(
         text=body, content_type="text/html", headers={"Cache-Control": "private, no-store"}
     )

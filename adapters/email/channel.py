@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.email import render
 from adapters.email.smtp_url import SmtpTarget, parse
+from bot.delivery import kinds
 from bot.delivery.channels import Unreachable
 from bot.kernel.clock import Clock
 from bot.kernel.messages import Button, Reply
@@ -83,7 +84,12 @@ class EmailChannel:
                 reply, buttons=(*reply.buttons, Button("Unsubscribe", "link", url=stop))
             )
         message = render.compose(
-            reply, self.sender, formataddr((name, address)), msg_id, self.clock.now()
+            reply,
+            self.sender,
+            formataddr((name, address)),
+            msg_id,
+            self.clock.now(),
+            kinds.label(key),
         )
         if stop is not None:
             self.list_unsubscribe(message, stop, key or "")

@@ -17,6 +17,7 @@ from email.utils import format_datetime
 from html import escape
 
 from bot.chat.typed import typed_command
+from bot.delivery import kinds
 from bot.kernel import links
 from bot.kernel.messages import Button, Fact, Form, Image, Item, Reply
 
@@ -36,10 +37,13 @@ STYLE = (
 )
 
 
-def subject(reply: Reply) -> str:
-    """The reply's first line, without the backticks that mark commands."""
+def subject(reply: Reply, kind: str | None = None) -> str:
+    """The reply's first line, without the backticks that mark commands; led by what the
+    message is (`kind`: "Reminder", "Digest", ...) unless the line says so already."""
     first = next((line.strip() for line in reply.text.splitlines() if line.strip()), "")
     first = re.sub(r"\s+", " ", first.replace("`", ""))
+    if kind and first and not kinds.names_itself(first, kind):
+        first = f"{kind}: {first}"
     if len(first) > SUBJECT_MAX:
         first = first[: SUBJECT_MAX - 1].rstrip() + "…"
     return first or "A message from PlaceBot"
@@ -171,12 +175,13 @@ def compose(
     to: str,
     msg_id: str,
     when: datetime | None = None,
+    kind: str | None = None,
 ) -> EmailMessage:
     """multipart/alternative: text/plain, then text/html (with the chart, multipart/related)."""
     message = EmailMessage()
     message["From"] = sender
     message["To"] = to
-    message["Subject"] = subject(reply)
+    message["Subject"] = subject(reply, kind)
     message["Message-ID"] = msg_id
     message["Date"] = format_datetime(when or datetime.now(UTC))
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: out-of-office replies stay quiet

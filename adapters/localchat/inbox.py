@@ -2,7 +2,9 @@
 
 The local channel's delivery is the outbox row itself (see `channel.py`), so the inbox is that
 person's sent local deliveries, in the order they were sent, newest last:
-`{"messages": [{"id": 7, "sent_at": "2026-11-23T09:30:00+00:00", "reply": {...Reply...}}]}`.
+`{"messages": [{"id": 7, "sent_at": "2026-11-23T09:30:00+00:00", "label": "Reminder",
+"reply": {...Reply...}}]}`, labelled by what it is (Reminder, Digest, Weekly summary, ...:
+`bot.delivery.kinds`).
 Without `after`, the latest few; with `after` (the last id the page showed), those sent since.
 Senders on several workers may commit a moment out of order, so the answer also repeats what
 was sent in the minute before `after`: the page shows each id once.
@@ -17,6 +19,7 @@ from aiohttp import web
 from sqlalchemy import select
 
 from bot.chat.placebot import PlaceBot
+from bot.delivery import kinds
 from bot.kernel.messages import Reply
 from storage.tables import Delivery, Identity
 
@@ -47,7 +50,9 @@ async def messages(bot: PlaceBot, user: str, after: int | None) -> list[dict[str
             Delivery.channel == "local",
             Delivery.status == "sent",
         )
-        statement = select(Delivery.id, Delivery.sent_at, Delivery.message).where(*mine)
+        statement = select(
+            Delivery.id, Delivery.sent_at, Delivery.message, Delivery.dedupe_key
+        ).where(*mine)
         seen_at = None
         if after is not None:
             seen_at = await session.scalar(
@@ -65,9 +70,10 @@ async def messages(bot: PlaceBot, user: str, after: int | None) -> list[dict[str
         {
             "id": delivery_id,
             "sent_at": sent_at.isoformat() if sent_at else None,
+            "label": kinds.label(key) or kinds.OTHER,
             "reply": Reply.from_dict(message).to_dict(),
         }
-        for delivery_id, sent_at, message in reversed(found)
+        for delivery_id, sent_at, message, key in reversed(found)
     ]
 
 

@@ -1,5 +1,6 @@
-"""Once a minute: settle released offers' held requests, expire offers that started unconfirmed
-and drop held ones that started before anyone confirmed their poster.
+"""Once a minute: settle released offers' held requests, expire offers that started unconfirmed,
+complete confirmed ones that have ended, and drop held ones that started before anyone
+confirmed their poster.
 
 All are idempotent and run under the register lock, so several web processes may run them.
 (A request or a provider's answer also settles its offer first, so nobody waits for this.)
@@ -16,7 +17,7 @@ from aiohttp import web
 
 from adapters.register_api.runtime import RegisterApi
 from bot.membership.release import drop_started
-from bot.requests.expiry import expire_started
+from bot.requests.expiry import complete_ended, expire_started
 from bot.requests.fairness import settle_due
 
 log = logging.getLogger(__name__)
@@ -27,11 +28,12 @@ async def tidy(api: RegisterApi) -> None:
     async with api.context() as ctx:
         settled = await settle_due(ctx)
         expired = await expire_started(ctx)
+        completed = await complete_ended(ctx)
         dropped = await drop_started(ctx)
-    if settled or expired or dropped:
+    if settled or expired or completed or dropped:
         log.info(
-            "register: settled %d offers, expired %d, dropped %d held",
-            settled, len(expired), len(dropped),
+            "register: settled %d offers, expired %d, completed %d, dropped %d held",
+            settled, len(expired), len(completed), len(dropped),
         )  # fmt: skip
 
 

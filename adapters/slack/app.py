@@ -36,7 +36,7 @@ from config.settings import Settings
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("/placement", "/training", "/nudges", "/digest", "/admin")
+COMMANDS = ("/placement", "/training", "/nudges", "/digest", "/admin", "/summary")
 FORM_OPENERS = PlaceBot.FORM_OPENERS  # declared with each button in bot/chat/actions.py
 
 

@@ -21,6 +21,7 @@ COMMANDS = [
     {"title": "placement blocks", "description": "Blocks that need places"},
     {"title": "training", "description": "Upcoming educator training, e.g. training OT"},
     {"title": "nudges status", "description": "Your reminders: on, off, snooze 2w"},
+    {"title": "summary", "description": "Faculty leads: this week's placement figures now"},
     {"title": "placement help", "description": "What PlaceBot can do"},
 ]
 

@@ -55,6 +55,7 @@ PLACEMENT_HELP = (
         "digest daily | weekly | off | email | chat | status",
         "HEI leads: how often, and where, the digest of register changes comes",
     ),
+    Fact("summary", "faculty leads: this week's placement summary now, with the report link"),
     Fact(
         "admin people | admin role grant|revoke EMAIL ROLE [ORG] | "
         "admin target set PROFESSION YEAR EXTRA [baseline N]",

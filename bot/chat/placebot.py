@@ -15,6 +15,7 @@ from bot.chat.commands import admin as admin_commands
 from bot.chat.commands import digests as digest_commands
 from bot.chat.commands import nudges as nudge_commands
 from bot.chat.commands import placement as placement_commands
+from bot.chat.commands import summary as summary_commands
 from bot.chat.commands import training as training_commands
 from bot.chat.commands.refs import ref_and_version
 from bot.chat.faults import Faults
@@ -49,6 +50,7 @@ GROUPS = {
     "digest": digest_commands.run,
     "digests": digest_commands.run,
     "admin": admin_commands.run,
+    "summary": summary_commands.run,
 }
 _OTHER_GROUPS = set(GROUPS) - {"placement", "placements"}
 _MULTI_LINE_FIELDS = frozenset(f.name for f in offer_form().fields if f.kind == "textarea")
@@ -246,7 +248,7 @@ class PlaceBot:
             )
         raise UserError(
             f"I didn't understand {suggest.quoted(text)}. "
-            "Commands begin placement, training, nudges or digest.",
+            "Commands begin placement, training, nudges, digest, summary or admin.",
             example="placement help",
         )
 

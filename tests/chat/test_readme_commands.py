@@ -26,7 +26,7 @@ from tests.support.slack_rig import SlackRig
 from tests.support.teams_rig import TeamsRig
 
 ROOT = Path(__file__).parents[2]
-GROUPS = ("placement", "training", "nudges", "digest", "admin")
+GROUPS = ("placement", "training", "nudges", "digest", "admin", "summary")
 UNREACHED = ("I didn't understand", "I don't know “", "something went wrong on our side")
 _CODE = re.compile(r"`([^`]+)`")
 _PLACEHOLDER = re.compile(r"\b[A-Z]{2,}\b|\.\.\.|\|")

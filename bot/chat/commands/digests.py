@@ -1,10 +1,11 @@
 """`digest daily | weekly | off | email | chat | status | now`: HEI and faculty leads choose how
 often and where their digest of register changes comes, or ask for one at once; `digest summary
-on | off`: faculty leads stop or restart the weekly summary."""
+on | off | now`: faculty leads stop or restart the weekly summary, or see it now (as `summary`)."""
 
 from __future__ import annotations
 
 from bot.chat import suggest
+from bot.chat.commands import summary as summary_commands
 from bot.chat.roles import requires_any_role
 from bot.delivery.recipients import channels_for
 from bot.kernel import audit
@@ -52,11 +53,13 @@ async def run(ctx: Context, rest: str) -> Reply:
 )
 async def _summary(ctx: Context, choice: str) -> Reply:
     person = ctx.require_person()
+    if choice == "now":
+        return await summary_commands.run(ctx, "")
     if choice not in ("on", "off"):
         state = "stopped" if person.summary_stopped else "on: it comes once a week"
         return Reply(
             text=f"Your weekly summary is {state}. `digest summary off` stops it, "
-            "`digest summary on` has it back.",
+            "`digest summary on` has it back; `summary` shows this week's figures now.",
             private=True,
         )
     before = audit.snapshot(person)

@@ -54,9 +54,15 @@ async def weekly(ctx: JobContext, slot: datetime) -> str:
     return f"{len(told.queued)} summaries queued, {len(told.unreachable)} unreachable"
 
 
-def for_lead(reply: Reply, lead_id: int, today: date, settings: Settings, clock: Clock) -> Reply:
-    """The summary with the lead's own link to the year's offers, and how to stop it."""
+def with_links(reply: Reply, lead_id: int, today: date, settings: Settings, clock: Clock) -> Reply:
+    """The summary with the lead's own links: the report page and the year's offers as CSV."""
     year = links.CsvLink(lead_id, ends_from=academic_year(today).start)
     report = Button("Open the report", "link", url=links.report_link(settings, clock, lead_id))
     csv = Button("This year's offers as CSV", "link", url=links.csv_link(settings, clock, year))
-    return replace(reply, items=(*reply.items, HOW_TO_STOP), buttons=(*reply.buttons, report, csv))
+    return replace(reply, buttons=(*reply.buttons, report, csv))
+
+
+def for_lead(reply: Reply, lead_id: int, today: date, settings: Settings, clock: Clock) -> Reply:
+    """The scheduled summary: the lead's own links, and how to stop it."""
+    linked = with_links(reply, lead_id, today, settings, clock)
+    return replace(linked, items=(*linked.items, HOW_TO_STOP))

@@ -12,8 +12,10 @@
 - Offered: places open and not yet confirmed (offers `offered` or `requested`, and the places
   of a `confirmed` offer no HEI has been confirmed for yet): shown beside the progress, never
   counted in it.
-- Every status list here is written out, so a status added to the lifecycle (an offer held
-  until its poster's team membership is confirmed, say) counts nowhere until it is named.
+- The figures are `bot.reports.progress`'s, the same as the report page and `placebot report
+  progress` show; every status list there is written out, so a status added to the lifecycle
+  (an offer held until its poster's team membership is confirmed, say) counts nowhere until
+  it is named.
 - Offers, students and student-weeks: every offer live or completed that starts in the year;
   student-weeks are capacity x weeks (`bot.kernel.dates.weeks_between`). New this week: such
   offers created in the 7 days up to the slot.
@@ -24,26 +26,15 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.blocks.demand import block_demands
 from bot.kernel.academic_year import AcademicYear
-from bot.kernel.dates import weeks_between
-from bot.reports import chart
-from storage import lifecycle
-from storage.lifecycle import RequestStatus
-from storage.tables import PlacementBlock, PlacementOffer, PlacementRequest, Target
-
-PLACED = (lifecycle.CONFIRMED, lifecycle.COMPLETED)
-"""Progress against the goal."""
-ON_OFFER = (lifecycle.OFFERED, lifecycle.REQUESTED)
-"""On offer, not yet confirmed: shown beside the progress."""
-ON_RECORD = (lifecycle.OFFERED, lifecycle.REQUESTED, lifecycle.CONFIRMED, lifecycle.COMPLETED)
-"""Offers, students and student-weeks of the year."""
+from bot.reports import chart, progress
+from storage.tables import PlacementBlock
 
 
 @dataclass(frozen=True)
@@ -79,104 +70,37 @@ class Progress:
         )
 
 
-async def _placements(
-    session: AsyncSession, year: AcademicYear, week_to: datetime
-) -> dict[str, tuple[int, int]]:
-    """Per profession: (places confirmed or completed, places on offer not yet confirmed)."""
-    confirmed_for = (
-        select(PlacementRequest.offer_id, func.sum(PlacementRequest.students).label("students"))
-        .where(PlacementRequest.status == RequestStatus.CONFIRMED)
-        .group_by(PlacementRequest.offer_id)
-        .subquery()
-    )
-    status, capacity = PlacementOffer.status, PlacementOffer.capacity
-    placed = case(
-        (status.in_(PLACED), func.coalesce(confirmed_for.c.students, capacity)),
-        (status.in_(ON_OFFER), func.coalesce(confirmed_for.c.students, 0)),
-        else_=0,
-    )
-    still_open = case(
-        (status.in_(ON_OFFER), capacity - func.coalesce(confirmed_for.c.students, 0)),
-        (
-            status == lifecycle.CONFIRMED,
-            capacity - func.coalesce(confirmed_for.c.students, capacity),
-        ),
-        else_=0,
-    )
-    rows = await session.execute(
-        select(PlacementOffer.profession, func.sum(placed), func.sum(still_open))
-        .outerjoin(confirmed_for, confirmed_for.c.offer_id == PlacementOffer.id)
-        .where(
-            status.in_((*ON_OFFER, *PLACED)),
-            PlacementOffer.start_date >= year.start,
-            PlacementOffer.start_date <= year.end,
-            PlacementOffer.created_at <= week_to,
-        )
-        .group_by(PlacementOffer.profession)
-    )
-    return {code: (int(done or 0), int(left or 0)) for code, done, left in rows}
-
-
-async def _offers(
-    session: AsyncSession, year: AcademicYear, week_from: datetime, week_to: datetime
-) -> dict[str, dict[str, int]]:
-    figures: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    new = PlacementOffer.created_at > week_from
-    rows = await session.execute(
-        select(
-            PlacementOffer.profession,
-            PlacementOffer.start_date,
-            PlacementOffer.end_date,
-            func.count(PlacementOffer.id),
-            func.sum(PlacementOffer.capacity),
-            func.sum(case((new, 1), else_=0)),
-            func.sum(case((new, PlacementOffer.capacity), else_=0)),
-        )
-        .where(
-            PlacementOffer.status.in_(ON_RECORD),
-            PlacementOffer.start_date >= year.start,
-            PlacementOffer.start_date <= year.end,
-            PlacementOffer.created_at <= week_to,
-        )
-        .group_by(PlacementOffer.profession, PlacementOffer.start_date, PlacementOffer.end_date)
-    )
-    for code, start, end, offers, students, new, new_students in rows:
-        found = figures[code]
-        found["offers"] += offers
-        found["students"] += int(students)
-        found["student_weeks"] += int(students) * weeks_between(start, end)
-        found["new_offers"] += int(new)
-        found["new_students"] += int(new_students)
-    return figures
-
-
 async def professions(
     session: AsyncSession, year: AcademicYear, week_from: datetime, week_to: datetime
 ) -> tuple[Progress, ...]:
-    """Every profession with a target, an offer or a block in the year, by code."""
-    figures = await _offers(session, year, week_from, week_to)
-    for code, (confirmed, offered) in (await _placements(session, year, week_to)).items():
-        figures[code]["confirmed"] = confirmed
-        figures[code]["offered"] = offered
-    goals: dict[str, tuple[int, int | None]] = {
-        code: (extra, baseline)
-        for code, extra, baseline in await session.execute(
-            select(Target.profession, Target.extra_placements, Target.baseline).where(
-                Target.academic_year == year.label
-            )
+    """Every profession with a target, an offer or a block in the year, by code: the figures of
+    `bot.reports.progress` as the register stood at `week_to`, new since `week_from`."""
+    found: dict[str, Progress] = {}
+    for line in await progress.lines(session, year, as_of=week_to, new_since=week_from):
+        c = line.counts
+        if not (line.target is not None or c.placements):
+            continue  # last year's alone: the report page's growth shows those
+        found[line.profession] = Progress(
+            line.profession,
+            line.target,
+            line.baseline,
+            confirmed=c.confirmed,
+            offered=c.open_places,
+            offers=c.placements,
+            students=c.students,
+            student_weeks=c.student_weeks,
+            new_offers=c.new_placements,
+            new_students=c.new_students,
         )
-    }
-    for code in goals:  # a target alone is enough to be shown
-        figures.setdefault(code, defaultdict(int))
-    demand = await block_demands(
+    demand: dict[str, int] = defaultdict(int)
+    blocks = await block_demands(
         session, PlacementBlock.start_date >= year.start, PlacementBlock.start_date <= year.end
     )
-    for block in demand.blocks:
-        figures[block.profession]["demand"] += block.students
-    for code, places in demand.places.items():
-        figures[code]["offered_for_blocks"] = places
-    # The figures' keys are Progress's field names.
-    return tuple(
-        Progress(code, *goals.get(code, (None, None)), **values)
-        for code, values in sorted(figures.items())
-    )
+    for block in blocks.blocks:
+        demand[block.profession] += block.students
+    for code in {*demand, *blocks.places}:
+        shown = found.get(code) or Progress(code)
+        found[code] = replace(
+            shown, demand=demand.get(code, 0), offered_for_blocks=blocks.places.get(code, 0)
+        )
+    return tuple(found[code] for code in sorted(found))

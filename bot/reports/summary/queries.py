@@ -160,6 +160,24 @@ async def _failed(
     ]
 
 
+@dataclass(frozen=True)
+class Attention:
+    """What needs the faculty lead: silent teams this term, messages undelivered this week."""
+
+    silent_teams: tuple[str, ...]
+    failed: int
+    failed_latest: tuple[Failed, ...]
+
+
+async def attention(session: AsyncSession, slot: datetime, zone: tzinfo) -> Attention:
+    """Silent teams of the term and undelivered messages of the week up to `slot`."""
+    starts = term_start(slot.astimezone(zone).date())
+    term_from = datetime.combine(starts, time(0), tzinfo=zone)
+    failed, latest = await _failed(session, slot - WEEK, slot)
+    silent = await _silent_teams(session, starts, term_from)
+    return Attention(tuple(silent), failed, tuple(latest))
+
+
 async def compose(session: AsyncSession, slot: datetime, zone: tzinfo) -> Summary:
     """The week's summary up to `slot`, for the academic year containing its local date."""
     today = slot.astimezone(zone).date()
@@ -170,9 +188,7 @@ async def compose(session: AsyncSession, slot: datetime, zone: tzinfo) -> Summar
     paused = await session.execute(
         select(Person.display_name).where(Person.paused.is_(True)).order_by(Person.display_name)
     )
-    starts = term_start(today)
-    term_from = datetime.combine(starts, time(0), tzinfo=zone)
-    failed, latest = await _failed(session, week_from, slot)
+    needs = await attention(session, slot, zone)
     return Summary(
         year=year,
         week_from=week_from,
@@ -184,7 +200,7 @@ async def compose(session: AsyncSession, slot: datetime, zone: tzinfo) -> Summar
         nudges_acted=acted,
         nudges_ignored=ignored,
         paused=tuple(paused.scalars()),
-        silent_teams=tuple(await _silent_teams(session, starts, term_from)),
-        failed=failed,
-        failed_latest=tuple(latest),
+        silent_teams=needs.silent_teams,
+        failed=needs.failed,
+        failed_latest=needs.failed_latest,
     )

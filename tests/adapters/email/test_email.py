@@ -490,3 +490,27 @@ async def test_the_weekly_digest_job_mails_a_lead_who_prefers_email(
     plain = message.get_body(preferencelist=("plain",))
     assert plain is not None and ref in plain.get_content()
     assert (await digests.weekly(ctx, clock.now())).startswith("0")  # nothing new: no second
+
+
+async def test_the_subject_says_what_a_scheduled_message_is(
+    chat: Chat, settings: Settings, clock: FixedClock, mailbox: tuple[Mailbox, int]
+) -> None:
+    """Led by its kind (from the outbox key) unless its first line names it already."""
+    server, port = mailbox
+    await give_email(chat)
+    sent = (
+        (Reply(text="Could Stroke Rehab offer placements for PT year 2?"), "nudge:5:2026-11-23"),
+        (Reply(text="Weekly placement summary for 2026/27."), "summary:5:2026-W48"),
+        (Reply(text="NAME says they work in TEAM."), "membership:3:ask:5"),
+        (Reply(text="Sent by a test."), "test:1"),
+    )
+    for reply, key in sent:
+        await queue(chat, clock, reply, key)
+    sender = sender_for(chat, settings, clock, f"smtp://127.0.0.1:{port}")
+    assert (await sender.run_once()).sent == 4
+    assert sorted(message["Subject"] for message in server.messages()) == [
+        "Reminder: Could Stroke Rehab offer placements for PT year 2?",
+        "Sent by a test.",
+        "Team membership: NAME says they work in TEAM.",
+        "Weekly placement summary for 2026/27.",
+    ]

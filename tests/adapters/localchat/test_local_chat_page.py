@@ -304,8 +304,9 @@ def test_someone_new_can_speak_by_name(page: Page) -> None:
     expect(page.locator("#log .user").last).to_contain_text("Jo Bloggs")
 
 
-def queue_message(database: Path, who: str, reply: Reply) -> None:
-    """Put a message for a local person in the demo's outbox, as a schedule would."""
+def queue_message(database: Path, who: str, reply: Reply, kind: str = "page-test") -> None:
+    """Put a message for a local person in the demo's outbox, as a schedule would, under a key
+    of that kind (`summary`, `nudge`, ...)."""
 
     async def enqueue() -> None:
         engine = make_engine(f"sqlite+aiosqlite:///{database}")
@@ -317,7 +318,7 @@ def queue_message(database: Path, who: str, reply: Reply) -> None:
                     )
                 )
                 assert person_id is not None
-                key = f"page-test:{uuid.uuid4()}"
+                key = f"{kind}:{uuid.uuid4()}"
                 await outbox.enqueue(session, person_id, "local", reply, key, datetime.now(UTC))
         finally:
             await engine.dispose()
@@ -336,11 +337,11 @@ def test_a_message_placebot_sends_on_its_own_appears_with_its_chart(
         buttons=(Button("Snooze", "nudges.snooze", "2w"),),
         image=Image("Offers against targets", "PT: 12 of 39 offered; OT: 5 of 23", PNG),
     )
-    queue_message(demo_database, "nuh-coordinator", summary)
+    queue_message(demo_database, "nuh-coordinator", summary, kind="summary")
 
     card = page.locator("#log .delivered", has_text="Weekly summary")
     expect(card).to_have_count(1)
-    expect(card).to_contain_text("Reminder")
+    expect(card.locator(".badge.scheduled")).to_have_text("Weekly summary")  # not "Reminder"
     expect(fact(card, "New this week")).to_have_text("3")
     chart = card.get_by_role("img", name="PT: 12 of 39 offered; OT: 5 of 23")
     expect(chart).to_be_visible()

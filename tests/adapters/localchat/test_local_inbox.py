@@ -105,3 +105,20 @@ async def test_a_malformed_inbox_request_is_refused_politely(
     response = await client.get(f"/local/inbox?{query}")
     assert response.status == 400
     assert "e.g." in await response.text()
+
+
+async def test_each_message_is_labelled_for_what_it_is(
+    client: TestClient, bot: PlaceBot, clock: FixedClock
+) -> None:
+    keys = ("nudge:1:2026-11-23", "digest:4:1:2026-W48", "summary:1:2026-W48", "test:1")
+    async with bot.sessions.begin() as session:
+        for key in keys:
+            await outbox.enqueue(session, STROKE_PHYSIO, "local", Reply(text=key), key, clock.now())
+    await deliver(bot, clock)
+    found = {m["reply"]["text"]: m["label"] for m in await inbox(client, "user=stroke-physio")}
+    assert found == {
+        "nudge:1:2026-11-23": "Reminder",
+        "digest:4:1:2026-W48": "Digest",
+        "summary:1:2026-W48": "Weekly summary",
+        "test:1": "Message",
+    }
