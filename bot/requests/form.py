@@ -10,13 +10,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.kernel.errors import FieldErrors, NotAllowed
+from bot.kernel.context import Context
+from bot.kernel.errors import FieldErrors, NotAllowed, NotFound
 from bot.kernel.messages import Form, FormField
 from bot.kernel.numbers import whole_number
-from bot.requests.service import MAX_NOTE, MAX_STUDENTS
-from storage.tables import Person
+from bot.requests.service import MAX_NOTE, MAX_STUDENTS, request_places
+from storage.tables import Organisation, Person, PlacementRequest
 
 REQUEST_FORM = "request.create"
+STATUS_WORDS = {
+    "held": "held until release, then shared fairly",
+    "pending": "with the provider to confirm",
+    "confirmed": "confirmed",
+    "declined": "declined",
+    "cancelled": "cancelled",
+}
 
 
 @dataclass(frozen=True)
@@ -89,3 +97,23 @@ def lead_hei_id(person: Person) -> int:
         "Only an HEI's placement lead can request places. Ask the AHP faculty to make you "
         "your HEI's lead."
     )
+
+
+async def lead_hei(ctx: Context) -> Organisation:
+    hei = await ctx.session.get(Organisation, lead_hei_id(ctx.require_person()))
+    if hei is None or hei.kind != "hei":
+        raise NotFound("I can't find your HEI; ask the AHP faculty to check your role.")
+    return hei
+
+
+async def request_from_form(ctx: Context, values: dict[str, str]) -> tuple[PlacementRequest, str]:
+    """A submitted form (chat or the report page) as the lead's HEI's request, and the sentence
+    that says where it stands. Raises FieldErrors or UserError, nothing stored."""
+    hei = await lead_hei(ctx)
+    wanted = read_request_form(values)
+    made = await request_places(ctx, hei, wanted.ref, wanted.students, wanted.note)
+    said = (
+        f"Requested {made.students} place{'s' if made.students != 1 else ''} on {wanted.ref} "
+        f"for {hei.name}: {STATUS_WORDS[made.status]}."
+    )
+    return made, said

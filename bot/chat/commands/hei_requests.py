@@ -15,17 +15,9 @@ from bot.kernel.errors import FieldErrors, NotFound, UserError
 from bot.kernel.messages import Button, Fact, Item, Reply
 from bot.kernel.numbers import whole_number
 from bot.requests import service as placement_requests
-from bot.requests.form import lead_hei_id, read_request_form, request_form
+from bot.requests.form import STATUS_WORDS, lead_hei, request_form, request_from_form
 from storage import lifecycle
-from storage.tables import Organisation, PlacementOffer, PlacementRequest
-
-STATUS_WORDS = {
-    "held": "held until release, then shared fairly",
-    "pending": "with the provider to confirm",
-    "confirmed": "confirmed",
-    "declined": "declined",
-    "cancelled": "cancelled",
-}
+from storage.tables import PlacementOffer, PlacementRequest
 
 
 def request_button(ref: str) -> Button:
@@ -43,16 +35,9 @@ async def _public_offer(ctx: Context, ref: str) -> PlacementOffer:
     return offer
 
 
-async def _lead_hei(ctx: Context) -> Organisation:
-    hei = await ctx.session.get(Organisation, lead_hei_id(ctx.require_person()))
-    if hei is None or hei.kind != "hei":
-        raise NotFound("I can't find your HEI; ask the AHP faculty to check your role.")
-    return hei
-
-
 async def open_form(ctx: Context, value: str) -> Reply:
     """The "Request places" button: the form for that offer."""
-    await _lead_hei(ctx)
+    await lead_hei(ctx)
     offer = await _public_offer(ctx, value)
     return Reply(
         text=f"Request places on {offer.ref} ({offer.profession}, "
@@ -85,12 +70,8 @@ async def request(ctx: Context, rest: str) -> Reply:
 
 async def submit_form(ctx: Context, values: dict[str, str]) -> Reply:
     """The submitted form: the request made, or the form again with the problem beside its field."""
-    hei = await _lead_hei(ctx)
     try:
-        wanted = read_request_form(values)
-        made = await placement_requests.request_places(
-            ctx, hei, wanted.ref, wanted.students, wanted.note
-        )
+        _made, said = await request_from_form(ctx, values)
     except FieldErrors as problem:
         return _again(values, problem.errors)
     except UserError as problem:
@@ -98,9 +79,7 @@ async def submit_form(ctx: Context, values: dict[str, str]) -> Reply:
             raise
         return _again(values, {problem.field: problem.message})
     return Reply(
-        text=f"Requested {made.students} place{'s' if made.students != 1 else ''} on "
-        f"{wanted.ref} for {hei.name}: {STATUS_WORDS[made.status]}. "
-        "`placement requests` shows where your requests stand.",
+        text=f"{said} `placement requests` shows where your requests stand.",
         tone="success",
         private=True,
     )
@@ -135,7 +114,7 @@ def request_item(request: PlacementRequest, offer: PlacementOffer) -> Item:
 
 async def hei_requests(ctx: Context, rest: str) -> Reply:
     """`placement requests [REF]` for an HEI lead: their HEI's requests, newest first."""
-    hei = await _lead_hei(ctx)
+    hei = await lead_hei(ctx)
     ref = need_ref(rest.split(), "placement requests PL-2027-0042") if rest.strip() else None
     found = await placement_requests.requests_of(ctx, hei, ref)
     offers = {
