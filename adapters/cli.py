@@ -59,7 +59,7 @@ async def run_demo(settings: Settings) -> None:
             clock = Clock(zone=settings.timezone)
             sessions = make_sessionmaker(engine)
             async with sessions.begin() as session:
-                loaded = await demo.load(session, clock, settings)
+                loaded = await demo.load(session, clock, settings, term=True)
             if loaded:  # something in the inboxes at once: this week's summary, today's nudges
                 ctx = JobContext(sessions, clock, settings)
                 for job in (summary.weekly, nudges.scan):

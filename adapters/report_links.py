@@ -2,6 +2,9 @@
 unsubscribe (RFC 8058).
 
 `GET /report?t=...` is the lead's report page, its view by their role (`adapters/report_page`).
+`POST /report/requests` is an HEI lead's "Request places" on it: the form carries the link's
+token (made for that one person) and must come from our own origin (its `Origin` header), so
+another site cannot post it; the answer is shown on the page after a redirect (303).
 
 `GET /report/placements.csv?t=...` streams the register CSV narrowed as the link's message was.
 `GET /unsubscribe?t=...` shows one button, as mail scanners open every link and a GET must
@@ -13,6 +16,7 @@ not ours, altered or expired gets 401 and a sentence on what to do.
 from __future__ import annotations
 
 import html
+from urllib.parse import urlencode
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,10 +24,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from adapters.report_page import faculty, hei
 from bot.chat.placebot import PlaceBot
 from bot.kernel.context import Context
-from bot.kernel.signed_links import BadLink
+from bot.kernel.errors import FieldErrors, UserError
+from bot.kernel.signed_links import BadLink, base_url
 from bot.people.directory import has_role
 from bot.register.csv.stream import write_csv
 from bot.reports import links
+from bot.requests.form import request_from_form
+from config.settings import Settings
 
 BOT: web.AppKey[PlaceBot] = web.AppKey("report_links_bot", PlaceBot)
 NEW_REPORT_LINK = (
@@ -67,14 +74,59 @@ async def report(request: web.Request) -> web.Response:
     try:
         async with bot.sessions() as session:
             ctx = _context(bot, session)
-            person = await links.report_reader(ctx, request.query.get("t", ""))
-            view = faculty if has_role(person, "faculty_lead") else hei
-            body = await view.render(ctx, person)
+            token = request.query.get("t", "")
+            person = await links.report_reader(ctx, token)
+            if has_role(person, "faculty_lead"):
+                body = await faculty.render(ctx, person)
+            else:
+                body = await hei.render(ctx, person, token, request.query, *_requested(request))
     except BadLink as problem:
         return _page(f"<p>{html.escape(str(problem))}</p>{NEW_REPORT_LINK}", status=401)
     return web.Response(
         text=body, content_type="text/html", headers={"Cache-Control": "private, no-store"}
     )
+
+
+def _requested(request: web.Request) -> tuple[str, bool]:
+    """The answer to a request just made on the page (after its redirect), if any."""
+    said = request.query.get("said", "")[:300]
+    return said, request.query.get("error") == "1"
+
+
+def _same_origin(request: web.Request, settings: Settings) -> bool:
+    """A page form posts from this server's own pages: its Origin is ours (the public URL's, or
+    the address the request came to). Another site's form, or none, is refused."""
+    origin = request.headers.get("Origin", "")
+    ours = {base_url(settings), f"{request.scheme}://{request.host}"}
+    return bool(origin) and origin.rstrip("/") in ours
+
+
+async def request_places(request: web.Request) -> web.Response:
+    """`POST /report/requests`: "Request places" on the page, the API's own request."""
+    bot = request.app[BOT]
+    if not _same_origin(request, bot.settings):
+        return _page(
+            "<p>This form must be sent from the report page itself. Open the report from your "
+            "digest and press Request places there.</p>",
+            status=403,
+        )
+    form = await request.post()
+    token = str(form.get("t", ""))
+    values = {name: str(form.get(name, "")) for name in ("ref", "students", "note")}
+    try:
+        async with bot.sessions.begin() as session:
+            person = await links.report_reader(_context(bot, session), token)
+            ctx = Context(session, person, bot.clock, bot.settings, "report")
+            _made, said = await request_from_form(ctx, values)
+        failed = False
+    except BadLink as problem:
+        return _page(f"<p>{html.escape(str(problem))}</p>", status=401)
+    except FieldErrors as problem:
+        said, failed = " ".join(problem.errors.values()), True
+    except UserError as problem:
+        said, failed = problem.message, True
+    back = {"t": token, "said": said} | ({"error": "1"} if failed else {})
+    raise web.HTTPSeeOther(f"{links.REPORT_PATH}?{urlencode(back)}")
 
 
 async def unsubscribe_page(request: web.Request) -> web.Response:
@@ -100,5 +152,6 @@ def mount(app: web.Application, bot: PlaceBot) -> None:
     app[BOT] = bot
     app.router.add_get(links.REPORT_PATH, report)
     app.router.add_get(links.CSV_PATH, placements_csv)
+    app.router.add_post(hei.REQUESTS_PATH, request_places)
     app.router.add_get(links.UNSUBSCRIBE_PATH, unsubscribe_page)
     app.router.add_post(links.UNSUBSCRIBE_PATH, unsubscribe)

@@ -158,3 +158,84 @@ BOOKING_LINKS: dict[str, str] = {
     "University of Lincoln": "mailto:placements@lincoln.example.org",
     "Notts ICS AHP Faculty": "mailto:ahp-faculty@notts-ics.example.org",
 }
+
+
+# --- A term's worth of activity, loaded by `placebot demo` (`bot.demo.load_term`) so that every
+# lead's view has something true to show: offers on and beside the blocks, teams' answers, HEI
+# requests waiting, confirmed and declined. Weeks count from the Monday after loading.
+
+
+@dataclass(frozen=True)
+class DemoOffer:
+    key: str
+    poster: str  # a DemoPerson key: a member of the team, or the provider's coordinator
+    profession: str
+    team: str
+    starts_in_weeks: int
+    length_weeks: int
+    capacity: int
+    block: str | None = None  # the cohort of the DemoBlock it answers
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class DemoAnswer:
+    person: str
+    block: str  # cohort
+    answer: str  # "maybe" or "no_capacity"
+    ask_again_in_weeks: int | None = None
+
+
+@dataclass(frozen=True)
+class DemoRequest:
+    lead: str
+    offer: str  # DemoOffer key
+    students: int
+    note: str = ""
+    outcome: str = ""  # "", "confirm" or "decline": what the offer's poster answered
+
+
+TERM_PEOPLE: tuple[DemoPerson, ...] = (
+    DemoPerson(
+        "community-physio",
+        "Physiotherapist, Adult Community (demo)",
+        ("clinician",),
+        "nottshc",
+        "Adult Community Physiotherapy",
+        ("PT",),
+    ),
+)
+
+TERM_OFFERS: tuple[DemoOffer, ...] = (
+    DemoOffer("stroke-block", "stroke-physio", "PT", "Stroke Rehab", 8, 6, 3, "PT year 2 block 2"),
+    DemoOffer("ward12-block", "ward12-physio", "PT", "Ward 12 Orthopaedics", 8, 6, 2),
+    DemoOffer("ward12-soon", "ward12-physio", "PT", "Ward 12 Orthopaedics", 3, 5, 2),
+    DemoOffer(
+        "community-elective", "community-physio", "PT", "Adult Community Physiotherapy", 12, 5, 2
+    ),
+    DemoOffer(
+        "mh-ot-block",
+        "community-ot",
+        "OT",
+        "Community Mental Health OT",
+        10,
+        4,
+        2,
+        "OT year 1 block 1",
+        notes="Mental health setting; car useful",
+    ),
+    DemoOffer("stroke-ot-spring", "stroke-physio", "OT", "Stroke Rehab", 20, 6, 1),
+    DemoOffer("acute-pt-spring", "nuh-coordinator", "PT", "Acute Medicine Therapy", 18, 6, 2),
+)
+
+TERM_ANSWERS: tuple[DemoAnswer, ...] = (
+    DemoAnswer("nuh-coordinator", "OT year 1 block 1", "no_capacity"),
+    DemoAnswer("community-physio", "PT year 2 block 2", "maybe", ask_again_in_weeks=2),
+)
+
+TERM_REQUESTS: tuple[DemoRequest, ...] = (
+    DemoRequest("nottingham-lead", "ward12-block", 2, "Year 2, block 2"),
+    DemoRequest("nottingham-lead", "ward12-soon", 1, "Year 3 student", outcome="confirm"),
+    DemoRequest("shu-lead", "acute-pt-spring", 2, "Year 2 physiotherapy"),
+    DemoRequest("shu-lead", "stroke-block", 1, outcome="decline"),
+)

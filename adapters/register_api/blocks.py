@@ -1,4 +1,5 @@
-"""`GET/POST /api/v1/blocks`: an HEI's placement blocks, which clinicians then see in chat."""
+"""`GET/POST /api/v1/blocks`: an HEI's placement blocks, which clinicians then see in chat,
+each with the places offered against it and the teams' answers counted."""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ from adapters.register_api.limits import read_json
 from adapters.register_api.placement_requests import caller_hei
 from adapters.register_api.runtime import runtime
 from bot.blocks import service as blocks
+from bot.blocks.answers import AnswerCounts, answer_counts
+from bot.blocks.demand import BlockDemand, block_demands
 from bot.kernel import professions
+from bot.kernel.context import Context
 from bot.kernel.errors import FieldErrors
 from bot.kernel.text import clean_json
 from storage.tables import PlacementBlock
@@ -19,7 +23,12 @@ from storage.tables import PlacementBlock
 _DATES = ("start_date", "end_date", "offers_close")
 
 
-def block_json(block: PlacementBlock) -> dict[str, Any]:
+def block_json(
+    block: PlacementBlock, demand: BlockDemand | None = None, answers: AnswerCounts | None = None
+) -> dict[str, Any]:
+    """A block, with places offered against it (each offer counted once) and how many teams
+    answered which way: offering, maybe, no capacity, silent."""
+    places = demand.places if demand else 0
     return {
         "ref": block.ref,
         "hei": block.hei.name,
@@ -30,7 +39,18 @@ def block_json(block: PlacementBlock) -> dict[str, Any]:
         "students": block.students,
         "offers_close": block.offers_close.isoformat(),
         "created_at": block.created_at.isoformat(),
+        "places_offered": places,
+        "short_by": max(0, block.students - places),
+        "answers": (answers or AnswerCounts()).as_dict(),
     }
+
+
+async def _with_demand(ctx: Context, found: list[PlacementBlock]) -> list[dict[str, Any]]:
+    ids = [block.id for block in found]
+    demand = await block_demands(ctx.session, PlacementBlock.id.in_(ids)) if ids else None
+    demands = {b.block_id: b for b in demand.blocks} if demand else {}
+    counts = await answer_counts(ctx.session, list(demands.values()))
+    return [block_json(block, demands.get(block.id), counts.get(block.id)) for block in found]
 
 
 def _new_block(body: dict[str, Any]) -> blocks.NewBlock:
@@ -70,14 +90,14 @@ async def create(request: web.Request) -> web.Response:
         hei = await caller_hei(ctx, request)
         block = await blocks.add_block(ctx, new, hei)
         block.hei = hei
-        answer = block_json(block)
+        [answer] = await _with_demand(ctx, [block])
     return web.json_response(answer, status=201)
 
 
 async def listing(request: web.Request) -> web.Response:
     async with runtime(request).context() as ctx:
         hei = await caller_hei(ctx, request)
-        items = [block_json(block) for block in await blocks.blocks_of(ctx, hei)]
+        items = await _with_demand(ctx, await blocks.blocks_of(ctx, hei))
     return web.json_response({"items": items})
 
 

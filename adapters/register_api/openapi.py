@@ -203,6 +203,19 @@ def document(settings: Settings) -> dict[str, Any]:
                         "students": {"type": "integer"},
                         "offers_close": _text(format="date"),
                         "created_at": _text(format="date-time"),
+                        "places_offered": {
+                            "type": "integer",
+                            "minimum": 0,
+                            "description": "places on live offers counted against this block, "
+                            "each offer once: the block it names, else its best-fitting block",
+                        },
+                        "short_by": {"type": "integer", "minimum": 0},
+                        "answers": _object(
+                            {
+                                state: {"type": "integer", "minimum": 0}
+                                for state in ("offering", "maybe", "no_capacity", "silent")
+                            }
+                        ),
                     }
                 ),
                 "TrainingEvent": _object(

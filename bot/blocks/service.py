@@ -7,19 +7,18 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from bot.blocks.demand import block_demands
 from bot.kernel import audit, dates, events
 from bot.kernel.context import Context
 from bot.kernel.errors import NotFound, UserError
 from bot.kernel.refs import next_ref
 from bot.people.directory import has_role
 from bot.people.permissions import require_any_role
-from storage import lifecycle
 from storage.tables import (
     CapacityAnswer,
     Organisation,
     Person,
     PlacementBlock,
-    PlacementOffer,
 )
 
 
@@ -37,24 +36,20 @@ class BlockView:
 
 
 async def open_blocks(ctx: Context, profession: str | None = None) -> list[BlockView]:
-    """Blocks still taking offers, soonest deadline first, with places offered so far."""
-    offered = (
-        select(PlacementOffer.block_id, func.sum(PlacementOffer.capacity).label("places"))
-        .where(PlacementOffer.status.in_(lifecycle.LIVE))
-        .group_by(PlacementOffer.block_id)
-        .subquery()
-    )
-    statement = (
-        select(PlacementBlock, func.coalesce(offered.c.places, 0))
-        .outerjoin(offered, offered.c.block_id == PlacementBlock.id)
-        .where(PlacementBlock.offers_close >= ctx.clock.today())
-        .order_by(PlacementBlock.offers_close, PlacementBlock.id)
-    )
+    """Blocks still taking offers, soonest deadline first, with places offered so far (each
+    offer counted once, `bot.blocks.demand`)."""
+    conditions = [PlacementBlock.offers_close >= ctx.clock.today()]
     if profession:
-        statement = statement.where(PlacementBlock.profession == profession)
-    rows = (await ctx.session.execute(statement)).unique().all()
-    answers = await _answers_by_block(ctx, [block.id for block, _ in rows])
-    return [BlockView(block, int(places), answers.get(block.id)) for block, places in rows]
+        conditions.append(PlacementBlock.profession == profession)
+    found = (await block_demands(ctx.session, *conditions)).blocks
+    if not found:
+        return []
+    rows = await ctx.session.execute(
+        select(PlacementBlock).where(PlacementBlock.id.in_([b.block_id for b in found]))
+    )
+    by_id = {block.id: block for block in rows.unique().scalars()}
+    answers = await _answers_by_block(ctx, list(by_id))
+    return [BlockView(by_id[b.block_id], b.places, answers.get(b.block_id)) for b in found]
 
 
 def _respondent_key(person: Person) -> str:

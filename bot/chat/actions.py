@@ -14,6 +14,7 @@ from types import MappingProxyType
 
 from bot.chat import home
 from bot.chat.commands import blocks as block_commands
+from bot.chat.commands import hei_requests as hei_request_commands
 from bot.chat.commands import membership as membership_commands
 from bot.chat.commands import nudges as nudge_commands
 from bot.chat.commands import placement as placement_commands
@@ -101,6 +102,17 @@ async def confirm_request(ctx: Context, value: str) -> Reply:
 @action("offer.decline", typed="placement decline {value}")
 async def decline_request(ctx: Context, value: str) -> Reply:
     return await placement_commands.decline(ctx, value)
+
+
+@action(
+    "offer.request",
+    typed="placement request {ref}",
+    opens_form=True,
+    roles=("hei_lead",),
+    doing="request places for an HEI",
+)
+async def request_places_form(ctx: Context, value: str) -> Reply:
+    return await hei_request_commands.open_form(ctx, value)
 
 
 @action("offer.form", typed="placement offer", opens_form=True)

@@ -26,12 +26,22 @@ PLACEMENT_HELP = (
     ),
     Fact("placement withdraw REF [reason]", "e.g. placement withdraw PL-2027-0042 staff sickness"),
     Fact("placement requests REF", "HEI requests awaiting your answer, with buttons"),
+    Fact(
+        "placement request REF [N] [note]",
+        "HEI leads: request places on an offer (no number opens the form); "
+        "placement requests shows your HEI's requests",
+    ),
     Fact("placement confirm REF [#N]", "confirm HEI requests for your offer (or request N)"),
     Fact("placement decline REF [#N] [reason]", "decline them; the places are offered again"),
     Fact("placement blocks [profession]", "blocks that still need places, and when offers close"),
     Fact(
         "placement none BLOCK / placement maybe BLOCK [ask again DATE]",
         "answer a block: no capacity this time, or ask again later",
+    ),
+    Fact(
+        "placement answers BLOCK",
+        "which teams were asked for a block and what each answered (leads; coordinators: "
+        "their own teams)",
     ),
     Fact(
         "placement block add ...",

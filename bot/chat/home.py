@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.blocks import service as blocks
-from bot.blocks.views import block_item
+from bot.blocks.views import answers_for_a_team, block_item
 from bot.kernel import professions
 from bot.kernel.context import Context
 from bot.kernel.messages import Button, Item, Reply
@@ -30,7 +30,8 @@ async def home(ctx: Context) -> Reply:
     items.append(
         Item(title="Blocks that need places", text="None open." if not open_blocks else "")
     )
-    items += [block_item(view) for view in open_blocks[:5]]
+    answering = answers_for_a_team(person)
+    items += [block_item(view, answering) for view in open_blocks[:5]]
     items.append(Item(title="Next educator training", text="None coming up." if not events else ""))
     items += [training_item(event, ctx.clock) for event in events]
     return Reply(

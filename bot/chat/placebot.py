@@ -13,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from bot.chat import actions, receipts, suggest
 from bot.chat.commands import admin as admin_commands
 from bot.chat.commands import digests as digest_commands
+from bot.chat.commands import hei_requests as hei_request_commands
 from bot.chat.commands import nudges as nudge_commands
 from bot.chat.commands import placement as placement_commands
 from bot.chat.commands import summary as summary_commands
@@ -33,6 +34,7 @@ from bot.offers.views import offer_card
 from bot.people import conversations
 from bot.people import directory as people
 from bot.people.cache import KnownPeople
+from bot.requests.form import REQUEST_FORM
 from config.settings import Settings
 from storage.transactions import CommitUncertain, in_transaction
 
@@ -260,6 +262,8 @@ class PlaceBot:
             return await placement_commands.submit_offer_form(ctx, command.form_values)
         if command.form_id == OFFER_EDIT:
             return await placement_commands.submit_edit_form(ctx, command.form_values)
+        if command.form_id == REQUEST_FORM:
+            return await hei_request_commands.submit_form(ctx, command.form_values)
         raise UserError("That form is no longer in use. Type `placement offer` for a new one.")
 
     def _form_errors(self, command: Command, problem: FieldErrors) -> Reply:

@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.blocks.demand import block_demands
 from bot.kernel.clock import Clock
 from bot.kernel.messages import Reply
 from bot.kernel.professions import split_codes
@@ -164,27 +165,23 @@ class Rules:
         return found
 
     async def _open_blocks(self) -> list[OpenBlock]:
+        """Blocks closing soon and still short, by the one demand count (`bot.blocks.demand`)."""
         today = self.today
-        offered = (
-            select(PlacementOffer.block_id, func.sum(PlacementOffer.capacity).label("places"))
-            .where(PlacementOffer.status.in_(lifecycle.LIVE))
-            .group_by(PlacementOffer.block_id)
-            .subquery()
+        demand = await block_demands(
+            self.session,
+            PlacementBlock.offers_close >= today,
+            PlacementBlock.offers_close
+            <= today + timedelta(days=self.settings.placebot_nudge_block_days),
         )
-        places = func.coalesce(offered.c.places, 0)
+        short = {b.block_id: b for b in demand.blocks if b.short_by > 0}
+        if not short:
+            return []
         rows = await self.session.execute(
-            select(PlacementBlock, places)
-            .outerjoin(offered, offered.c.block_id == PlacementBlock.id)
-            .where(
-                PlacementBlock.offers_close >= today,
-                PlacementBlock.offers_close
-                <= today + timedelta(days=self.settings.placebot_nudge_block_days),
-                PlacementBlock.students > places,
-            )
+            select(PlacementBlock).where(PlacementBlock.id.in_(sorted(short)))
         )
         return [
-            OpenBlock(b.id, b.ref, b.offers_close, b.students - int(offered_so_far), b)
-            for b, offered_so_far in rows.all()
+            OpenBlock(b.id, b.ref, b.offers_close, short[b.id].short_by, b)
+            for b in rows.unique().scalars()
         ]
 
     def _block_settled(self, person: Recipient, b: OpenBlock, state: Answered | None) -> bool:

@@ -7,8 +7,10 @@ Offers are released to every HEI at once (`release_at`). A request made before r
 2. Otherwise places go one at a time, each to the request with the highest
    `unmet demand / (places already given + 1)` (the D'Hondt rule): an HEI's unmet demand is
    the students in its blocks of that profession overlapping the offer's dates, less the places
-   it already holds (pending or confirmed) on offers overlapping them. A request gets no more
-   than it asked for; an HEI that declared no demand gets places left after those that did.
+   it already holds (pending or confirmed) on offers overlapping them
+   (`bot.blocks.demand.unmet_demand`, the overlap rule every block count uses). A request
+   gets no more than it asked for; an HEI that declared no demand gets places left after
+   those that did.
 3. Ties are broken by lot: the held requests are shuffled with a fresh random seed, and the
    seed, the order drawn, each demand and each grant are written to the audit log, so anyone
    can re-run the draw.
@@ -25,13 +27,13 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from bot.blocks import demand
 from bot.kernel import audit
 from bot.kernel.context import Context
 from bot.requests.messages import tell_poster
 from bot.requests.records import (
-    ALLOCATED,
     REQUESTABLE,
     locked_offer,
     places_left,
@@ -39,7 +41,7 @@ from bot.requests.records import (
     restatus,
 )
 from storage.lifecycle import RequestStatus
-from storage.tables import PlacementBlock, PlacementOffer, PlacementRequest
+from storage.tables import PlacementOffer, PlacementRequest
 
 
 @dataclass(frozen=True)
@@ -65,27 +67,9 @@ def apportion(places: int, claims: Sequence[Claim]) -> dict[int, int]:
 
 
 async def _unmet_demand(ctx: Context, offer: PlacementOffer, hei_id: int) -> int:
-    overlapping = (
-        PlacementBlock.hei_id == hei_id,
-        PlacementBlock.profession == offer.profession,
-        PlacementBlock.start_date <= offer.end_date,
-        PlacementBlock.end_date >= offer.start_date,
+    return await demand.unmet_demand(
+        ctx.session, hei_id, offer.profession, offer.start_date, offer.end_date
     )
-    demand = await ctx.session.scalar(
-        select(func.coalesce(func.sum(PlacementBlock.students), 0)).where(*overlapping)
-    )
-    held = await ctx.session.scalar(
-        select(func.coalesce(func.sum(PlacementRequest.students), 0))
-        .join(PlacementOffer, PlacementOffer.id == PlacementRequest.offer_id)
-        .where(
-            PlacementRequest.hei_id == hei_id,
-            PlacementRequest.status.in_(ALLOCATED),
-            PlacementOffer.profession == offer.profession,
-            PlacementOffer.start_date <= offer.end_date,
-            PlacementOffer.end_date >= offer.start_date,
-        )
-    )
-    return max(0, int(demand or 0) - int(held or 0))
 
 
 async def settle(ctx: Context, offer: PlacementOffer) -> None:

@@ -19,6 +19,7 @@ from bot.kernel.errors import NotAllowed, UserError
 from bot.kernel.messages import Button, Reply
 from bot.offers.form import OFFER_CREATE, OFFER_EDIT
 from bot.people import directory as people
+from bot.requests.form import REQUEST_FORM
 from storage.tables import CapacityAnswer, MembershipClaim, PlacementOffer
 from tests.support.chat import Chat, button, fact
 from tests.support.paths import ROOT
@@ -61,6 +62,7 @@ TODAYS_TYPED = [
     (Button("Decline", "offer.decline", "PL-2027-0042 #7"), "placement decline PL-2027-0042 #7"),
     (Button("Decline", "offer.decline", "PL-2027-0042"), "placement decline PL-2027-0042"),
     (Button("Offer a placement", "offer.form", ""), "placement offer"),
+    (Button("Request places", "offer.request", "PL-2027-0042"), "placement request PL-2027-0042"),
     (
         Button("Offer places", "block.offer", "BL-2027-0001"),
         "placement offer ... block BL-2027-0001",
@@ -87,7 +89,7 @@ def test_the_typed_cases_cover_every_declared_button() -> None:
 
 
 def test_the_buttons_that_open_a_form_are_declared_so() -> None:
-    assert {"offer.edit", "offer.form", "block.offer"} == actions.FORM_OPENERS
+    assert {"offer.edit", "offer.form", "block.offer", "offer.request"} == actions.FORM_OPENERS
     assert PlaceBot.FORM_OPENERS == actions.FORM_OPENERS  # what the Slack adapter reads
 
 
@@ -149,6 +151,11 @@ async def test_each_button_reaches_its_handler(chat: Chat) -> None:
     assert confirmed.text.startswith("Confirmed: visitor (no work email known) is a member")
     declined = await press("nuh-coordinator", Button("Not ours", "membership.decline", str(second)))
     assert declined.text.startswith("Noted: locum (no work email known) is not one of Stroke")
+
+    offered = await chat.say("ward12-physio", "offer PT 1 Mar - 19 Mar 2027 2 students")
+    asking = Button("Request places", "offer.request", fact(offered, "Reference"))
+    opened = await press("nottingham-lead", asking)
+    assert opened.form is not None and opened.form.form_id == REQUEST_FORM
 
     assert pressed == set(actions.ACTIONS)
 

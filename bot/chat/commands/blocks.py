@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 from bot.blocks import service as blocks
-from bot.blocks.views import block_item
+from bot.blocks.answers import answer_counts
+from bot.blocks.demand import BlockDemand, block_demands
+from bot.blocks.views import answers_for_a_team, block_item
 from bot.chat.commands.refs import need_ref
 from bot.kernel import dates, professions
 from bot.kernel.context import Context
@@ -13,6 +15,7 @@ from bot.kernel.errors import UserError
 from bot.kernel.messages import Reply
 from bot.offers.form import offer_form
 from bot.offers.parsing import OfferDraft
+from storage.tables import PlacementBlock
 
 
 async def list_blocks(ctx: Context, rest: str) -> Reply:
@@ -20,11 +23,18 @@ async def list_blocks(ctx: Context, rest: str) -> Reply:
     views = await blocks.open_blocks(ctx, profession)
     if not views:
         return Reply(text="No placement blocks are taking offers just now.", private=True)
+    answering = answers_for_a_team(ctx.person)
+    counts = {} if answering else await answer_counts(ctx.session, await _demands(ctx, views))
     return Reply(
         text=f"Placement blocks taking offers: {len(views)}.",
-        items=tuple(block_item(view) for view in views),
+        items=tuple(block_item(view, answering, counts.get(view.block.id)) for view in views),
         private=True,
     )
+
+
+async def _demands(ctx: Context, views: list[blocks.BlockView]) -> list[BlockDemand]:
+    ids = [view.block.id for view in views]
+    return (await block_demands(ctx.session, PlacementBlock.id.in_(ids))).blocks
 
 
 async def answer_none(ctx: Context, rest: str) -> Reply:

@@ -7,7 +7,9 @@ import re
 from datetime import date
 
 from bot.chat import suggest
+from bot.chat.commands import answers as answer_commands
 from bot.chat.commands import blocks as block_commands
+from bot.chat.commands import hei_requests as hei_request_commands
 from bot.chat.commands import membership as membership_commands
 from bot.chat.commands.refs import need_ref, ref_and_version
 from bot.chat.help import help_reply
@@ -22,6 +24,7 @@ from bot.offers import service as offers
 from bot.offers.form import offer_form, read_offer_form
 from bot.offers.parsing import OFFER_EXAMPLE, parse_offer_line
 from bot.offers.views import offer_card, offers_list, posted_headline
+from bot.people.directory import has_role
 from bot.people.permissions import require_manage_offer
 from bot.requests import service as placement_requests
 from bot.requests.messages import request_reply
@@ -150,6 +153,11 @@ async def decline(ctx: Context, rest: str) -> Reply:
 
 
 async def requests(ctx: Context, rest: str) -> Reply:
+    person = ctx.require_person()
+    if has_role(person, "hei_lead") and not any(
+        has_role(person, role) for role in ("clinician", "coordinator", "faculty_lead")
+    ):
+        return await hei_request_commands.hei_requests(ctx, rest)
     ref = need_ref(rest.split(), "placement requests PL-2027-0042")
     offer, waiting = await placement_requests.pending_for(ctx, ref)
     return request_reply(offer, waiting)
@@ -169,7 +177,9 @@ SUBCOMMANDS = {
     "confirm": confirm,
     "decline": decline,
     "requests": requests,
+    "request": hei_request_commands.request,
     "blocks": block_commands.list_blocks,
+    "answers": answer_commands.answers,
     "block": block_commands.add_block,
     "none": block_commands.answer_none,
     "maybe": block_commands.answer_maybe,

@@ -14,6 +14,7 @@ from bot.reports import links
 from bot.reports.chart import plural
 from bot.reports.digests.queries import Digest, OfferChange
 from config.settings import Settings
+from storage import lifecycle
 
 MAX_OTHERS_SHOWN = 5
 HOW_TO_CHANGE = Item(
@@ -28,6 +29,7 @@ _dates = lru_cache(maxsize=4096)(show_range)
 
 
 def _offer_item(offer: OfferChange, since: datetime) -> Item:
+    requestable = offer.status in lifecycle.LIVE
     return Item(
         title=f"{offer.ref} · {offer.profession} · {offer.place}",
         text=offer.kind(since),
@@ -36,6 +38,7 @@ def _offer_item(offer: OfferChange, since: datetime) -> Item:
             Fact("Students", str(offer.capacity)),
             Fact("Status", offer.status),
         ),
+        buttons=(Button("Request places", "offer.request", offer.ref),) if requestable else (),
     )
 
 
@@ -74,6 +77,11 @@ def digest_reply(digest: Digest, clock: Clock, settings: Settings) -> Reply:
                     Fact("Dates", show_range(block.start, block.end)),
                     Fact("Offered so far", f"{block.places} of {block.students}"),
                     Fact("Offers close", show(block.offers_close)),
+                    *(
+                        (Fact("Teams' answers", digest.answers[block.block_id].words()),)
+                        if block.block_id in digest.answers
+                        else ()
+                    ),
                 ),
             )
         )

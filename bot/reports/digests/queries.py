@@ -12,7 +12,8 @@ offers).
 What it covers, for those professions: offers new (created since the lead's last digest),
 changed (updated since, created before, not withdrawn) and withdrawn (withdrawn and updated
 since); the HEI's requests waiting for an answer (held until release, or pending with the
-provider); the HEI's blocks still short of places (offers still open, see `bot.blocks.demand`).
+provider); the HEI's blocks still short of places (offers still open, see `bot.blocks.demand`),
+each with how many teams answered offering, maybe, no capacity or not at all (`bot.blocks.answers`).
 A first digest looks back a day (daily) or a week (weekly); none looks back more than
 `leads.MAX_WINDOW`.
 """
@@ -21,13 +22,14 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.blocks.answers import AnswerCounts, answer_counts
 from bot.blocks.demand import BlockDemand, block_demands
 from bot.reports.digests.leads import Lead, due_leads
 from storage import lifecycle
@@ -82,6 +84,7 @@ class Digest:
     offers: tuple[OfferChange, ...] = ()  # the latest changes, at most MAX_OFFERS_SHOWN
     requests: tuple[WaitingRequest, ...] = ()
     blocks: tuple[BlockDemand, ...] = ()
+    answers: Mapping[int, AnswerCounts] = field(default_factory=dict)  # per short block
 
     @property
     def changes(self) -> int:
@@ -193,6 +196,7 @@ def _digest(
     changes: dict[str, _Changes],
     waiting: Sequence[WaitingRequest],
     short: Sequence[BlockDemand],
+    answers: Mapping[int, AnswerCounts],
 ) -> Digest:
     new = changed = withdrawn = 0
     candidates: list[OfferChange] = []
@@ -214,6 +218,7 @@ def _digest(
         tuple(candidates[:MAX_OFFERS_SHOWN]),
         tuple(r for r in waiting if r.profession in wanted),
         tuple(b for b in short if b.profession in wanted),
+        {b.block_id: answers[b.block_id] for b in short if b.block_id in answers},
     )
 
 
@@ -242,7 +247,10 @@ async def compose(
     for block in demand.blocks:
         if block.short_by > 0:
             short[block.hei_id].append(block)
+    answers = await answer_counts(session, [b for found in short.values() for b in found])
     return [
-        _digest(lead, until, changes, waiting.get(lead.hei_id, ()), short.get(lead.hei_id, ()))
+        _digest(
+            lead, until, changes, waiting.get(lead.hei_id, ()), short.get(lead.hei_id, ()), answers
+        )
         for lead in leads
     ]
