@@ -10,7 +10,7 @@ from bot.kernel.errors import UserError
 from bot.kernel.messages import Button
 
 _PAGE = re.compile(r"(?:^|\s)page\s+(?P<n>\d{1,4})\s*$", re.IGNORECASE)
-MORE = "list.more"
+MORE = "list.more"  # the Show more button's action, declared in bot/chat/actions.py
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ def has_more(page: Page, on_page: int, total: int) -> bool:
 
 def more_button(command: str, page: Page) -> Button:
     """Show more: the same command, the next page; its value is what to type for it."""
-    return Button("Show more", MORE, f"{command} page {page.number + 1}".strip())
+    return Button("Show more", "list.more", f"{command} page {page.number + 1}".strip())
 
 
 def past_the_end(command: str, page: Page, total: int) -> str:
