@@ -11,8 +11,11 @@ from sqlalchemy import select
 
 from bot.kernel.clock import FixedClock
 from storage.tables import PlacementOffer, Target, Team, TrainingEvent
+from tests.support import slack_wire, teams_wire
 from tests.support.builder import Builder
 from tests.support.chat import Chat, button, fact
+from tests.support.slack_rig import SlackRig, slack_button
+from tests.support.teams_rig import TeamsRig, actions
 
 README_ALIASES = [("physio", "PT"), ("SALT", "SLT"), ("chiropody", "POD"), ("OT", "OT")]
 
@@ -190,3 +193,29 @@ async def test_a_coordinators_mine_covers_every_team_of_the_provider(
     clinician = await chat.say("stroke-physio", "placement mine")
     assert clinician.text == "Your team's offers: 2."
     assert fact(clinician, "Place").startswith("Ward")
+
+
+PAGE_TWO = "Upcoming educator training, soonest first: 16–22 of 22."
+
+
+async def test_show_more_works_in_slack(slack_rig: SlackRig) -> None:
+    await slack_rig.command("", command="/training")
+    [answer] = await slack_rig.slack.wait_for("response:r1")
+    assert answer.body["text"].startswith("Upcoming educator training, soonest first: 15 of 22.")
+    more = slack_button(answer.body, "Show more")
+    pressed = slack_wire.block_action(
+        more["action_id"], more["value"], slack_rig.slack.response_url("more")
+    )
+    assert (await slack_rig.post(pressed)).status == 200
+    [second] = await slack_rig.slack.wait_for("response:more")
+    assert second.body["text"] == PAGE_TWO
+
+
+async def test_show_more_works_in_teams(teams_rig: TeamsRig) -> None:
+    card = teams_rig.card(await teams_rig.say("training"))
+    more = next(a for a in actions(card) if a["title"] == "Show more")
+    response = await teams_rig.post(
+        teams_wire.execute(teams_rig.connector.service_url, more["data"], more["verb"])
+    )
+    assert response.status == 200
+    assert (await response.json())["value"]["body"][0]["text"] == PAGE_TWO
