@@ -219,3 +219,15 @@ async def test_show_more_works_in_teams(teams_rig: TeamsRig) -> None:
     )
     assert response.status == 200
     assert (await response.json())["value"]["body"][0]["text"] == PAGE_TWO
+
+
+async def test_a_list_that_finds_nothing_says_what_it_looked_for(chat: Chat) -> None:
+    assert (await chat.say("stroke-physio", "placement list")).text == "No open placement offers."
+    posted = await chat.say("stroke-physio", "placement offer PT 1 Feb - 12 Mar 2027 1 student")
+    assert posted.tone == "success", posted.text
+    reply = await chat.say("stroke-physio", "placement list SALT from 1 Jan 2027 Nowhere Ward")
+    assert reply.text == (
+        "No open placement offers for Speech and language therapy (SLT) ending on or after "
+        "Fri 1 Jan 2027 at “Nowhere Ward”. `placement list` alone shows every open offer."
+    )
+    assert len((await chat.say("stroke-physio", "placement list physio")).items) == 1

@@ -40,6 +40,16 @@ def list_filters(rest: str, today: date) -> finding.OfferFilter:
     )
 
 
+def _said(filters: finding.OfferFilter) -> str:
+    """The filters as understood, to say back: " for Physiotherapy (PT) at “Ward 12”"."""
+    said = f" for {professions.profession_name(filters.profession)}" if filters.profession else ""
+    if filters.starts_from:
+        said += f" ending on or after {dates.show(filters.starts_from)}"
+    if filters.starts_to:
+        said += f" starting by {dates.show(filters.starts_to)}"
+    return said + (f" at {quoted(filters.place)}" if filters.place else "")
+
+
 def _more(
     command: str, page: paging.Page, on_page: int, total: int, narrower: str
 ) -> tuple[str, tuple[Button, ...]]:
@@ -62,7 +72,9 @@ async def list_offers(ctx: Context, rest: str) -> Reply:
     if not found:
         if total:
             return Reply(text=paging.past_the_end(command, page, total), private=True)
-        return Reply(text=f"{heading}: none found.", private=True)
+        said = _said(filters)
+        also = " `placement list` alone shows every open offer." if said else ""
+        return Reply(text=f"No open placement offers{said}.{also}", private=True)
     narrower = "placement list PT from 1 Feb 2027 to 28 Feb 2027"
     more, buttons = _more(command, page, len(found), total, narrower)
     return Reply(
