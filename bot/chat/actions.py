@@ -12,12 +12,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from bot.chat import home
+from bot.chat import home, paging
 from bot.chat.commands import blocks as block_commands
 from bot.chat.commands import hei_requests as hei_request_commands
 from bot.chat.commands import membership as membership_commands
 from bot.chat.commands import nudges as nudge_commands
 from bot.chat.commands import placement as placement_commands
+from bot.chat.commands import training as training_commands
+from bot.chat.commands import withdrawal as withdrawal_commands
 from bot.chat.commands.refs import ref_and_version
 from bot.chat.roles import ANYONE, Handler, Roles
 from bot.kernel.context import Context
@@ -85,8 +87,38 @@ async def press(
 
 @action("offer.withdraw", typed="placement withdraw {ref}")
 async def withdraw_offer(ctx: Context, value: str) -> Reply:
+    """Asks first: what withdrawing will do, with Yes, withdraw and Keep it."""
+    return await withdrawal_commands.ask(ctx, value)
+
+
+@action("offer.withdraw.confirm", typed="placement withdraw {ref}")
+async def confirm_withdraw(ctx: Context, value: str) -> Reply:
     ref, version = ref_and_version(value)
-    return await placement_commands.withdraw(ctx, ref, version)
+    return await withdrawal_commands.withdraw(ctx, ref, version)
+
+
+@action("offer.keep", typed="placement mine")
+async def keep_offer(ctx: Context, value: str) -> Reply:
+    return await withdrawal_commands.keep(ctx, value)
+
+
+@action("offer.undo", typed="placement undo {ref}")
+async def undo_withdraw(ctx: Context, value: str) -> Reply:
+    return await withdrawal_commands.undo(ctx, value)
+
+
+SHOWS_MORE = ("training", "placement list", "placement mine")
+
+
+@action(paging.MORE, typed="{value}")
+async def show_more(ctx: Context, value: str) -> Reply:
+    """The next page of a list: the button carries the command with its page."""
+    command = " ".join(value.split())
+    if command.startswith("training "):
+        return await training_commands.list_training(ctx, command.removeprefix("training "))
+    if command.startswith(SHOWS_MORE[1:]):
+        return await placement_commands.run(ctx, command.removeprefix("placement "))
+    raise UserError(NO_LONGER_IN_USE)
 
 
 @action("offer.edit", typed="placement edit {ref}", opens_form=True)

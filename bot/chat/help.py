@@ -25,6 +25,7 @@ PLACEMENT_HELP = (
         "place, model, level, setting, educator, block, notes)",
     ),
     Fact("placement withdraw REF [reason]", "e.g. placement withdraw PL-2027-0042 staff sickness"),
+    Fact("placement undo REF", "within 10 minutes, bring back an offer you withdrew"),
     Fact("placement requests REF", "HEI requests awaiting your answer, with buttons"),
     Fact(
         "placement request REF [N] [note]",

@@ -47,10 +47,39 @@ def field_for(word: str) -> str:
     return key
 
 
-def apply_change(draft: OfferDraft, key: str, value: str, today: date) -> OfferDraft:
+def example_for(key: str, ref: str = "PL-2027-0042") -> str:
+    return f"placement edit {ref} {EDIT_FIELDS[key].example}"
+
+
+def _keep_order(draft: OfferDraft, key: str, day: date, ref: str) -> None:
+    """A new start after the end (or end before the start) needs both dates changed at once."""
+    start, end = (day, draft.end) if key == "start" else (draft.start, day)
+    if start is None or end is None or start <= end:
+        return
+    other = "end" if key == "start" else "start"
+    raise UserError(
+        f"The new {key}, {dates.show(day)}, is {'after' if key == 'start' else 'before'} "
+        f"the offer's {other}, {dates.show(draft.end if key == 'start' else draft.start)}: "
+        "to move the placement, give both dates.",
+        example=f"placement edit {ref} dates {_moved(draft, key, day)}",
+    )
+
+
+def _moved(draft: OfferDraft, key: str, day: date) -> str:
+    """The placement's dates moved to start (or end) on `day`, keeping its length."""
+    if draft.start is None or draft.end is None:
+        return "1 Feb - 12 Mar 2027"
+    length = draft.end - draft.start
+    start, end = (day, day + length) if key == "start" else (day - length, day)
+    return f"{start.day} {start:%b %Y} - {end.day} {end:%b %Y}"
+
+
+def apply_change(
+    draft: OfferDraft, key: str, value: str, today: date, ref: str = "PL-2027-0042"
+) -> OfferDraft:
     """`draft` with one field changed from text, or a UserError saying how to write it."""
     value = value.strip()
-    example = f"placement edit PL-2027-0042 {EDIT_FIELDS[key].example}"
+    example = example_for(key, ref)
     if key == "dates":
         found, rest = dates.find_range(value, today)
         if found is None or rest.strip(" ,"):
@@ -59,7 +88,9 @@ def apply_change(draft: OfferDraft, key: str, value: str, today: date) -> OfferD
     if key in ("start", "end"):
         # An end with no year is the next such date on or after the start (14 Dec - 22 Jan).
         after = draft.start if key == "end" and draft.start else today
-        return replace(draft, **{key: dates.parse_date(value, after)})
+        day = dates.parse_date(value, after)
+        _keep_order(draft, key, day, ref)
+        return replace(draft, **{key: day})
     if key == "capacity":
         number = whole_number(value.split()[0] if value else "", most_digits=3)
         if number is None:

@@ -141,7 +141,7 @@ async def get_offer(ctx: Context, ref: str) -> PlacementOffer:
     return offer
 
 
-def _check_version(offer: PlacementOffer, expected: int | None) -> None:
+def check_version(offer: PlacementOffer, expected: int | None) -> None:
     if expected is not None and expected != offer.version:
         raise StaleVersion(
             f"{offer.ref} changed since you opened it (you had version {expected}, it is now "
@@ -172,7 +172,7 @@ async def update_offer(
     person = ctx.require_person()
     offer = await get_offer(ctx, ref)
     require_manage_offer(person, offer, "edit")
-    _check_version(offer, expected_version)
+    check_version(offer, expected_version)
     if offer.status not in lifecycle.EDITABLE:
         raise UserError(f"{offer.ref} is {offer.status}; only open offers can be edited.")
     before = audit.snapshot(offer)
@@ -195,7 +195,7 @@ async def update_offer(
             f"{place.team.name if place.team else place.text}, post a new offer there."
         )
     await _fill(ctx, offer, checked, place)
-    saved = await _save(ctx, offer, "offer.edit", before)
+    saved = await save(ctx, offer, "offer.edit", before)
     if moved and saved.status in lifecycle.HELD:
         if speaks:
             await release.release_one(ctx, saved, saved.created_by_id)
@@ -231,7 +231,7 @@ async def _keep_promises(ctx: Context, offer: PlacementOffer, checked: CheckedOf
         )
 
 
-async def _save(
+async def save(
     ctx: Context, offer: PlacementOffer, action: str, before: dict[str, Any]
 ) -> PlacementOffer:
     if audit.snapshot(offer) == before:
@@ -252,7 +252,7 @@ async def withdraw_offer(
     require_manage_offer(ctx.require_person(), offer, "withdraw")
     if offer.status in (lifecycle.WITHDRAWN, lifecycle.DROPPED):
         return offer  # a second click changes nothing
-    _check_version(offer, expected_version)
+    check_version(offer, expected_version)
     if offer.status in lifecycle.HELD:  # HEIs never saw it, so it leaves no trace for them
         await release.drop(ctx, offer, reason.strip() or "withdrawn while awaiting confirmation")
         return offer
@@ -262,4 +262,4 @@ async def withdraw_offer(
     await cancel_requests(ctx, offer, "the offer was withdrawn")  # before the offer turns dirty
     lifecycle.move(offer, lifecycle.WITHDRAWN)
     offer.status_reason = reason.strip()[:500] or None
-    return await _save(ctx, offer, "offer.withdraw", before)
+    return await save(ctx, offer, "offer.withdraw", before)

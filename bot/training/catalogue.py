@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, or_, select
+from sqlalchemy import Integer, Select, bindparam, func, or_, select
 
 from bot.kernel import audit, professions
 from bot.kernel.context import Context
 from bot.people.permissions import require_any_role
 from bot.training.events import TrainingData
-from storage.tables import TrainingEvent
+from storage.tables import Organisation, TrainingEvent
 
 _COPIED = (
     "title",
@@ -36,10 +36,12 @@ class TrainingQuery:
     organiser: str | None = None
     weeks: int | None = None
     limit: int = 15
+    until: datetime | None = None  # an explicit horizon ("next month"); `weeks` is the other way
+    offset: int = 0
 
 
 @cache
-def _upcoming_statement(profession: bool, organiser: bool, weeks: bool, limit: int) -> Select[Any]:
+def _filtered(profession: bool, organiser: bool, until: bool) -> Select[Any]:
     """Built once per shape of query: building a statement costs more CPU than running it."""
     statement = select(TrainingEvent).where(TrainingEvent.ends_at >= bindparam("now"))
     if profession:
@@ -53,25 +55,70 @@ def _upcoming_statement(profession: bool, organiser: bool, weeks: bool, limit: i
         statement = statement.where(
             func.lower(TrainingEvent.organiser).like(bindparam("organiser"))
         )
-    if weeks:
+    if until:
         statement = statement.where(TrainingEvent.starts_at <= bindparam("until"))
-    return statement.order_by(TrainingEvent.starts_at, TrainingEvent.id).limit(limit)
+    return statement
 
 
-async def upcoming(ctx: Context, query: TrainingQuery) -> list[TrainingEvent]:
-    """Events that have not ended, soonest first."""
-    now = ctx.clock.now()
-    statement = _upcoming_statement(
-        bool(query.profession), bool(query.organiser), bool(query.weeks), query.limit
+@cache
+def _upcoming_statement(profession: bool, organiser: bool, until: bool) -> Select[Any]:
+    statement = _filtered(profession, organiser, until)
+    return (
+        statement.order_by(TrainingEvent.starts_at, TrainingEvent.id)
+        .limit(bindparam("limit", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
     )
-    values: dict[str, object] = {"now": now}
+
+
+@cache
+def _count_statement(profession: bool, organiser: bool, until: bool) -> Select[Any]:
+    return select(func.count()).select_from(_filtered(profession, organiser, until).subquery())
+
+
+def _values(ctx: Context, query: TrainingQuery) -> dict[str, object]:
+    now = ctx.clock.now()
+    values: dict[str, object] = {"now": now, "limit": query.limit, "offset": query.offset}
     if query.profession:
         values["profession"] = f"%,{query.profession},%"
     if query.organiser:
         values["organiser"] = f"%{query.organiser.lower()}%"
-    if query.weeks:
+    if query.until is not None:
+        values["until"] = query.until
+    elif query.weeks:
         values["until"] = now + timedelta(weeks=query.weeks)
-    return list((await ctx.session.execute(statement, values)).scalars())
+    return values
+
+
+def _shape(query: TrainingQuery) -> tuple[bool, bool, bool]:
+    return bool(query.profession), bool(query.organiser), bool(query.until or query.weeks)
+
+
+async def upcoming(ctx: Context, query: TrainingQuery) -> list[TrainingEvent]:
+    """Events that have not ended, soonest first: `query.limit` of them from `query.offset`."""
+    statement = _upcoming_statement(*_shape(query))
+    return list((await ctx.session.execute(statement, _values(ctx, query))).scalars())
+
+
+async def count_upcoming(ctx: Context, query: TrainingQuery) -> int:
+    """How many events match `query` in all, however many a page shows."""
+    values = _values(ctx, query)
+    values.pop("limit"), values.pop("offset")
+    return int((await ctx.session.execute(_count_statement(*_shape(query)), values)).scalar_one())
+
+
+async def organisers_like(ctx: Context, text: str) -> bool:
+    """Whether `text` names an organiser: of an upcoming event, or an organisation in the
+    register (an HEI with nothing planned yet). Anything else is a word not understood."""
+    pattern = f"%{text.lower()}%"
+    for statement in (
+        select(TrainingEvent.id)
+        .where(TrainingEvent.ends_at >= ctx.clock.now())
+        .where(func.lower(TrainingEvent.organiser).like(pattern)),
+        select(Organisation.id).where(func.lower(Organisation.name).like(pattern)),
+    ):
+        if (await ctx.session.execute(statement.limit(1))).first() is not None:
+            return True
+    return False
 
 
 @dataclass
@@ -81,7 +128,7 @@ class ImportResult:
     unchanged: int = 0
 
 
-def _values(data: TrainingData) -> dict[str, object]:
+def _stored(data: TrainingData) -> dict[str, object]:
     values: dict[str, object] = {name: getattr(data, name) for name in _COPIED}
     values["professions"] = professions.join_codes(data.professions)
     values["starts_at"] = data.starts_at.astimezone(UTC)  # so re-imports compare equal
@@ -102,7 +149,7 @@ async def upsert(ctx: Context, events: Iterable[TrainingData]) -> ImportResult:
         existing.update({event.uid: event for event in rows.scalars()})
     now = ctx.clock.now()
     for data in batch:
-        values = _values(data)
+        values = _stored(data)
         event = existing.get(data.uid)
         if event is None:
             event = TrainingEvent(uid=data.uid, created_at=now, updated_at=now, **values)

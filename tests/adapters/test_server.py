@@ -78,11 +78,16 @@ async def test_the_local_chat_speaks_json(client: TestClient, engine: AsyncEngin
     reply = await posted.json()
     assert reply["tone"] == "success"
     withdraw = next(b for b in reply["buttons"] if b["label"] == "Withdraw")
-    pressed = await client.post(
+    asking = await client.post(
         "/local/action",
         json={"user": "stroke-physio", "action": withdraw["action"], "value": withdraw["value"]},
     )
-    assert "withdrawn" in (await pressed.json())["text"]
+    yes = next(b for b in (await asking.json())["buttons"] if b["label"] == "Yes, withdraw")
+    pressed = await client.post(
+        "/local/action",
+        json={"user": "stroke-physio", "action": yes["action"], "value": yes["value"]},
+    )
+    assert " is withdrawn." in (await pressed.json())["text"]
 
     form = await (
         await client.post("/local/send", json={"user": "stroke-physio", "text": "placement offer"})

@@ -55,6 +55,16 @@ def test_every_button_a_reply_can_carry_is_declared() -> None:
 
 TODAYS_TYPED = [
     (Button("Withdraw", "offer.withdraw", "PL-2027-0042:3"), "placement withdraw PL-2027-0042"),
+    (
+        Button("Yes, withdraw", "offer.withdraw.confirm", "PL-2027-0042:3"),
+        "placement withdraw PL-2027-0042",
+    ),
+    (Button("Keep it", "offer.keep", "PL-2027-0042"), "placement mine"),
+    (Button("Undo", "offer.undo", "PL-2027-0042"), "placement undo PL-2027-0042"),
+    (
+        Button("Show more", "list.more", "training PT next 12 weeks page 2"),
+        "training PT next 12 weeks page 2",
+    ),
     (Button("Edit", "offer.edit", "PL-2027-0042:3"), "placement edit PL-2027-0042"),
     (Button("Confirm", "offer.confirm", "PL-2027-0042"), "placement confirm PL-2027-0042"),
     (Button("Confirm", "offer.confirm", "PL-2027-0042 #7"), "placement confirm PL-2027-0042 #7"),
@@ -128,14 +138,23 @@ async def test_each_button_reaches_its_handler(chat: Chat) -> None:
             f"No HEI has asked for {ref} yet, so there is nothing to {verb}. "
             "You will be told when one does."
         )
-    withdrawn = await press("stroke-physio", button(posted, "Withdraw"))
-    assert withdrawn.text == f"{ref} is withdrawn. HEIs will see it as withdrawn."
+    asking = await press("stroke-physio", button(posted, "Withdraw"))
+    assert asking.text.startswith(f"Withdraw {ref}? HEIs will see it as withdrawn.")
+    kept = await press("stroke-physio", button(asking, "Keep it"))
+    assert kept.text == f"Nothing changed: {ref} stays offered."
+    withdrawn = await press("stroke-physio", button(asking, "Yes, withdraw"))
+    assert withdrawn.text.startswith(f"{ref} is withdrawn. HEIs will see it as withdrawn.")
+    undone = await press("stroke-physio", button(withdrawn, "Undo"))
+    assert undone.text == f"Undone: {ref} is back, offered. HEIs see it again."
+    training = await chat.say("stroke-physio", "training")
+    more = await press("stroke-physio", button(training, "Show more"))
+    assert more.text.startswith("Upcoming educator training, soonest first: 16–22 of 22.")
 
     blocks = await chat.say("stroke-physio", "placement blocks PT")
     offer_places = await press("stroke-physio", button(blocks, "Offer places", item=0))
     assert offer_places.form is not None and offer_places.text.startswith("Offer places for BL-")
     maybe = await press("stroke-physio", button(blocks, "Maybe", item=0))
-    assert maybe.text == "Noted: maybe for BL-2027-0001."
+    assert maybe.text.startswith("Noted: maybe for BL-2027-0001. I'll ask again on Mon 30 Nov")
     none = await press("stroke-physio", button(blocks, "No capacity", item=0))
     assert none.text.startswith("Thanks: recorded no capacity for BL-2027-0001.")
     snoozed = await press("stroke-physio", Button("Snooze a week", "nudges.snooze", "1w"))
@@ -268,10 +287,12 @@ async def test_the_digest_refusal_is_word_for_word_and_changes_nothing(chat: Cha
 
 async def test_a_withdraw_press_by_someone_else_is_refused_by_the_service(chat: Chat) -> None:
     posted = await chat.say("stroke-physio", "offer PT 1 Feb - 12 Mar 2027 2 students")
-    reply = await chat.press("community-ot", button(posted, "Withdraw"))
-    assert reply.tone == "error" and reply.text.startswith(
-        f"Only the team that offered {fact(posted, 'Reference')}"
-    )
+    withdraw = button(posted, "Withdraw")
+    for pressed in (withdraw, Button("Yes, withdraw", "offer.withdraw.confirm", withdraw.value)):
+        reply = await chat.press("community-ot", pressed)
+        assert reply.tone == "error" and reply.text.startswith(
+            f"Only the team that offered {fact(posted, 'Reference')}"
+        )
     async with chat.bot.sessions() as session:
         [offer] = (await session.execute(select(PlacementOffer))).scalars().all()
     assert (offer.status, offer.version) == ("offered", 1)

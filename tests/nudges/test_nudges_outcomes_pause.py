@@ -96,7 +96,8 @@ async def test_withdrawing_the_offer_from_the_nudge_counts_as_acted(faculty: Fac
     await faculty.deliver()
     reply = faculty.last_message("physio")
     faculty.clock.at += timedelta(minutes=5)
-    withdrawn = await faculty.chat.press("physio", the_button(reply, "Withdraw"))
+    asking = await faculty.chat.press("physio", the_button(reply, "Withdraw"))
+    withdrawn = await faculty.chat.press("physio", the_button(asking, "Yes, withdraw"))
     assert "is withdrawn" in withdrawn.text
     await faculty.next_working_day()
     await faculty.scan()

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from bot.kernel.context import Context
 from bot.requests import service as placement_requests
 from storage.tables import Organisation, PlacementOffer, PlacementRequest
-from tests.support.chat import Chat, fact
+from tests.support.chat import Chat, button, fact
 
 OFFER = "placement offer PT 1 Feb - 12 Mar 2027 3 students at Stroke Rehab"
 
@@ -61,11 +61,14 @@ async def test_withdrawing_cancels_the_requests_standing_on_it(chat: Chat) -> No
 
 async def test_a_second_withdraw_click_changes_nothing_and_says_so_politely(chat: Chat) -> None:
     posted = await chat.say("stroke-physio", OFFER)
-    withdraw = next(b for b in posted.buttons if b.label == "Withdraw")
-    await chat.press("stroke-physio", withdraw)
-    again = await chat.press("stroke-physio", withdraw)
+    asking = await chat.press("stroke-physio", button(posted, "Withdraw"))
+    yes = button(asking, "Yes, withdraw")
+    await chat.press("stroke-physio", yes)
+    again = await chat.press("stroke-physio", yes)
     assert again.tone == "success"
     assert "withdrawn" in again.text
+    offer, _ = await stored(chat)
+    assert (offer.status, offer.version) == ("withdrawn", 2)
 
 
 async def test_an_end_date_without_a_year_follows_the_start_across_new_year(chat: Chat) -> None:

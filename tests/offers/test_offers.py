@@ -168,9 +168,14 @@ async def test_the_withdraw_button_withdraws_once(chat: Chat) -> None:
     posted = await chat.say(
         "stroke-physio", "offer PT 1 Feb - 12 Mar 2027 2 students at Stroke Rehab"
     )
-    withdraw = button(posted, "Withdraw")
-    first = await chat.press("stroke-physio", withdraw)
+    asking = await chat.press("stroke-physio", button(posted, "Withdraw"))
+    [stored] = await offers(chat)
+    assert (stored.status, stored.version) == ("offered", 1)  # the button asks first
+    yes = button(asking, "Yes, withdraw")
+    first = await chat.press("stroke-physio", yes)
     assert first.tone == "success" and "withdrawn" in first.text
+    again = await chat.press("stroke-physio", yes)
+    assert again.tone == "success" and "withdrawn" in again.text
     [stored] = await offers(chat)
     assert (stored.status, stored.version) == ("withdrawn", 2)
     assert (await chat.say("stroke-physio", "placement mine")).items == ()

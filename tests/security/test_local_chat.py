@@ -77,7 +77,7 @@ async def test_a_json_post_from_another_sites_page_gets_403_and_changes_nothing(
     body = {
         "user": "faculty-lead",
         "text": f"placement withdraw {offered}",
-        "action": "offer.withdraw",
+        "action": "offer.withdraw.confirm",  # the one that withdraws, not the one that asks
         "value": offered,
         "form_id": "offer",
         "values": {},

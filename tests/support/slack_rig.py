@@ -154,3 +154,14 @@ def slack_buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
 
 def slack_button(message: dict[str, Any], label: str) -> dict[str, Any]:
     return next(e for e in slack_buttons(message) if e["text"]["text"] == label)
+
+
+async def yes_withdraw(rig: SlackRig, message: dict[str, Any]) -> dict[str, Any]:
+    """Press the message's Withdraw (which asks first) and return the answer's Yes, withdraw."""
+    withdraw = slack_button(message, "Withdraw")
+    pressed = wire.block_action(
+        withdraw["action_id"], withdraw["value"], rig.slack.response_url("asking")
+    )
+    assert (await rig.post(pressed)).status == 200
+    [asking] = await rig.slack.wait_for("response:asking")
+    return slack_button(asking.body, "Yes, withdraw")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from bot.blocks import service as blocks
 from bot.blocks.answers import answer_counts
@@ -22,7 +23,11 @@ async def list_blocks(ctx: Context, rest: str) -> Reply:
     profession = professions.resolve(rest).code if rest.strip() else None
     views = await blocks.open_blocks(ctx, profession)
     if not views:
-        return Reply(text="No placement blocks are taking offers just now.", private=True)
+        which = f"{professions.profession_name(profession)} " if profession else ""
+        also = " `placement blocks` alone lists every profession's." if profession else ""
+        return Reply(
+            text=f"No {which}placement blocks are taking offers just now.{also}", private=True
+        )
     answering = answers_for_a_team(ctx.person)
     counts = {} if answering else await answer_counts(ctx.session, await _demands(ctx, views))
     return Reply(
@@ -56,8 +61,24 @@ async def answer_maybe(ctx: Context, rest: str) -> Reply:
     ask_again = dates.parse_date(match.group("date"), ctx.clock.today()) if match else None
     if tail and match is None:
         raise UserError("Give the date to ask again, e.g. “ask again 12 Jan”.", example=usage)
-    await blocks.answer_block(ctx, ref, "maybe", ask_again)
-    when = f" I'll ask again on {dates.show(ask_again)}." if ask_again else ""
+    answer = await blocks.answer_block(ctx, ref, "maybe", ask_again)
+    block = await blocks.get_block(ctx, ref)
+    again = ask_again or answer.answered_at.date() + timedelta(
+        days=ctx.settings.placebot_nudge_repeat_days
+    )
+    if again > block.offers_close:
+        when = (
+            f" Offers close on {dates.show(block.offers_close)}, before I would ask again "
+            f"({dates.show(again)}), so I won't: answer `placement none {ref}` or offer places "
+            "before then."
+        )
+    elif ask_again:
+        when = f" I'll ask again on {dates.show(ask_again)}."
+    else:
+        when = (
+            f" I'll ask again on {dates.show(again)}; to choose the day, say "
+            f"`placement maybe {ref} ask again 12 Jan`."
+        )
     return Reply(text=f"Noted: maybe for {ref}.{when}", tone="success", private=True)
 
 
@@ -78,10 +99,17 @@ async def add_block(ctx: Context, rest: str) -> Reply:
     close = re.search(rf"\b(?:offers\s+)?close[sd]?\s+(?:on\s+)?(?P<date>{dates.DATE})", text, re.I)
     students = re.search(r"\b(?P<n>\d+)\s+students?\b", text, re.I)
     found, remainder = dates.find_range(text[: close.start()] if close else text, ctx.clock.today())
-    if found is None or students is None or close is None:
-        raise UserError(
-            "A block needs dates, students to place and when offers close.", example=BLOCK_EXAMPLE
+    missing = [
+        words
+        for words, absent in (
+            ("its dates (“13 Jan - 21 Feb 2027”)", found is None),
+            ("the students to place (“12 students”)", students is None),
+            ("when offers close (“close 1 Dec”)", close is None),
         )
+        if absent
+    ]
+    if found is None or students is None or close is None:
+        raise UserError(f"The block needs {_and(missing)}.", example=BLOCK_EXAMPLE)
     cohort = remainder.replace(students.group(0), " ")
     cohort = re.sub(r"\s+", " ", cohort).strip(" ,") or f"{profession.code} block"
     offers_close = dates.parse_date(close.group("date"), ctx.clock.today())
@@ -105,6 +133,10 @@ async def add_block(ctx: Context, rest: str) -> Reply:
         f"offers close {dates.show(block.offers_close)}.",
         tone="success",
     )
+
+
+def _and(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 async def open_offer_form_for_block(ctx: Context, block_ref: str) -> Reply:

@@ -4,26 +4,25 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from bot.chat import suggest
 from bot.chat.commands import answers as answer_commands
 from bot.chat.commands import blocks as block_commands
 from bot.chat.commands import hei_requests as hei_request_commands
 from bot.chat.commands import membership as membership_commands
+from bot.chat.commands import offer_lists, withdrawal
 from bot.chat.commands.refs import need_ref, ref_and_version
 from bot.chat.help import help_reply
-from bot.kernel import dates, professions
 from bot.kernel.context import Context
 from bot.kernel.errors import FieldErrors, UserError
 from bot.kernel.messages import Reply
 from bot.kernel.numbers import whole_number
 from bot.offers import edits as offer_edits
-from bot.offers import finding
 from bot.offers import service as offers
+from bot.offers.changes import edited_headline
 from bot.offers.form import offer_form, read_offer_form
 from bot.offers.parsing import OFFER_EXAMPLE, parse_offer_line
-from bot.offers.views import offer_card, offers_list, posted_headline
+from bot.offers.views import offer_card, offer_facts, posted_headline
 from bot.people.directory import has_role
 from bot.people.permissions import require_manage_offer
 from bot.requests import service as placement_requests
@@ -48,39 +47,9 @@ async def submit_offer_form(ctx: Context, values: dict[str, str]) -> Reply:
 async def submit_edit_form(ctx: Context, values: dict[str, str]) -> Reply:
     ref, version = values.get("ref", ""), values.get("version", "")
     draft = read_offer_form(values, ctx.clock.today())
+    was = offer_facts(await offers.get_offer(ctx, ref))
     updated = await offers.update_offer(ctx, ref, draft, whole_number(version))
-    return offer_card(
-        updated, ctx.person, f"Saved: {updated.ref} is now version {updated.version}."
-    )
-
-
-def _list_filters(rest: str, today: date) -> finding.OfferFilter:
-    words = rest.split()
-    profession, words = professions.take_leading(words)
-    text = " ".join(words)
-    bounds: dict[str, date] = {}
-    for word in ("from", "to"):
-        match = re.search(rf"\b{word}\s+(?P<date>{dates.DATE})", text, re.IGNORECASE)
-        if match:
-            bounds[word] = dates.parse_date(match.group("date"), today)
-            text = text[: match.start()] + text[match.end() :]
-    return finding.OfferFilter(
-        profession=profession.code if profession else None,
-        starts_from=bounds.get("from"),
-        starts_to=bounds.get("to"),
-        place=text.strip(" ,") or None,
-    )
-
-
-async def list_offers(ctx: Context, rest: str) -> Reply:
-    filters = _list_filters(rest, ctx.clock.today())
-    found, total = await finding.find_offers(ctx, filters)
-    return offers_list(found, total, ctx.person, "Open placement offers")
-
-
-async def mine(ctx: Context, _rest: str) -> Reply:
-    found = await finding.mine(ctx)
-    return offers_list(found, len(found), ctx.person, "Your team's offers")
+    return offer_card(updated, ctx.person, edited_headline(was, updated))
 
 
 async def edit(ctx: Context, rest: str) -> Reply:
@@ -94,15 +63,15 @@ async def edit(ctx: Context, rest: str) -> Reply:
         raise UserError(f"Give the new value for {words[1][:20]}.", example=usage)
     key = offer_edits.field_for(words[1])
     draft = offer_edits.apply_change(
-        offers.draft_of(current), key, " ".join(words[2:]), ctx.clock.today()
+        offers.draft_of(current), key, " ".join(words[2:]), ctx.clock.today(), current.ref
     )
+    was = offer_facts(current)
     try:
         updated = await offers.update_offer(ctx, ref, draft, None)
     except FieldErrors as problem:
-        raise UserError(" ".join(problem.errors.values()), example=usage) from None
-    return offer_card(
-        updated, ctx.person, f"Saved: {updated.ref} is now version {updated.version}."
-    )
+        example = offer_edits.example_for(key, current.ref)
+        raise UserError(" ".join(problem.errors.values()), example=example) from None
+    return offer_card(updated, ctx.person, edited_headline(was, updated))
 
 
 async def open_edit_form(ctx: Context, value: str) -> Reply:
@@ -113,15 +82,6 @@ async def open_edit_form(ctx: Context, value: str) -> Reply:
         raise UserError(f"{current.ref} is {current.status}; only open offers can be edited.")
     form = offer_form(offers.draft_of(current), edit=(current.ref, current.version))
     return Reply(text=f"Edit {current.ref}.", form=form, private=True)
-
-
-async def withdraw(ctx: Context, rest: str, version: int | None = None) -> Reply:
-    words = rest.split()
-    ref = need_ref(words, "placement withdraw PL-2027-0042 staff sickness")
-    withdrawn = await offers.withdraw_offer(ctx, ref, " ".join(words[1:]), version)
-    seen = withdrawn.status != lifecycle.DROPPED
-    after = "HEIs will see it as withdrawn." if seen else "HEIs never saw it."
-    return offer_card(withdrawn, ctx.person, f"{withdrawn.ref} is withdrawn. {after}")
 
 
 _REQUEST_ID = re.compile(r"^#?(\d+)$")
@@ -170,10 +130,11 @@ async def placement_help(_ctx: Context, _rest: str) -> Reply:
 SUBCOMMANDS = {
     "help": placement_help,
     "offer": offer,
-    "list": list_offers,
-    "mine": mine,
+    "list": offer_lists.list_offers,
+    "mine": offer_lists.mine,
     "edit": edit,
-    "withdraw": withdraw,
+    "withdraw": withdrawal.withdraw,
+    "undo": withdrawal.undo,
     "confirm": confirm,
     "decline": decline,
     "requests": requests,

@@ -2,57 +2,134 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 import shlex
-from datetime import datetime, time
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
 
+from bot.chat import paging
+from bot.chat.suggest import quoted
 from bot.kernel import dates, links, professions
 from bot.kernel.context import Context
 from bot.kernel.errors import UserError
-from bot.kernel.messages import Reply
+from bot.kernel.messages import Button, Reply
 from bot.training import catalogue as training
 from bot.training.events import TrainingData, booking_fields, stable_uid
 from bot.training.views import training_item
+from config.professions import Profession
 
 ADD_EXAMPLE = 'training add "Educator update" 3 Feb 2027 10:00-11:00 PT online https://events.example.org/book'
-_WEEKS = re.compile(r"\b(?:next|in|within)\s+(?P<n>\d{1,2})\s+weeks?\b", re.I)
+MAX_LINK = 500
+_HORIZON = re.compile(
+    r"\b(?:next|in|within|over)\s+(?:the\s+)?(?:(?P<n>\d{1,2})\s+)?(?P<unit>weeks?|months?)\b",
+    re.I,
+)
 _TIMES = re.compile(r"\b(?P<start>\d{1,2}[:.]\d{2})\s*(?:-|–|to)\s*(?P<end>\d{1,2}[:.]\d{2})\b")
+LIST_EXAMPLE = "training OT next 8 weeks"
+PAGE_SIZE = 15
 
 
-def _query(rest: str) -> training.TrainingQuery:
-    text = rest
-    weeks = _WEEKS.search(text)
-    if weeks:
-        text = text[: weeks.start()] + text[weeks.end() :]
-    words = text.split()
-    profession, words = professions.take_leading(words)
-    if profession is None:  # the profession may come after the HEI: "training Lincoln PT"
-        for index, word in enumerate(words):
-            found = professions.find(word)
-            if found:
-                profession, words = found, words[:index] + words[index + 1 :]
-                break
+@dataclass(frozen=True)
+class Asked:
+    """What `training ...` asked for, read from the words, and how to say it back."""
+
+    query: training.TrainingQuery
+    said: str  # " for Physiotherapy (PT) by “Lincoln” in the next 3 weeks"
+
+
+def _months_on(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _horizon(ctx: Context, text: str) -> tuple[str, datetime | None, str]:
+    """The text without its "next N weeks" / "next month", the end of that window, its words."""
+    found = _HORIZON.search(text)
+    if found is None:
+        return text, None, ""
+    count = int(found.group("n") or 1)
+    unit = found.group("unit").lower().rstrip("s")
+    rest = text[: found.start()] + text[found.end() :]
+    now = ctx.clock.now()
+    if unit == "week":
+        if not 1 <= count <= 52:
+            raise UserError("Look ahead 1 to 52 weeks.", example=LIST_EXAMPLE)
+        until = now + timedelta(weeks=count)
+    else:
+        if not 1 <= count <= 12:
+            raise UserError("Look ahead 1 to 12 months.", example="training OT next month")
+        local = ctx.clock.local(now)
+        until = datetime.combine(_months_on(local.date(), count), local.time(), ctx.clock.zone)
+    words = f"the next {unit}" if count == 1 else f"the next {count} {unit}s"
+    return rest, until, f" in {words} (to {dates.show(ctx.clock.local(until).date())})"
+
+
+def _profession_anywhere(words: list[str]) -> tuple[Profession | None, list[str]]:
+    """A profession named anywhere in the words ("training Lincoln SALT"), by code or alias."""
+    for index in range(len(words)):
+        found, after = professions.take_leading(words[index:])
+        if found is not None:
+            return found, words[:index] + after
+    return None, words
+
+
+async def _asked(ctx: Context, rest: str) -> Asked:
+    text, until, window = _horizon(ctx, rest)
+    profession, words = _profession_anywhere(text.split())
     organiser = " ".join(words).strip(" ,") or None
-    if weeks and not 1 <= int(weeks.group("n")) <= 52:
-        raise UserError("Look ahead 1 to 52 weeks.", example="training OT next 8 weeks")
-    return training.TrainingQuery(
+    if organiser and not await training.organisers_like(ctx, organiser):
+        raise UserError(
+            f"I don't know the filter {quoted(organiser)}. Filter by a profession (PT, OT, "
+            "SALT, ...), an organiser (Lincoln) or a time (next 8 weeks, next month).",
+            example=LIST_EXAMPLE,
+        )
+    said = f" for {professions.profession_name(profession.code)}" if profession else ""
+    said += f" by {quoted(organiser)}" if organiser else ""
+    query = training.TrainingQuery(
         profession=profession.code if profession else None,
         organiser=organiser,
-        weeks=int(weeks.group("n")) if weeks else None,
+        until=until,
+        limit=PAGE_SIZE,
     )
+    return Asked(query, said + window)
+
+
+def _narrower(command: str, query: training.TrainingQuery) -> str:
+    """A narrower version of the command, to show how."""
+    if query.until is None:
+        return f"{command} next 4 weeks"
+    if query.profession is None:
+        return command.replace("training", "training PT", 1)
+    return f"training {query.profession} next 4 weeks"
 
 
 async def list_training(ctx: Context, rest: str) -> Reply:
-    query = _query(rest)
+    rest, page = paging.take_page(" ".join(rest.split()), PAGE_SIZE)
+    asked = await _asked(ctx, rest)
+    query = replace(asked.query, offset=page.offset)
     events = await training.upcoming(ctx, query)
+    total = await training.count_upcoming(ctx, query)
+    command = f"training {rest}".strip()
     if not events:
-        return Reply(
-            text="No upcoming educator training matches that. Try `training` alone for everything.",
-            private=True,
-        )
+        if total:
+            return Reply(text=paging.past_the_end(command, page, total), private=True)
+        everything = await training.count_upcoming(ctx, training.TrainingQuery())
+        also = f" `training` alone lists all {everything} coming up." if asked.said else ""
+        return Reply(text=f"No upcoming educator training{asked.said}.{also}", private=True)
+    text = f"Upcoming educator training{asked.said}, soonest first: "
+    text += paging.shown(page, len(events), total) + "."
+    buttons: tuple[Button, ...] = ()
+    if paging.has_more(page, len(events), total):
+        narrower = _narrower(command, asked.query)
+        following = f"{command} page {page.number + 1}"
+        text += f" Narrow it (`{narrower}`) or see the rest: Show more, or `{following}`."
+        buttons = (paging.more_button(command, page),)
     return Reply(
-        text=f"Upcoming educator training, soonest first: {len(events)}.",
+        text=text,
         items=tuple(training_item(event, ctx.clock) for event in events),
+        buttons=buttons,
         private=True,
     )
 
@@ -118,8 +195,9 @@ async def run(ctx: Context, rest: str) -> Reply:
         return await add_training(ctx, rest.split(maxsplit=1)[1] if len(rest.split()) > 1 else "")
     if first == "help":
         return Reply(
-            text="training [profession] [HEI] [next N weeks], e.g. `training OT next 8 weeks` or "
-            "`training PT Lincoln`. HEI and faculty leads add events with " + ADD_EXAMPLE,
+            text="training [profession] [HEI] [next N weeks | next month], e.g. "
+            "`training OT next 8 weeks`, `training SALT next month` or `training PT Lincoln`. "
+            "HEI and faculty leads add events with " + ADD_EXAMPLE,
             private=True,
         )
     return await list_training(ctx, rest)

@@ -235,7 +235,9 @@ def test_a_clinician_offers_a_placement_finds_it_and_withdraws_it(page: Page) ->
     offer = mine.locator(".item", has_text=reference)
     expect(offer).to_have_count(1)
 
-    withdrawn = press(page, offer.get_by_role("button", name="Withdraw"))
+    asking = press(page, offer.get_by_role("button", name="Withdraw"))
+    expect(asking).to_contain_text(f"Withdraw {reference}?")
+    withdrawn = press(page, asking.get_by_role("button", name="Yes, withdraw"))
     expect(withdrawn).to_contain_text(re.compile(rf"{reference} is withdrawn"))
 
     mine_again = send(page, "placement mine")

@@ -11,7 +11,7 @@ from adapters.slack import answers
 from adapters.slack.app import SLACK_EDGE
 from bot.kernel.clock import FixedClock
 from tests.support import slack_wire as wire
-from tests.support.slack_rig import SlackRig, slack_button
+from tests.support.slack_rig import SlackRig, yes_withdraw
 
 OFFER = "offer physio 1 Feb - 12 Mar 2027 2 students at Ward 12, Kings Mill Hospital"
 
@@ -19,7 +19,7 @@ OFFER = "offer physio 1 Feb - 12 Mar 2027 2 students at Ward 12, Kings Mill Hosp
 async def press_withdraw(slack_rig: SlackRig, key: str) -> None:
     await slack_rig.command(OFFER)
     [answer] = await slack_rig.slack.wait_for("response:r1")
-    withdraw = slack_button(answer.body, "Withdraw")
+    withdraw = await yes_withdraw(slack_rig, answer.body)
     pressed = wire.block_action(
         withdraw["action_id"], withdraw["value"], slack_rig.slack.response_url(key)
     )

@@ -21,7 +21,7 @@ from storage.tables import Person, PlacementOffer
 from tests.support import slack_wire as wire
 from tests.support.chat import Chat
 from tests.support.fakes.slack_api import FakeSlack
-from tests.support.slack_rig import SlackRig, slack_button, slack_settings
+from tests.support.slack_rig import SlackRig, slack_settings, yes_withdraw
 
 OFFER = "offer PT 1 Feb - 12 Mar 2027 2 students at "
 # As typed; each is sent as Slack sends it, with &, < and > escaped.
@@ -57,7 +57,7 @@ async def test_a_slash_command_that_says_payload_is_stored_and_answered(
 async def test_a_button_pressed_on_a_message_that_says_payload_acts(slack_rig: SlackRig) -> None:
     await slack_rig.command(OFFER + "payload unit, Ward 3")
     [answer] = await slack_rig.slack.wait_for("response:r1")
-    withdraw = slack_button(answer.body, "Withdraw")
+    withdraw = await yes_withdraw(slack_rig, answer.body)
     body, _ = wire.block_action(
         withdraw["action_id"], withdraw["value"], slack_rig.slack.response_url("press")
     )

@@ -15,7 +15,7 @@ from bot.kernel.messages import Image, Reply
 from storage.tables import CapacityAnswer, Identity, Person, PlacementOffer
 from tests.support import slack_wire as wire
 from tests.support.images import ONE_PIXEL_PNG
-from tests.support.slack_rig import SlackRig, slack_button, slack_buttons
+from tests.support.slack_rig import SlackRig, slack_button, slack_buttons, yes_withdraw
 
 OFFER = "offer physio 1 Feb - 12 Mar 2027 2 students at Ward 12, Kings Mill Hospital"
 
@@ -135,7 +135,7 @@ async def test_forged_stale_or_unsigned_requests_get_401_and_change_nothing(
 async def test_the_withdraw_button_works_once_even_when_double_clicked(slack_rig: SlackRig) -> None:
     await slack_rig.command(OFFER)
     [answer] = await slack_rig.slack.wait_for("response:r1")
-    withdraw = slack_button(answer.body, "Withdraw")
+    withdraw = await yes_withdraw(slack_rig, answer.body)
     for n in range(2):
         response = await slack_rig.post(
             wire.block_action(

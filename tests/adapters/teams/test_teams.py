@@ -59,14 +59,21 @@ async def test_a_redelivered_activity_creates_one_record(teams_rig: TeamsRig) ->
 async def test_action_execute_withdraws_and_answers_in_the_response(teams_rig: TeamsRig) -> None:
     card = teams_rig.card(await teams_rig.say(OFFER))
     withdraw = next(a for a in actions(card) if a["title"] == "Withdraw")
-    response = await teams_rig.post(
+    asking = await teams_rig.post(
         wire.execute(teams_rig.connector.service_url, withdraw["data"], withdraw["verb"])
+    )
+    assert asking.status == 200
+    asked = (await asking.json())["value"]
+    assert asked["body"][0]["text"].startswith("Withdraw PL-2027-0001?")
+    yes = next(a for a in actions(asked) if a["title"] == "Yes, withdraw")
+    response = await teams_rig.post(
+        wire.execute(teams_rig.connector.service_url, yes["data"], yes["verb"])
     )
     assert response.status == 200
     answer = await response.json()
     assert answer["statusCode"] == 200
     assert answer["type"] == "application/vnd.microsoft.card.adaptive"
-    assert "withdrawn" in answer["value"]["body"][0]["text"]
+    assert "PL-2027-0001 is withdrawn." in answer["value"]["body"][0]["text"]
 
 
 async def test_the_form_card_submits_and_errors_keep_the_values(teams_rig: TeamsRig) -> None:
@@ -100,7 +107,7 @@ async def test_action_submit_arrives_as_a_message_value(teams_rig: TeamsRig) -> 
     card = teams_rig.card(await teams_rig.say(OFFER))
     withdraw = next(a for a in actions(card) if a["title"] == "Withdraw")
     body = await teams_rig.say("", value=withdraw["data"])
-    assert "withdrawn" in body["text"]
+    assert body["text"].startswith("Withdraw PL-2027-0001?")
 
 
 async def test_unsupported_invokes_get_a_proper_answer(teams_rig: TeamsRig) -> None:
