@@ -20,7 +20,6 @@ from bot.training.views import training_item
 from config.professions import Profession
 
 ADD_EXAMPLE = 'training add "Educator update" 3 Feb 2027 10:00-11:00 PT online https://events.example.org/book'
-MAX_LINK = 500
 _HORIZON = re.compile(
     r"\b(?:next|in|within|over)\s+(?:the\s+)?(?:(?P<n>\d{1,2})\s+)?(?P<unit>weeks?|months?)\b",
     re.I,
