@@ -1,5 +1,5 @@
 """Once a minute: settle released offers' held requests, expire offers that started unconfirmed
-and drop held ones that started before anyone confirmed their poster.
+and drop held ones that started before anyone confirmed their poster; drop expired charts.
 
 All are idempotent and run under the register lock, so several web processes may run them.
 (A request or a provider's answer also settles its offer first, so nobody waits for this.)
@@ -18,6 +18,7 @@ from adapters.register_api.runtime import RegisterApi
 from bot.membership.release import drop_started
 from bot.requests.expiry import expire_started
 from bot.requests.fairness import settle_due
+from storage import charts
 
 log = logging.getLogger(__name__)
 EVERY_SECONDS = 60.0
@@ -28,6 +29,7 @@ async def tidy(api: RegisterApi) -> None:
         settled = await settle_due(ctx)
         expired = await expire_started(ctx)
         dropped = await drop_started(ctx)
+        await charts.drop_expired(ctx.session, ctx.clock.now())
     if settled or expired or dropped:
         log.info(
             "register: settled %d offers, expired %d, dropped %d held",
