@@ -22,7 +22,7 @@ Fits = Callable[[Reply], bool]
 NAMES_SHOWN = 15  # of the items left out, this many named in the note
 NARROWER = (
     "To see them here, ask for fewer: add a profession, a site or dates "
-    "(e.g. `placement list PT from 1 Mar`)."
+    "(e.g. “placement list PT from 1 Mar”)."
 )
 CONTINUED = "Continued in the next message."
 
