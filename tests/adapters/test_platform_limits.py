@@ -96,3 +96,12 @@ async def test_a_chart_opens_by_its_signed_link_and_not_altered_or_expired(
         assert (await client.get(other)).status == 401
         clock.at += charts.KEEP + timedelta(minutes=1)
         assert (await client.get(path)).status == 401
+
+
+def test_a_teams_card_shows_the_chart_by_its_url_not_inline() -> None:
+    big = Image("Chart", "PT 4 of 39", "A" * 45_000)  # the 15-profession chart's size
+    url = "https://placebot.example/charts/ab.png?sig=x"
+    [activity] = cards.activities(ENVELOPE, Reply(text="Summary.", image=big), url)
+    [image] = [e for e in activity["attachments"][0]["content"]["body"] if e["type"] == "Image"]
+    assert image["url"] == url and image["altText"] == "PT 4 of 39"
+    assert cards.utf16_size(activity) < 80_000
