@@ -7,7 +7,7 @@ import logging
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters import health, register_api, report_links
+from adapters import charts, health, register_api, report_links
 from adapters.localchat import routes as localchat
 from adapters.localchat.guard import is_loopback
 from bot.chat.placebot import PlaceBot
@@ -124,6 +124,7 @@ def build_app(
     health.mount(app, engine)
     register_api.mount(app, bot)  # always: it needs only the database
     report_links.mount(app, bot)  # what the signed links in digests and emails open
+    charts.mount(app, charts.ChartLinks(bot.sessions, settings, bot.clock))  # Teams' charts
     if settings.placebot_local_chat:
         localchat.mount(app, bot)
         log.info("local chat page mounted at /")

@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -467,3 +468,16 @@ class RefCounter(Base):
 
     prefix: Mapped[str] = mapped_column(String(20), primary_key=True)
     last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Chart(Base):
+    """A chart PlaceBot serves itself (`GET /charts/{id}.png`, by signed link) for clients that
+    show images by URL only (Teams cards). Keyed by its PNG's SHA-256, so the chart of a
+    summary sent to many leads is kept once; dropped by housekeeping once expired."""
+
+    __tablename__ = "charts"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    png: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)

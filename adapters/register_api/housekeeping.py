@@ -1,6 +1,6 @@
 """Once a minute: settle released offers' held requests, expire offers that started unconfirmed,
 complete confirmed ones that have ended, and drop held ones that started before anyone
-confirmed their poster.
+confirmed their poster; drop expired charts.
 
 All are idempotent and run under the register lock, so several web processes may run them.
 (A request or a provider's answer also settles its offer first, so nobody waits for this.)
@@ -19,6 +19,7 @@ from adapters.register_api.runtime import RegisterApi
 from bot.membership.release import drop_started
 from bot.requests.expiry import complete_ended, expire_started
 from bot.requests.fairness import settle_due
+from storage import charts
 
 log = logging.getLogger(__name__)
 EVERY_SECONDS = 60.0
@@ -30,6 +31,7 @@ async def tidy(api: RegisterApi) -> None:
         expired = await expire_started(ctx)
         completed = await complete_ended(ctx)
         dropped = await drop_started(ctx)
+        await charts.drop_expired(ctx.session, ctx.clock.now())
     if settled or expired or completed or dropped:
         log.info(
             "register: settled %d offers, expired %d, completed %d, dropped %d held",

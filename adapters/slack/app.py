@@ -212,7 +212,7 @@ class SlackEdge:
     async def publish_home(self, event: dict[str, Any], body: dict[str, Any]) -> None:
         actor = await self.actor(body.get("team_id", ""), event.get("user", ""))
         reply = await self.bot.home(actor)
-        view = {"type": "home", "blocks": blocks.message_blocks(reply)}
+        view = {"type": "home", "blocks": blocks.home_blocks(reply)}
         await self.client.views_publish(user_id=event.get("user", ""), view=view)
 
     async def answer(

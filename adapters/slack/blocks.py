@@ -1,26 +1,42 @@
-"""Render a core `Reply` as Slack Block Kit: messages, and modals for forms."""
+"""Render a core `Reply` as Slack Block Kit: messages, and modals for forms.
+
+Within Slack's limits (those slack_sdk's Block Kit models check): 50 blocks in a message, 100
+in a modal or the Home tab, 3000 characters of section text, 2000 of a field, 75 of a button's
+text. A reply with more items than fit shows as many as fit and says so (`adapters.fitting`);
+the outbox's messages (`messages`) are split instead, so a digest loses nothing."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+from adapters import fitting
 from adapters.slack import mrkdwn
 from bot.kernel import links
 from bot.kernel.messages import Button, Fact, Form, FormField, Item, Reply
 
 MAX_FIELDS = 10  # Slack's limit of fields in one section
-MAX_BLOCKS = 50
+MAX_BLOCKS = 50  # in a message
+MAX_VIEW_BLOCKS = 100  # in a modal or the Home tab
+MAX_SECTION_TEXT = 3000
+MAX_BUTTONS = 25  # elements of one actions block
+MAX_BUTTON_TEXT = 75
+MAX_URL = 3000
 TONE_EMOJI = {"error": ":warning: ", "success": ":white_check_mark: ", "info": ""}
 
 
-def _plain(text: str, limit: int = 75) -> dict[str, Any]:
+def _plain(text: str, limit: int = MAX_BUTTON_TEXT) -> dict[str, Any]:
     return {"type": "plain_text", "text": text[:limit] or " ", "emoji": True}
 
 
 def _section(mrkdwn_text: str) -> dict[str, Any]:
     """A section of mrkdwn already escaped (see `mrkdwn`)."""
     return {"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn_text}}
+
+
+def note(text: str) -> dict[str, Any]:
+    """A line the bot adds to a message (a chart that could not be attached)."""
+    return _section(mrkdwn.sentence(text, MAX_SECTION_TEXT))
 
 
 def _field(fact: Fact) -> dict[str, Any]:
@@ -49,38 +65,68 @@ def button_element(button: Button, index: int) -> dict[str, Any]:
 
 
 def _shown(button: Button) -> bool:
-    """A link button only with a safe link (Slack refuses a whole message over a bad one)."""
-    return not button.url or links.is_safe(button.url)
+    """A link button only with a safe link Slack takes (it refuses a whole message over a bad
+    or too long one)."""
+    return not button.url or (len(button.url) <= MAX_URL and links.is_safe(button.url))
 
 
 def _actions(buttons: tuple[Button, ...], offset: int) -> list[dict[str, Any]]:
-    elements = [button_element(b, offset + n) for n, b in enumerate(buttons[:25]) if _shown(b)]
+    shown = [(offset + n, b) for n, b in enumerate(buttons) if _shown(b)][:MAX_BUTTONS]
+    elements = [button_element(b, index) for index, b in shown]
     return [{"type": "actions", "elements": elements}] if elements else []
 
 
 def _item(item: Item, offset: int) -> list[dict[str, Any]]:
-    blocks: list[dict[str, Any]] = [{"type": "divider"}, _section(mrkdwn.bold(item.title))]
+    title = _section(mrkdwn.bold(item.title, MAX_SECTION_TEXT))
+    blocks: list[dict[str, Any]] = [{"type": "divider"}, title]
     if item.text:
-        blocks.append(_section(mrkdwn.literal(item.text)))
+        blocks.append(_section(mrkdwn.literal(item.text, MAX_SECTION_TEXT)))
     return blocks + _fields(item.facts) + _actions(item.buttons, offset)
 
 
-def message_blocks(reply: Reply) -> list[dict[str, Any]]:
-    blocks = [_section(TONE_EMOJI[reply.tone] + mrkdwn.sentence(reply.text, 2980))]
+def _blocks(reply: Reply) -> list[dict[str, Any]]:
+    """Every block of the reply, however many."""
+    text = TONE_EMOJI[reply.tone] + mrkdwn.sentence(reply.text, MAX_SECTION_TEXT - 20)
+    blocks = [_section(text)]
     blocks += _fields(reply.facts)
     blocks += _actions(reply.buttons, 0)
     offset = len(reply.buttons)
     for item in reply.items:
         blocks += _item(item, offset)
         offset += len(item.buttons)
-    if len(blocks) > MAX_BLOCKS:
-        blocks = [*blocks[: MAX_BLOCKS - 1], _section("… more than fits here; narrow the search.")]
     return blocks
 
 
+def _within(limit: int) -> fitting.Fits:
+    return lambda reply: len(_blocks(reply)) <= limit
+
+
+def _capped(blocks: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
+    """Never more than Slack takes, even when the reply's own facts overflow (never seen)."""
+    if len(blocks) <= limit:
+        return blocks
+    return [*blocks[: limit - 1], _section("… more than fits in one message; ask for fewer.")]
+
+
+def message_blocks(reply: Reply, limit: int = MAX_BLOCKS) -> list[dict[str, Any]]:
+    """The reply's blocks, as many of its items as fit in `limit` blocks and a note on the rest."""
+    return _capped(_blocks(fitting.cut(reply, _within(limit))), limit)
+
+
+def home_blocks(reply: Reply) -> list[dict[str, Any]]:
+    """The Home tab takes 100 blocks, twice a message's."""
+    return message_blocks(reply, MAX_VIEW_BLOCKS)
+
+
 def message(reply: Reply) -> dict[str, Any]:
-    """Arguments for chat.postMessage or a response_url answer."""
+    """Arguments for chat.postMessage or a response_url answer: one message, cut to fit."""
     return {"text": mrkdwn.entities(reply.text, 3000), "blocks": message_blocks(reply)}
+
+
+def parts(reply: Reply) -> list[Reply]:
+    """The reply as messages that each fit, nothing left out (a digest, a summary); the first
+    keeps room for its chart's image block."""
+    return fitting.split(reply, lambda r: len(_blocks(r)) + (r.image is not None) <= MAX_BLOCKS)
 
 
 def _input(field: FormField) -> dict[str, Any]:
@@ -114,8 +160,8 @@ def _input(field: FormField) -> dict[str, Any]:
 
 def modal(form: Form, text: str = "") -> dict[str, Any]:
     """A modal view; hidden values travel in private_metadata."""
-    blocks = [_section(mrkdwn.sentence(text))] if text else []
-    blocks += [_input(field) for field in form.fields]
+    blocks = [_section(mrkdwn.sentence(text, MAX_SECTION_TEXT))] if text else []
+    blocks += [_input(field) for field in form.fields][: MAX_VIEW_BLOCKS - len(blocks)]
     return {
         "type": "modal",
         "callback_id": form.form_id,

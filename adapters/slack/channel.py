@@ -55,7 +55,9 @@ def rate_limited(error: SlackApiError) -> RateLimited | None:
 
 
 class DirectMessages:
-    """DMs through one Web API client: each DM opened once, text and chart in one message."""
+    """DMs through one Web API client: each DM opened once. A reply too long for one message
+    goes as a head message (text, facts, buttons and chart) and follow-ups in the same DM; the
+    outbox's key rides on the last, so `delivered` finds it only when all have gone."""
 
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
@@ -78,12 +80,32 @@ class DirectMessages:
         self, user_id: str, reply: Reply, metadata: dict[str, Any] | None = None
     ) -> None:
         channel = await self.open(user_id)
-        extra: dict[str, Any] = {"metadata": metadata} if metadata else {}
+        parts = blocks.parts(reply)
+        for number, part in enumerate(parts, start=1):
+            last = number == len(parts)
+            extra: dict[str, Any] = {"metadata": metadata} if metadata and last else {}
+            await self.post_one(channel, part, extra)
+
+    async def post_one(self, channel: str, reply: Reply, extra: dict[str, Any]) -> None:
+        """One message, with its chart uploaded first (and processed) so that text and chart
+        post as one; without it, and saying so, when the chart cannot be attached."""
         message = blocks.message(reply)
-        if reply.image is not None:  # uploaded first, so text and chart post as one message
-            file_id = await images.upload(self.client, reply.image)
-            message["blocks"].insert(1, images.image_block(file_id, reply.image))
-        await self.client.chat_postMessage(channel=channel, **message, **extra)
+        if reply.image is None:
+            await self.client.chat_postMessage(channel=channel, **message, **extra)
+            return
+        without = {**message, "blocks": [*message["blocks"], blocks.note(images.NOT_ATTACHED)]}
+        block = await images.attached(self.client, reply.image)
+        if block is None:
+            await self.client.chat_postMessage(channel=channel, **without, **extra)
+            return
+        message["blocks"].insert(1, block)
+        try:
+            await self.client.chat_postMessage(channel=channel, **message, **extra)
+        except SlackApiError as error:
+            if error.response.get("error") != "invalid_blocks":
+                raise
+            log.warning("Slack refused the chart's image block; the text goes without it")
+            await self.client.chat_postMessage(channel=channel, **without, **extra)
 
 
 class SlackChannel:

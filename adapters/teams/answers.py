@@ -15,6 +15,7 @@ from typing import Any
 from aiohttp import ClientError, web
 
 from adapters import periodic
+from adapters.charts import ChartLinks
 from adapters.teams import cards, personal
 from adapters.teams.connector import Connector, ConnectorError
 from adapters.teams.identity import tenant_of
@@ -33,27 +34,36 @@ def respond_to(activity: dict[str, Any]) -> str:
     return json.dumps(envelope | {"tenant": tenant_of(activity)})
 
 
-def reply_activity(activity: dict[str, Any], reply: Reply) -> dict[str, Any]:
+def reply_envelope(activity: dict[str, Any]) -> dict[str, Any]:
     return {
         "type": "message",
         "from": activity.get("recipient"),
         "recipient": activity.get("from"),
         "conversation": activity.get("conversation"),
         "replyToId": activity.get("id"),
-        "text": cards.shown(reply.text),  # Teams reads a message's text as markdown too
-        "attachments": [cards.attachment(reply)],
     }
 
 
-async def send(connector: Connector, activity: dict[str, Any], reply: Reply) -> None:
+def reply_activity(
+    activity: dict[str, Any], reply: Reply, chart_url: str | None = None
+) -> dict[str, Any]:
+    """The answer as one activity, cut to what Teams takes."""
+    [answer] = cards.activities(reply_envelope(activity), reply, chart_url)
+    return answer
+
+
+async def send(
+    connector: Connector, activity: dict[str, Any], reply: Reply, chart_url: str | None = None
+) -> None:
     """The reply in the activity's conversation; a private one to a channel or group chat
-    by 1:1, with a line in the conversation saying where it went."""
+    by 1:1, with a line in the conversation saying where it went. One message, cut to fit
+    (with a note on what was left out)."""
     if reply.private and not personal.is_personal(activity):
         tenant = str(activity.get("tenant") or "") or tenant_of(activity)
         reference = await personal.personal_reference(
             connector, personal.reference_of(activity), tenant
         )
-        await personal.send(connector, reference, reply)
+        await personal.send(connector, reference, reply, chart_url)
         if activity.get("type") == "invoke":
             return  # the presser was told so in the invoke's answer
         reply = Reply(text=personal.ANSWERED_PRIVATELY)
@@ -62,7 +72,7 @@ async def send(connector: Connector, activity: dict[str, Any], reply: Reply) -> 
     await connector.send(
         str(activity.get("serviceUrl") or ""),
         conversation_id,
-        reply_activity(activity, reply),
+        reply_activity(activity, reply, chart_url),
         activity.get("id"),
     )
 
@@ -70,9 +80,10 @@ async def send(connector: Connector, activity: dict[str, Any], reply: Reply) -> 
 async def resend_due(bot: PlaceBot, connector: Connector) -> int:
     """Send the kept replies not yet sent; how many went."""
     sent = 0
+    charts = ChartLinks(bot.sessions, bot.settings, bot.clock)
     for key, kept, reply in await bot.answers_due("teams:"):
         try:
-            await send(connector, json.loads(kept), reply)
+            await send(connector, json.loads(kept), reply, await charts.url(reply.image))
         except (ConnectorError, ClientError, TimeoutError, ValueError) as error:
             log.warning("Teams reply %s not sent again yet: %s", key, error)
             continue

@@ -21,6 +21,7 @@ from aiohttp import ClientError, web
 from botframework.connector.auth import ChannelValidation
 
 from adapters.background import BackgroundWork
+from adapters.charts import ChartLinks
 from adapters.teams import answers, cards, personal, signing_keys
 from adapters.teams.connector import Connector, ConnectorError
 from adapters.teams.identity import Gate, actor_of, part, tenant_of
@@ -81,6 +82,7 @@ class TeamsEdge:
         self.signing_keys = signing_keys.install(bot.clock) if app_id else None
         self.gate = Gate(settings, self.signing_keys)
         self.work = BackgroundWork(REPLIES_IN_FLIGHT)
+        self.charts = ChartLinks(bot.sessions, settings, bot.clock)
         self._remembered: set[tuple[str, str, str, str]] = set()
         self._met: set[tuple[str, str]] = set()
 
@@ -209,7 +211,8 @@ class TeamsEdge:
         return reply
 
     async def send_reply(self, activity: dict[str, Any], reply: Reply) -> None:
-        await answers.send(self.connector, activity, reply)
+        chart_url = await self.charts.url(reply.image)
+        await answers.send(self.connector, activity, reply, chart_url)
         await self.bot.answer_due(delivery_key(activity), answered=True)
 
     async def on_invoke(self, activity: dict[str, Any]) -> web.Response:
@@ -258,7 +261,8 @@ class TeamsEdge:
             raise Unreachable(f"person {person_id}'s Teams conversation is not on a served channel")
         tenant = str(part(reference, "conversation").get("tenantId") or "")
         reference = await personal.personal_reference(self.connector, reference, tenant)
-        await personal.send(self.connector, reference, reply)
+        chart_url = await self.charts.url(reply.image)
+        await personal.send(self.connector, reference, reply, chart_url, whole=True)
 
 
 def invoke_answer(reply: Reply | None, line: str = "") -> web.Response:
@@ -270,7 +274,7 @@ def invoke_answer(reply: Reply | None, line: str = "") -> web.Response:
             "value": line,
         }
     else:
-        body = {"statusCode": 200, "type": cards.CARD_TYPE, "value": cards.card(reply)}
+        body = {"statusCode": 200, "type": cards.CARD_TYPE, "value": cards.fitted_card(reply)}
     return web.json_response(body)
 
 

@@ -1,16 +1,25 @@
-"""Render a core `Reply` as an Adaptive Card (schema 1.5) and read card submissions back."""
+"""Render a core `Reply` as an Adaptive Card (schema 1.5) and read card submissions back.
+
+Teams refuses a message (413 `MessageSizeTooBig`) above about 100 KB of activity counted in
+UTF-16; Microsoft advises under 80 KB. So every activity is measured whole before it goes
+(`activities`): an answer shows as many items as fit and says so (`adapters.fitting`), a
+digest or summary from the outbox is split over further activities. A chart goes by the URL
+PlaceBot serves it at (`adapters.charts`), as Teams refuses inline images of its size."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
+from adapters import fitting
 from bot.kernel import links
 from bot.kernel.messages import Button, Fact, Form, FormField, Image, Item, Reply
 
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"
 TONE_COLOUR = {"error": "Attention", "success": "Good", "info": "Default"}
-MAX_INLINE_IMAGE = 20_000  # base64 characters, leaving room in Teams' 28 KB for the rest
+MAX_INLINE_IMAGE = 20_000  # base64 characters: Teams refuses bigger inline images
+MAX_ACTIVITY = 80_000  # UTF-16 code units of the whole activity, as Microsoft advises
 # What Teams reads as markdown in a TextBlock or FactSet: emphasis, links and the backslash.
 _MARKDOWN = re.compile(r"[\\*_\[\]]|(?<=\])\(")
 
@@ -61,19 +70,15 @@ def _card_actions(buttons: tuple[Button, ...]) -> list[dict[str, Any]]:
     return [action for b in buttons if (action := _action(b)) is not None]
 
 
-def _image(image: Image) -> list[dict[str, Any]]:
-    """Inline, as a data URI: Teams shows base64 PNGs in cards, and the chart needs no host.
-    Teams refuses messages over about 28 KB, so a bigger chart is told in words (its alt
-    text) rather than lose the whole message."""
-    if len(image.png_base64) > MAX_INLINE_IMAGE:
+def _image(image: Image, url: str | None) -> list[dict[str, Any]]:
+    """By the URL PlaceBot serves the chart at; without one (no PLACEBOT_PUBLIC_URL) inline as
+    a data URI when small enough, else told in words (its alt text)."""
+    if url is None and len(image.png_base64) <= MAX_INLINE_IMAGE:
+        url = f"data:image/png;base64,{image.png_base64}"
+    if url is None or not (url.startswith("data:") or links.is_safe(url)):
         return [_text(f"{image.title}: {image.alt}", wrap=True)]
     return [
-        {
-            "type": "Image",
-            "url": f"data:image/png;base64,{image.png_base64}",
-            "altText": image.alt,
-            "size": "Stretch",
-        },
+        {"type": "Image", "url": url, "altText": image.alt, "size": "Stretch"},
         _text(image.title, isSubtle=True, wrap=True, spacing="None"),
     ]
 
@@ -126,10 +131,11 @@ def _form(form: Form) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     return body, [submit]
 
 
-def card(reply: Reply) -> dict[str, Any]:
+def card(reply: Reply, chart_url: str | None = None) -> dict[str, Any]:
+    """The reply as one card, whatever its size (see `activities` for what Teams takes)."""
     body: list[dict[str, Any]] = [_text(reply.text, wrap=True, color=TONE_COLOUR[reply.tone])]
     if reply.image is not None:
-        body += _image(reply.image)
+        body += _image(reply.image, chart_url)
     body += _facts(reply.facts)
     for item in reply.items:
         body += _item(item)
@@ -149,8 +155,40 @@ def card(reply: Reply) -> dict[str, Any]:
     return content
 
 
-def attachment(reply: Reply) -> dict[str, Any]:
-    return {"contentType": CARD_TYPE, "content": card(reply)}
+def attachment(reply: Reply, chart_url: str | None = None) -> dict[str, Any]:
+    return {"contentType": CARD_TYPE, "content": card(reply, chart_url)}
+
+
+def utf16_size(message: dict[str, Any]) -> int:
+    """A message's size as Teams counts it: its JSON in UTF-16 code units."""
+    return len(json.dumps(message, ensure_ascii=False).encode("utf-16-le")) // 2
+
+
+def activity(envelope: dict[str, Any], reply: Reply, chart_url: str | None) -> dict[str, Any]:
+    return {
+        **envelope,
+        "text": shown(reply.text),  # Teams reads a message's text as markdown too
+        "attachments": [attachment(reply, chart_url)],
+    }
+
+
+def _fits(envelope: dict[str, Any], chart_url: str | None) -> fitting.Fits:
+    return lambda reply: utf16_size(activity(envelope, reply, chart_url)) <= MAX_ACTIVITY
+
+
+def activities(
+    envelope: dict[str, Any], reply: Reply, chart_url: str | None = None, whole: bool = False
+) -> list[dict[str, Any]]:
+    """The reply as activities Teams takes: one, cut to fit with a note on the rest; or, when
+    `whole` (a digest or summary), as many as it takes to carry everything."""
+    fits = _fits(envelope, chart_url)
+    replies = fitting.split(reply, fits) if whole else [fitting.cut(reply, fits)]
+    return [activity(envelope, part, chart_url) for part in replies]
+
+
+def fitted_card(reply: Reply) -> dict[str, Any]:
+    """One card (an invoke's answer), cut to what Teams takes."""
+    return card(fitting.cut(reply, _fits({}, None)))
 
 
 def submission(data: dict[str, Any]) -> tuple[str | None, str, str | None, dict[str, str]]:

@@ -57,22 +57,40 @@ async def personal_reference(
     return {**reference, "conversation": conversation}
 
 
-def message(reference: dict[str, Any], reply: Reply) -> dict[str, Any]:
-    """`reply` as a new message in the reference's conversation (not an answer to one)."""
+def envelope(reference: dict[str, Any]) -> dict[str, Any]:
+    """A new message in the reference's conversation (not an answer to one)."""
     return {
         "type": "message",
         "from": reference.get("bot"),
         "recipient": reference.get("user"),
         "conversation": reference.get("conversation"),
-        "text": cards.shown(reply.text),  # Teams reads a message's text as markdown too
-        "attachments": [cards.attachment(reply)],
     }
 
 
-async def send(connector: Connector, reference: dict[str, Any], reply: Reply) -> None:
-    """A message to the person of a 1:1 reference."""
-    await connector.send(
-        str(reference.get("serviceUrl") or ""),
-        str(part(reference, "conversation").get("id")),
-        message(reference, reply),
-    )
+def messages(
+    reference: dict[str, Any], reply: Reply, chart_url: str | None = None, whole: bool = False
+) -> list[dict[str, Any]]:
+    """`reply` as messages Teams takes: one cut to fit, or (`whole`) all it takes."""
+    return cards.activities(envelope(reference), reply, chart_url, whole)
+
+
+def message(reference: dict[str, Any], reply: Reply) -> dict[str, Any]:
+    """`reply` as one new message in the reference's conversation, cut to fit."""
+    return messages(reference, reply)[0]
+
+
+async def send(
+    connector: Connector,
+    reference: dict[str, Any],
+    reply: Reply,
+    chart_url: str | None = None,
+    whole: bool = False,
+) -> None:
+    """A message to the person of a 1:1 reference; a digest or summary (`whole`) too long
+    for one goes on in further messages, in order."""
+    for message in messages(reference, reply, chart_url, whole):
+        await connector.send(
+            str(reference.get("serviceUrl") or ""),
+            str(part(reference, "conversation").get("id")),
+            message,
+        )

@@ -20,7 +20,7 @@ from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSaf
 from bot.kernel.clock import Clock
 from config.settings import Settings
 
-Purpose = Literal["digest-csv", "unsubscribe", "report"]
+Purpose = Literal["digest-csv", "unsubscribe", "report", "chart"]
 _PROCESS_SECRET = secrets.token_urlsafe(32)
 
 

@@ -325,3 +325,8 @@ async def test_a_chart_is_uploaded_then_shown_in_the_same_message_as_its_text(
     assert image["slack_file"] == {"id": uploaded.body["file_id"]}
     assert image["alt_text"] == "PT: 12 of 39 offered; OT: 5 of 23"
     assert asked.at <= uploaded.at <= completed.at <= posted.at
+    # Slack processes an upload asynchronously: the message waits until files.info says it is done.
+    asked_info = slack_rig.slack.named("files.info")
+    assert len(asked_info) >= 2  # the fake shows the file unprocessed at first
+    assert {call.body["file"] for call in asked_info} == {uploaded.body["file_id"]}
+    assert completed.at <= asked_info[0].at and asked_info[-1].at <= posted.at

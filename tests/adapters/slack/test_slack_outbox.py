@@ -3,10 +3,10 @@ repeated try after a failure that finds the message already there and posts noth
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
-from slack_sdk.errors import SlackApiError
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -129,10 +129,11 @@ async def test_a_fanout_looks_up_its_people_once_a_claim_and_opens_each_dm_once(
     assert {len(slack_outbox_rig.slack.messages[f"D{slack_user(p)}"]) for p in people} == {1}
 
 
-async def test_a_chart_whose_upload_is_refused_posts_nothing_until_it_goes_whole(
+async def test_a_chart_slack_refuses_never_costs_the_text(
     slack_outbox_rig: SlackOutboxRig,
 ) -> None:
-    """Text and chart go in one message: a refused upload leaves no text behind to repeat."""
+    """A 429 on the upload posts nothing (the outbox tries the whole message later); any other
+    refusal posts the text alone, saying the chart could not be attached."""
     from tests.support.images import ONE_PIXEL_PNG
 
     [person] = await queue_fanout(slack_outbox_rig.engine, 1, slack_outbox_rig.clock.now())
@@ -141,14 +142,25 @@ async def test_a_chart_whose_upload_is_refused_posts_nothing_until_it_goes_whole
     slack_outbox_rig.slack.rate_limit("files.getUploadURLExternal", retry_after=1)
     with pytest.raises(sending.RateLimited):
         await slack_outbox_rig.edge.send(person, summary, "summary:1")
-    slack_outbox_rig.slack.fail("files.getUploadURLExternal", status=500)
-    with pytest.raises(SlackApiError):
-        await slack_outbox_rig.edge.send(person, summary, "summary:1")
     assert slack_outbox_rig.slack.messages.get(f"D{slack_user(person)}", []) == []
-    assert (
-        await slack_outbox_rig.edge.delivered(person, "summary:1") is False
-    )  # so the outbox tries again
+    assert await slack_outbox_rig.edge.delivered(person, "summary:1") is False
+    slack_outbox_rig.slack.fail("files.getUploadURLExternal", status=500)
     await slack_outbox_rig.edge.send(person, summary, "summary:1")
+    [posted] = slack_outbox_rig.slack.named("chat.postMessage")
+    assert posted.body["text"] == "Weekly placement summary"
+    assert "image" not in [block["type"] for block in posted.body["blocks"]]
+    assert "chart could not be attached" in json.dumps(posted.body["blocks"])
+    assert await slack_outbox_rig.edge.delivered(person, "summary:1") is True
+
+
+async def test_a_chart_goes_with_its_text_once_slack_has_processed_the_upload(
+    slack_outbox_rig: SlackOutboxRig,
+) -> None:
+    from tests.support.images import ONE_PIXEL_PNG
+
+    [person] = await queue_fanout(slack_outbox_rig.engine, 1, slack_outbox_rig.clock.now())
+    chart = Image("Offers against targets", "PT: 12 of 39 offered", ONE_PIXEL_PNG)
+    await slack_outbox_rig.edge.send(person, Reply(text="Summary", image=chart), "summary:2")
     assert len(slack_outbox_rig.slack.messages[f"D{slack_user(person)}"]) == 1
     [posted] = slack_outbox_rig.slack.named("chat.postMessage")
     assert [block["type"] for block in posted.body["blocks"]][:2] == ["section", "image"]

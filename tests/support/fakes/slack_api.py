@@ -12,7 +12,10 @@ a test set with `slack.emails["U0LEAD"] = "jo.lead@uni.example"` (None: no email
 
 `slack.response_url("x")` gives a response_url whose posts are recorded under "response:x".
 File uploads (`files_upload_v2`) work: the upload URL points here, and the bytes are recorded
-as an "upload" call (`body["file_id"]`, `body["data"]`).
+as an "upload" call (`body["file_id"]`, `body["data"]`). As in Slack, an upload completes
+asynchronously: for `processing_seconds` after files.completeUploadExternal, files.info shows
+the file without its type and chat.postMessage refuses an image block naming it with
+`invalid_blocks` (`processing_seconds=None`: never ready).
 
 Like Slack, it can hold chat.postMessage to a rate, answering 429 with Retry-After beyond it,
 and keeps each channel's messages (with their metadata) for conversations.history:
@@ -108,6 +111,7 @@ class FakeSlack:
         channel_rate: float | None = None,
         delay: float = 0.0,
         response_delay: float = 0.0,
+        processing_seconds: float | None = 0.5,
     ) -> None:
         """`workspace_rate`, `channel_rate`: chat.postMessage calls a second allowed in all and
         in each channel (bursts of one second's worth); `delay`: seconds each post takes to
@@ -131,6 +135,8 @@ class FakeSlack:
         app.router.add_get("/socket", self._socket)
         app.router.add_post("/upload/{file_id}", self._upload)
         self._file_ids = itertools.count(1)
+        self.processing_seconds = processing_seconds
+        self._ready_at: dict[str, float] = {}  # file id -> when Slack has processed it
         self.sockets: list[web.WebSocketResponse] = []
         self._socket_open = asyncio.Event()
         self.server = TestServer(app, host="127.0.0.1")
@@ -204,7 +210,16 @@ class FakeSlack:
             return web.json_response({"ok": False, "error": "fatal_error"}, status=status)
         await self._record(Call(method, body))
         if method == "chat.postMessage":
+            if unready := self._unready_files(body):
+                return web.json_response({"ok": False, "error": "invalid_blocks", "errors": [
+                    f"invalid slack file {f} [json-pointer:/blocks/{n}/slack_file]"
+                    for n, f in unready
+                ]})  # fmt: skip
             return await self._post(body)
+        if method == "files.completeUploadExternal":
+            self._processing(body)
+        if method == "files.info":
+            return web.json_response(self._file_info(str(body.get("file", ""))))
         if method == "conversations.history":
             return web.json_response(self._history(body))
         body["_socket_url"] = str(self.server.make_url("/socket")).replace("http", "ws", 1)
@@ -215,6 +230,33 @@ class FakeSlack:
         if method == "users.info" and body.get("user") in self.emails:
             answer["user"]["profile"]["email"] = self.emails[body["user"]]
         return web.json_response(answer)
+
+    def _processing(self, body: dict[str, Any]) -> None:
+        later = math.inf if self.processing_seconds is None else self.processing_seconds
+        for file in json.loads(body.get("files", "[]")):
+            self._ready_at[file["id"]] = time.monotonic() + later
+
+    def _is_ready(self, file_id: str) -> bool:
+        return file_id in self._ready_at and time.monotonic() >= self._ready_at[file_id]
+
+    def _file_info(self, file_id: str) -> dict[str, Any]:
+        if file_id not in self._ready_at:
+            return {"ok": False, "error": "file_not_found"}
+        ready = self._is_ready(file_id)
+        mimetype = "image/png" if ready else ""
+        return {"ok": True, "file": {"id": file_id, "mimetype": mimetype, "filetype": "png"}}
+
+    def _unready_files(self, body: dict[str, Any]) -> list[tuple[int, str]]:
+        """Image blocks naming a Slack file that is unknown or still being processed."""
+        found = body.get("blocks") or []
+        found = json.loads(found) if isinstance(found, str) else found
+        return [
+            (n, str(block["slack_file"].get("id")))
+            for n, block in enumerate(found)
+            if block.get("type") == "image"
+            and isinstance(block.get("slack_file"), dict)
+            and not self._is_ready(str(block["slack_file"].get("id")))
+        ]
 
     def _over(self, method: str, body: dict[str, Any]) -> int:
         """Retry-After seconds when this post goes beyond a rate, else 0 (and it counts)."""
