@@ -4,7 +4,7 @@ A Teams card refuses an inline image above about 20,000 base64 characters, and t
 chart is always bigger, so the card names `GET /charts/{id}.png?sig=...` instead: the PNG is
 kept in the database (`storage.charts`, once per PNG) and the link is signed with
 PLACEBOT_LINK_SECRET for the `chart` purpose and expires with the row (`KEEP`); housekeeping
-drops expired rows. A link that is not ours, altered or expired gets 401, as every signed link
+drops expired rows. A link that is not ours, altered or expired gets 403, as every signed link
 does (`adapters.report_links`). Email keeps its inline (CID) image: mail clients block remote
 images until the reader allows them, and an email should read whole offline and after the link
 has expired.
@@ -71,7 +71,7 @@ async def chart(request: web.Request) -> web.Response:
     try:
         _checked(links.settings, links.clock, found, request.query.get("sig", ""))
     except BadLink as problem:
-        return web.Response(text=str(problem), status=401)
+        return web.Response(text=str(problem), status=403)
     async with links.sessions() as session:
         png = await charts.find(session, found, links.clock.now())
     if png is None:

@@ -10,7 +10,8 @@ another site cannot post it; the answer is shown on the page after a redirect (3
 `GET /unsubscribe?t=...` shows one button, as mail scanners open every link and a GET must
 change nothing; `POST /unsubscribe?t=...` stops the digest or summary, for that button and for
 mail clients' one-click unsubscribe (they post `List-Unsubscribe=One-Click`). A link that is
-not ours, altered or expired gets 401 and a sentence on what to do.
+not ours, altered or expired gets 403 (a link carries no credentials a client could retry
+with, so 401's WWW-Authenticate does not apply) and a sentence on what to do.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ async def placements_csv(request: web.Request) -> web.StreamResponse:
         async with bot.sessions() as session:
             query = await links.csv_query(_context(bot, session), request.query.get("t", ""))
     except BadLink as problem:
-        return web.Response(text=str(problem), status=401)
+        return web.Response(text=str(problem), status=403)
     response = web.StreamResponse(headers={"Cache-Control": "private, no-store"})
     response.content_type, response.charset = "text/csv", "utf-8"
     response.headers["Content-Disposition"] = 'attachment; filename="placements.csv"'
@@ -81,7 +82,7 @@ async def report(request: web.Request) -> web.Response:
             else:
                 body = await hei.render(ctx, person, token, request.query, *_requested(request))
     except BadLink as problem:
-        return _page(f"<p>{html.escape(str(problem))}</p>{NEW_REPORT_LINK}", status=401)
+        return _page(f"<p>{html.escape(str(problem))}</p>{NEW_REPORT_LINK}", status=403)
     return web.Response(
         text=body, content_type="text/html", headers={"Cache-Control": "private, no-store"}
     )
@@ -120,7 +121,7 @@ async def request_places(request: web.Request) -> web.Response:
             _made, said = await request_from_form(ctx, values)
         failed = False
     except BadLink as problem:
-        return _page(f"<p>{html.escape(str(problem))}</p>", status=401)
+        return _page(f"<p>{html.escape(str(problem))}</p>", status=403)
     except FieldErrors as problem:
         said, failed = " ".join(problem.errors.values()), True
     except UserError as problem:
@@ -144,7 +145,7 @@ async def unsubscribe(request: web.Request) -> web.Response:
         async with bot.sessions.begin() as session:
             said = await links.unsubscribe(_context(bot, session), request.query.get("t", ""))
     except BadLink as problem:
-        return _page(f"<p>{html.escape(str(problem))}</p>", status=401)
+        return _page(f"<p>{html.escape(str(problem))}</p>", status=403)
     return _page(f"<p>{html.escape(said)}</p>")
 
 

@@ -11,17 +11,16 @@ missing data must not look like zero.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.blocks.demand import BlockDemand, best_fit, windows_of
+from bot.blocks.demand import BlockDemand, counted_places
 from bot.kernel.professions import split_codes
-from storage import lifecycle
 from storage.tables import CapacityAnswer, Organisation, PlacementOffer, Team
 
 STATES = ("offering", "maybe", "no_capacity", "silent")
@@ -55,56 +54,15 @@ class AnswerCounts:
 
 async def _places_by_team(
     session: AsyncSession, blocks: Sequence[BlockDemand]
-) -> dict[int, dict[int, int]]:
+) -> dict[int, dict[int | None, int]]:
     """Per block, per team: the places of the team's live offers counted against the block."""
-    ids = [b.block_id for b in blocks]
-    live = PlacementOffer.status.in_(lifecycle.LIVE)
-    found: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for block_id, team_id, places in await session.execute(
-        select(PlacementOffer.block_id, PlacementOffer.team_id, func.sum(PlacementOffer.capacity))
-        .where(live, PlacementOffer.block_id.in_(ids), PlacementOffer.team_id.is_not(None))
-        .group_by(PlacementOffer.block_id, PlacementOffer.team_id)
-    ):
-        found[block_id][team_id] += int(places or 0)
-    codes = sorted({b.profession for b in blocks})
-    first, last = min(b.start for b in blocks), max(b.end for b in blocks)
-    rows = (
-        await session.execute(
-            select(
-                PlacementOffer.team_id,
-                PlacementOffer.profession,
-                PlacementOffer.start_date,
-                PlacementOffer.end_date,
-                func.sum(PlacementOffer.capacity),
-            )
-            .where(
-                live,
-                PlacementOffer.block_id.is_(None),
-                PlacementOffer.team_id.is_not(None),
-                PlacementOffer.profession.in_(codes),
-                PlacementOffer.start_date <= last,
-                PlacementOffer.end_date >= first,
-            )
-            .group_by(
-                PlacementOffer.team_id,
-                PlacementOffer.profession,
-                PlacementOffer.start_date,
-                PlacementOffer.end_date,
-            )
-        )
-    ).all()
-    candidates = await windows_of(
+    return await counted_places(
         session,
-        codes,
-        min((r[2] for r in rows), default=first),
-        max((r[3] for r in rows), default=last),
-    )  # asked even when no offer is loose: a fixed number of statements
-    wanted = set(ids)
-    for team_id, code, start, end, places in rows:
-        chosen = best_fit(start, end, candidates.get(code, ()))
-        if chosen in wanted:
-            found[chosen][team_id] += int(places or 0)
-    return found
+        [b.block_id for b in blocks],
+        sorted({b.profession for b in blocks}),
+        (min(b.start for b in blocks), max(b.end for b in blocks)),
+        by=PlacementOffer.team_id,
+    )
 
 
 async def team_answers(

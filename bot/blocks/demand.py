@@ -30,6 +30,7 @@ from datetime import date
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from storage import lifecycle
 from storage.tables import PlacementBlock, PlacementOffer, PlacementRequest
@@ -114,10 +115,67 @@ async def windows_of(
     return found
 
 
+async def counted_places(
+    session: AsyncSession,
+    block_ids: Sequence[int],
+    professions: Sequence[str],
+    span: tuple[date, date],
+    by: InstrumentedAttribute[int | None] | None = None,
+) -> dict[int, dict[int | None, int]]:
+    """Per block, the places of live offers counted against it by the one rule, split by the
+    offer column `by` (a team, say; one `None` key without it). Three statements however many
+    blocks: the places on them, the places on no block grouped by profession and dates within
+    `span`, and the blocks those could fit (matched here, which planners do slowly as correlated
+    subqueries)."""
+    live = PlacementOffer.status.in_(lifecycle.LIVE)
+    split = [by] if by is not None else []
+    found: dict[int, dict[int | None, int]] = defaultdict(lambda: defaultdict(int))
+    for row in await session.execute(
+        select(PlacementOffer.block_id, *split, func.sum(PlacementOffer.capacity))
+        .where(live, PlacementOffer.block_id.in_(block_ids))
+        .group_by(PlacementOffer.block_id, *split)
+    ):
+        found[row[0]][row[1] if split else None] += int(row[-1] or 0)
+    loose = (
+        await session.execute(
+            select(
+                *split,
+                PlacementOffer.profession,
+                PlacementOffer.start_date,
+                PlacementOffer.end_date,
+                func.sum(PlacementOffer.capacity),
+            )
+            .where(
+                live,
+                PlacementOffer.block_id.is_(None),
+                PlacementOffer.profession.in_(professions),
+                PlacementOffer.start_date <= span[1],
+                PlacementOffer.end_date >= span[0],
+            )
+            .group_by(
+                *split,
+                PlacementOffer.profession,
+                PlacementOffer.start_date,
+                PlacementOffer.end_date,
+            )
+        )
+    ).all()
+    # Always asked (over the span when no offer is loose): a fixed number of statements.
+    first = min((row[-3] for row in loose), default=span[0])
+    last = max((row[-2] for row in loose), default=span[1])
+    candidates = await windows_of(session, professions, first, last)
+    wanted = set(block_ids)
+    for row in loose:
+        code, start, end, total = row[-4:]
+        chosen = best_fit(start, end, candidates.get(code, ()))
+        if chosen in wanted:
+            found[chosen][row[0] if split else None] += int(total or 0)
+    return found
+
+
 async def block_demands(session: AsyncSession, *conditions: ColumnElement[bool]) -> Demand:
     """Blocks meeting `conditions` with their places, in four statements however many blocks:
-    the blocks, the places on them, the places on no block grouped by profession and dates, and
-    the blocks those could fit (matched here, which planners do slowly as correlated subqueries)."""
+    the blocks, then `counted_places`."""
     rows = await session.execute(
         select(
             PlacementBlock.id,
@@ -136,42 +194,10 @@ async def block_demands(session: AsyncSession, *conditions: ColumnElement[bool])
     blocks = [tuple(row) for row in rows]
     if not blocks:
         return Demand([], {})
-    live = PlacementOffer.status.in_(lifecycle.LIVE)
-    places: dict[int, int] = defaultdict(int)
-    for block_id, total in await session.execute(
-        select(PlacementOffer.block_id, func.sum(PlacementOffer.capacity))
-        .where(live, PlacementOffer.block_id.in_([block[0] for block in blocks]))
-        .group_by(PlacementOffer.block_id)
-    ):
-        places[block_id] += int(total or 0)
     codes = sorted({block[3] for block in blocks})
     span = (min(block[5] for block in blocks), max(block[6] for block in blocks))
-    unattached = (
-        await session.execute(
-            select(
-                PlacementOffer.profession,
-                PlacementOffer.start_date,
-                PlacementOffer.end_date,
-                func.sum(PlacementOffer.capacity),
-            )
-            .where(
-                live,
-                PlacementOffer.block_id.is_(None),
-                PlacementOffer.profession.in_(codes),
-                PlacementOffer.start_date <= span[1],
-                PlacementOffer.end_date >= span[0],
-            )
-            .group_by(PlacementOffer.profession, PlacementOffer.start_date, PlacementOffer.end_date)
-        )
-    ).all()
-    # Always asked (over the blocks' span when no offer is loose): a fixed number of statements.
-    first = min((row[1] for row in unattached), default=span[0])
-    last = max((row[2] for row in unattached), default=span[1])
-    candidates = await windows_of(session, codes, first, last)
-    for code, start, end, total in unattached:
-        chosen = best_fit(start, end, candidates.get(code, ()))
-        if chosen is not None:
-            places[chosen] += int(total or 0)
+    counted = await counted_places(session, [block[0] for block in blocks], codes, span)
+    places = {block_id: sum(by_key.values()) for block_id, by_key in counted.items()}
     found = [BlockDemand(*block, places=places.get(block[0], 0)) for block in blocks]
     totals: dict[str, int] = defaultdict(int)
     for block in found:

@@ -41,6 +41,18 @@ DIMENSIONS: dict[str, str] = {
 }
 
 
+def goal_of(target: int | None, baseline: int | None) -> int | None:
+    """Baseline + extra target; the extra alone while no baseline is set; None with no target."""
+    if target is None:
+        return None
+    return (baseline or 0) + target
+
+
+def lacks_baseline(target: int | None, baseline: int | None) -> bool:
+    """A target set with no baseline: its goal is the extra alone, and reports say so."""
+    return target is not None and baseline is None
+
+
 @dataclass(frozen=True)
 class Line:
     """One profession's year: its figures, last year's, and its goal."""
@@ -53,13 +65,11 @@ class Line:
 
     @property
     def goal(self) -> int | None:
-        if self.target is None:
-            return None
-        return (self.baseline or 0) + self.target
+        return goal_of(self.target, self.baseline)
 
     @property
     def baseline_missing(self) -> bool:
-        return self.target is not None and self.baseline is None
+        return lacks_baseline(self.target, self.baseline)
 
     @property
     def share(self) -> int | None:

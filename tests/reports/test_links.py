@@ -1,5 +1,5 @@
 """The signed links in digests, summaries and their emails: each opens what its message was
-about, for its reader only, until it expires; an altered or stale one opens nothing (401).
+about, for its reader only, until it expires; an altered or stale one opens nothing (403).
 One click unsubscribes (RFC 8058), and a GET of that link (a mail scanner's) changes nothing."""
 
 from __future__ import annotations
@@ -72,18 +72,18 @@ async def test_an_altered_expired_or_forwarded_link_opens_nothing(
     other = payload[:-2] + ("A" if payload[-2] != "A" else "B") + payload[-1]
     for altered in (f"{other}.{stamp}.{signature}", f"{payload}.{stamp}.{signature[:-3]}", ""):
         refused = await web.get(f"{path}?t={altered}")
-        assert refused.status == 401
+        assert refused.status == 403
         assert "not valid" in await refused.text()
 
     clock.at += timedelta(days=31)
     expired = await web.get(link)
-    assert expired.status == 401 and "expired" in await expired.text()
+    assert expired.status == 403 and "expired" in await expired.text()
     clock.at -= timedelta(days=31)
 
     async with make_sessionmaker(engine).begin() as session:  # no longer a lead
         await session.execute(delete(RoleGrant).where(RoleGrant.person_id == world.weekly_a))
     stale = await web.get(link)
-    assert stale.status == 401 and "no longer a lead" in await stale.text()
+    assert stale.status == 403 and "no longer a lead" in await stale.text()
 
 
 async def test_an_email_digest_unsubscribes_in_one_click_and_a_scanners_get_changes_nothing(
@@ -113,7 +113,7 @@ async def test_an_email_digest_unsubscribes_in_one_click_and_a_scanners_get_chan
     assert audited == "digest.unsubscribe"
 
     forged = await web.post(path_of(url)[:-4] + "abcd")
-    assert forged.status == 401
+    assert forged.status == 403
 
 
 async def test_the_summary_stops_for_a_lead_who_unsubscribes(
@@ -157,7 +157,7 @@ def test_a_public_server_without_a_link_secret_does_not_start(settings: Settings
     check_settings(public.model_copy(update={"placebot_link_secret": "s" * 32}))
 
 
-async def test_the_report_link_opens_each_leads_view_and_a_bad_one_a_401_page(
+async def test_the_report_link_opens_each_leads_view_and_a_bad_one_a_403_page(
     web: TestClient, world: World, inbox: Inbox, build: Builder, clock: FixedClock
 ) -> None:
     await inbox.run("digests-weekly", at=SLOT)
@@ -177,4 +177,4 @@ async def test_the_report_link_opens_each_leads_view_and_a_bad_one_a_401_page(
 
     clock.at += timedelta(days=15)
     expired = await web.get(path_of(report.url))
-    assert expired.status == 401 and "expired" in await expired.text()
+    assert expired.status == 403 and "expired" in await expired.text()

@@ -5,18 +5,12 @@ request, and an altered link or another site's form changes nothing."""
 from __future__ import annotations
 
 import asyncio
-import os
-import queue
-import subprocess
-import sys
-import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
 from bot.kernel import signed_links
@@ -24,15 +18,7 @@ from bot.kernel.clock import Clock
 from config.settings import Settings
 from storage.engine import make_engine, make_sessionmaker
 from storage.tables import Identity, Organisation, PlacementRequest
-from tests.adapters.localchat.test_local_chat_page import (
-    BANNER,
-    CHROMIUM_ARGS,
-    REPLY_MS,
-    STARTUP_SECONDS,
-    chromium_path,
-    free_port,
-)
-from tests.support.paths import ROOT
+from tests.support.browser import REPLY_MS, chromium, running_demo
 
 pytestmark = pytest.mark.browser
 SECRET = "report-page-test-secret-" + "x" * 16
@@ -42,52 +28,8 @@ SECRET = "report-page-test-secret-" + "x" * 16
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """`placebot demo` (with its term of offers, answers and requests) and a known link secret."""
     database = tmp_path_factory.mktemp("report") / "demo.db"
-    port = free_port()
-    env = os.environ | {
-        "DATABASE_URL": f"sqlite+aiosqlite:///{database}",
-        "PORT": str(port),
-        "HOST": "127.0.0.1",
-        "PLACEBOT_LINK_SECRET": SECRET,
-        "PYTHONUNBUFFERED": "1",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "adapters.cli", "demo"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    lines: queue.Queue[str | None] = queue.Queue()
-
-    def drain() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            lines.put(line)
-        lines.put(None)
-
-    threading.Thread(target=drain, daemon=True).start()
-    seen: list[str] = []
-    deadline = time.monotonic() + STARTUP_SECONDS
-    try:
-        while True:
-            try:
-                line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
-            except queue.Empty:
-                pytest.fail(f"no banner within {STARTUP_SECONDS}s; output:\n{''.join(seen)}")
-            if line is None:
-                pytest.fail(f"placebot demo exited ({process.wait()}); output:\n{''.join(seen)}")
-            seen.append(line)
-            if BANNER.search(line):
-                break
-        yield f"http://127.0.0.1:{port}", database
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with running_demo(database, PLACEBOT_LINK_SECRET=SECRET) as url:
+        yield url.rstrip("/"), database
 
 
 async def _read(database: Path, statement):  # type: ignore[no-untyped-def]
@@ -119,11 +61,8 @@ def report_link(base: str, database: Path, who: str) -> str:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    executable = chromium_path()
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture
@@ -189,7 +128,7 @@ def test_an_altered_link_or_another_sites_form_gets_nowhere(
     before = read(database, select(PlacementRequest.id))
     altered = link[:-4] + ("AAAA" if not link.endswith("AAAA") else "BBBB")
     response = page.goto(altered)
-    assert response is not None and response.status == 401
+    assert response is not None and response.status == 403
     expect(page.get_by_text("This link is not valid")).to_be_visible()
     token = link.split("t=", 1)[1]
     forged = page.request.post(

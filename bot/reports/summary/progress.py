@@ -54,14 +54,11 @@ class Progress:
 
     @property
     def goal(self) -> int | None:
-        """Baseline + extra; the extra alone while no baseline is set; None with no target."""
-        if self.target is None:
-            return None
-        return (self.baseline or 0) + self.target
+        return progress.goal_of(self.target, self.baseline)
 
     @property
     def baseline_missing(self) -> bool:
-        return self.target is not None and self.baseline is None
+        return progress.lacks_baseline(self.target, self.baseline)
 
     @property
     def bar(self) -> chart.Bar:

@@ -8,15 +8,7 @@ and is told politely when a profession is not one the bot knows.
 from __future__ import annotations
 
 import asyncio
-import os
-import queue
 import re
-import shutil
-import socket
-import subprocess
-import sys
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -24,52 +16,22 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect
 from sqlalchemy import select
 
 from bot.delivery import queue as outbox
 from bot.kernel.messages import Button, Fact, Image, Reply
 from storage.engine import make_engine, make_sessionmaker
 from storage.tables import Identity
+from tests.support.browser import REPLY_MS, chromium, running_demo
 from tests.support.paths import ROOT
 
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-BANNER = re.compile(r"PlaceBot demo is running: open (http://\S+)")
 REFERENCE = re.compile(r"PL-\d{4}-\d{4}")
-STARTUP_SECONDS = 60
-# Playwright waits this long for a reply to appear before failing.
-REPLY_MS = 15_000
 # A one-pixel PNG, for the chart a scheduled message may carry.
 PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
-
-
-def chromium_path() -> str:
-    found = "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else shutil.which("chromium")
-    if found:
-        return found
-    if os.environ.get("CI") == "true":
-        pytest.fail(
-            "Chromium not installed: the browser tests need it in CI (apt-get install chromium)"
-        )
-    pytest.skip("Chromium not installed: apt-get install chromium")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def placement_year(today: date) -> int:
@@ -88,61 +50,14 @@ def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def demo_url(demo_database: Path) -> Iterator[str]:
     """`placebot demo` on a fresh SQLite file and a free port; its URL, as it prints it."""
-    env = os.environ | {
-        "DATABASE_URL": f"sqlite+aiosqlite:///{demo_database}",
-        "PORT": str(free_port()),
-        "HOST": "127.0.0.1",
-        "PYTHONUNBUFFERED": "1",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "adapters.cli", "demo"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    lines: queue.Queue[str | None] = queue.Queue()
-
-    def read_output() -> None:  # keeps draining, so the server never blocks on a full pipe
-        assert process.stdout is not None
-        for line in process.stdout:
-            lines.put(line)
-        lines.put(None)
-
-    threading.Thread(target=read_output, daemon=True).start()
-    seen: list[str] = []
-    url = None
-    deadline = time.monotonic() + STARTUP_SECONDS
-    try:
-        while url is None:
-            try:
-                line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
-            except queue.Empty:
-                pytest.fail(f"no banner within {STARTUP_SECONDS}s; output:\n{''.join(seen)}")
-            if line is None:
-                pytest.fail(f"placebot demo exited ({process.wait()}); output:\n{''.join(seen)}")
-            seen.append(line)
-            if found := BANNER.search(line):
-                url = found.group(1)
-        assert url == f"http://127.0.0.1:{env['PORT']}/"
+    with running_demo(demo_database) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    executable = chromium_path()
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture

@@ -1,12 +1,11 @@
 """The faculty lead's report page in headless Chromium, through the real HTTP server: the signed
 link from the summary opens it with JavaScript off, the progress table shows the hand-counted
 figures, the charts are inline SVG that print, silent teams and undelivered messages are
-listed, and an altered or expired link gets the 401 page that says how to get a new one."""
+listed, and an altered or expired link gets the 403 page that says how to get a new one."""
 
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -15,25 +14,19 @@ from datetime import timedelta
 
 import pytest
 from aiohttp import web
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from adapters.server import build_app
 from bot.kernel.clock import FixedClock
 from bot.reports import links
 from config.settings import Settings
 from storage.engine import make_engine, make_sessionmaker
-from tests.adapters.localchat.test_local_chat_page import CHROMIUM_ARGS, chromium_path
 from tests.conftest import NOW
 from tests.reports.test_progress import hand_counted
+from tests.support.browser import chromium, free_port
 from tests.support.builder import Builder
 
 pytestmark = pytest.mark.browser
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def faculty(url: str) -> int:
@@ -85,13 +78,10 @@ def serving(settings: Settings, clock: FixedClock) -> Iterator[None]:
 def page(database_url: str) -> Iterator[Page]:
     """A page with JavaScript off. The database comes first: while Playwright's sync API runs,
     this thread's event loop is its own."""
-    executable = chromium_path()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         context = browser.new_context(java_script_enabled=False, locale="en-GB")
         yield context.new_page()
         context.close()
-        browser.close()
 
 
 def test_the_faculty_report_opens_from_its_link_and_a_bad_link_says_how_to_get_a_new_one(
@@ -140,12 +130,12 @@ def test_the_faculty_report_opens_from_its_link_and_a_bad_link_says_how_to_get_a
 
         altered = link[:-3] + ("AAA" if not link.endswith("AAA") else "BBB")
         response = page.goto(altered)
-        assert response is not None and response.status == 401
+        assert response is not None and response.status == 403
         expect(page.locator("body")).to_contain_text("This link is not valid")
         expect(page.locator("body")).to_contain_text("type summary to PlaceBot in chat")
 
         clock.at += timedelta(days=links.REPORT_DAYS, minutes=1)
         response = page.goto(link)
-        assert response is not None and response.status == 401
+        assert response is not None and response.status == 403
         expect(page.locator("body")).to_contain_text("This link has expired")
         expect(page.locator("body")).to_contain_text("type summary to PlaceBot in chat")
