@@ -13,13 +13,13 @@ Every route answers only this server's own page (`guard.py`): 403 for another Ho
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 from sqlalchemy import select
 
+from adapters import json_body
 from adapters.localchat import inbox
 from adapters.localchat.guard import guarded
 from bot.chat.placebot import PlaceBot
@@ -50,9 +50,9 @@ async def people(request: web.Request) -> web.Response:
 
 async def _payload(request: web.Request) -> dict[str, Any]:
     try:
-        body = await request.json(loads=json.loads)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise web.HTTPBadRequest(text="Send JSON.") from None
+        body = json_body.parse(await request.read())
+    except json_body.BadJson as problem:
+        raise web.HTTPBadRequest(text=f"{problem} Send JSON.") from None
     if not isinstance(body, dict) or not isinstance(body.get("user"), str) or not body["user"]:
         raise web.HTTPBadRequest(text='Say who is speaking: {"user": ...}.')
     return body

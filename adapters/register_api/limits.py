@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +10,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from aiolimiter import AsyncLimiter
 
+from adapters import json_body
 from adapters.register_api.problems import problem
 from adapters.register_api.runtime import CLIENT, runtime
 from bot.kernel.errors import UserError
@@ -119,12 +119,9 @@ async def read_json(request: web.Request) -> dict[str, Any]:
     if b"\\u0000" in body:
         raise UserError("Text may not contain NUL characters.")
     try:
-        value = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise UserError("The body must be JSON.") from None
-    if not isinstance(value, dict):
-        raise UserError("The body must be a JSON object.")
-    return value
+        return json_body.parse_object(body)
+    except json_body.BadJson as problem:
+        raise UserError(str(problem)) from None
 
 
 def page_size(request: web.Request) -> int:

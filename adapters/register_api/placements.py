@@ -3,57 +3,31 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime
 
 from aiohttp import web
 
+from adapters.register_api import params
 from adapters.register_api.limits import page_size
 from adapters.register_api.runtime import runtime
 from bot.kernel import professions
 from bot.kernel.errors import UserError
 from bot.register import queries as register_queries
 from bot.register.csv import stream as register_csv
-from bot.register.queries import PlacementQuery, Position
-
-
-def _day(request: web.Request, name: str) -> date | None:
-    text = request.query.get(name)
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise UserError(f"{name} is a date like 2027-02-01.", field=name) from None
-
-
-def _instant(request: web.Request, name: str) -> datetime | None:
-    text = request.query.get(name)
-    if text is None:
-        return None
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        value = None
-    if value is None or value.tzinfo is None:
-        raise UserError(
-            f"{name} is a time with its offset, like 2026-11-23T10:00:00Z.", field=name
-        ) from None
-    return value
+from bot.register.queries import PlacementQuery
 
 
 def _query(request: web.Request) -> PlacementQuery:
     q = request.query
     statuses = tuple(s.strip() for value in q.getall("status", []) for s in value.split(","))
-    cursor = q.get("cursor")
     return PlacementQuery(
         profession=professions.resolve(q["profession"]).code if "profession" in q else None,
         statuses=tuple(s for s in statuses if s),
-        ends_from=_day(request, "from"),
-        starts_to=_day(request, "to"),
+        ends_from=params.day(request, "from"),
+        starts_to=params.day(request, "to"),
         site=q.get("site") or None,
         block=q.get("block") or None,
-        updated_since=_instant(request, "updated_since"),
-        after=Position.decode(cursor) if cursor else None,
+        updated_since=params.instant(request, "updated_since"),
+        after=params.cursor(request),
         limit=page_size(request),
     )
 

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import logging
-
 from aiohttp import web
 from aiohttp.typedefs import Handler
 from sqlalchemy.orm.exc import StaleDataError
 
+from adapters import errors
 from bot.kernel.errors import Conflict, FieldErrors, NotAllowed, NotFound, StaleVersion, UserError
-
-log = logging.getLogger(__name__)
 
 
 def problem(status: int, message: str, **extra: object) -> web.Response:
@@ -44,5 +41,7 @@ async def problems(request: web.Request, handler: Handler) -> web.StreamResponse
             raise
         return problem(error.status, error.reason)
     except Exception:
-        log.exception("register API failed on %s %s", request.method, request.path)
-        return problem(500, "Something went wrong on our side; nothing was saved.")
+        reference = errors.logged_reference(request)
+        response = problem(500, errors.sorry(reference), reference=reference)
+        response.headers[errors.REFERENCE_HEADER] = reference
+        return response

@@ -25,7 +25,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 
 from adapters.background import BackgroundWork
-from adapters.slack import answers, blocks
+from adapters.slack import answers, blocks, shape
 from adapters.slack.channel import DirectMessages, rate_limited
 from adapters.slack.payloads import as_typed, command_key, web_client, workspace_of
 from adapters.slack.wire_body import slack_request
@@ -45,6 +45,7 @@ FORM_OPENERS = PlaceBot.FORM_OPENERS  # declared with each button in bot/chat/ac
 CORE_ACTION = re.compile(
     r"^(?P<action>" + "|".join(re.escape(name) for name in sorted(ACTIONS)) + r"):\d+$"
 )
+TIMESTAMP = "X-Slack-Request-Timestamp"
 ACK_BUDGET_SECONDS = 2.0  # of the 3 Slack allows: the rest is for the network both ways
 
 
@@ -76,7 +77,11 @@ class SlackEdge:
     async def only_listed_workspaces(
         self, body: dict[str, Any], next_: Callable[[], Awaitable[None]]
     ) -> BoltResponse | None:
-        """SLACK_TEAM_IDS: a workspace not listed is answered 403 and no listener runs."""
+        """A signed body of the wrong shape (`shape`) is answered 400; SLACK_TEAM_IDS: a
+        workspace not listed is answered 403. In either case no listener runs."""
+        if shape.MALFORMED in body:
+            log.warning("Slack request refused: %s", body[shape.MALFORMED])
+            return BoltResponse(status=400, body={"error": body[shape.MALFORMED]})
         if not self.team_ids or body.get("type") == "url_verification":
             await next_()  # Slack's check of the URL names no workspace
             return None
@@ -88,6 +93,12 @@ class SlackEdge:
         return BoltResponse(status=403, body={"error": "this workspace is not served here"})
 
     async def handle_http(self, request: web.Request) -> web.Response:
+        stamp = request.headers.get(TIMESTAMP, "")
+        if not (stamp.isascii() and stamp.isdigit() and len(stamp) <= 12):
+            # slack_sdk's check reads it with int(): "abc" or "1.5" would be a 500, not a 401
+            return web.json_response(
+                {"error": f"{TIMESTAMP} must be the request's time in whole seconds"}, status=401
+            )
         # Read by our parser: bolt's takes any form with the word "payload" in it for a button.
         response = await self.app.async_dispatch(await slack_request(request))
         return await to_aiohttp_response(response)

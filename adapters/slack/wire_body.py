@@ -12,7 +12,6 @@ Socket Mode is not affected: its envelopes arrive as JSON and bolt is given them
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import parse_qsl
@@ -21,6 +20,9 @@ from aiohttp import web
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
+
+from adapters import json_body
+from adapters.slack import shape
 
 JSON = "application/json"
 
@@ -41,10 +43,9 @@ def parse_body(raw: str, content_type: str | None) -> dict[str, Any]:
 
 def _json_object(text: str) -> dict[str, Any]:
     try:
-        found = json.loads(text)
-    except ValueError:
+        return json_body.parse_object(text)
+    except json_body.BadJson:
         return {}
-    return found if isinstance(found, dict) else {}
 
 
 class SlackWireRequest(AsyncBoltRequest):
@@ -62,7 +63,7 @@ class SlackWireRequest(AsyncBoltRequest):
         # Bolt's own parse is given nothing to misread; the body is set right after.
         super().__init__(body="", query=query, headers=headers, context=context)
         self.raw_body = body
-        self.body = parse_body(body, self.content_type)
+        self.body = shape.screened(parse_body(body, self.content_type))
         self.context = build_async_context(AsyncBoltContext(context or {}), self.body)
 
     def to_copyable(self) -> SlackWireRequest:

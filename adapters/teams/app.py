@@ -11,7 +11,6 @@ id. Private answers and proactive messages go by 1:1 (`adapters.teams.personal`)
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 from dataclasses import replace
@@ -20,6 +19,7 @@ from typing import Any
 from aiohttp import ClientError, web
 from botframework.connector.auth import ChannelValidation
 
+from adapters import json_body
 from adapters.background import BackgroundWork
 from adapters.charts import ChartLinks
 from adapters.teams import answers, cards, personal, signing_keys
@@ -88,11 +88,11 @@ class TeamsEdge:
 
     async def handle_http(self, request: web.Request) -> web.Response:
         try:
-            activity = json.loads(await request.read())
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return web.json_response({"error": "send a Bot Framework activity as JSON"}, status=400)
-        if not isinstance(activity, dict):
-            return web.json_response({"error": "send a Bot Framework activity as JSON"}, status=400)
+            activity = json_body.parse_object(await request.read())
+        except json_body.BadJson as problem:
+            return web.json_response(
+                {"error": f"{problem} Send a Bot Framework activity."}, status=400
+            )
         try:
             refusal = await self.gate.refusal(activity, request.headers.get("Authorization", ""))
         except SigningKeysUnavailable as problem:  # the token may be good: the channel retries

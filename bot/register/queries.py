@@ -13,7 +13,7 @@ import binascii
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, func, literal, or_, select, tuple_
@@ -75,13 +75,17 @@ class Position:
             raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
             stamp, record_id = json.loads(raw)
             at = datetime.fromisoformat(stamp)
-            if at.tzinfo is None or not isinstance(record_id, int):
-                raise ValueError(text)
-        except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+            if at.tzinfo is None or type(record_id) is not int or not 0 < record_id <= MAX_ID:
+                raise ValueError(text)  # (`type`: a bool is an int to isinstance)
+            at = at.astimezone(UTC)  # OverflowError at the ends of the calendar
+        except (ValueError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError):
             raise UserError(
                 "That cursor is not one this server gave out.", field="cursor"
             ) from None
         return cls(at, record_id)
+
+
+MAX_ID = 2**63 - 1  # the largest id either database's BIGINT holds
 
 
 def change_key() -> ColumnElement[Any]:
