@@ -40,7 +40,7 @@ async def resend_due(bot: PlaceBot) -> int:
             log.warning("Slack refused answer %s: HTTP %s", key, response.status_code)
         else:
             sent += 1
-        await bot.answer_due(key, answered=True)
+        await bot.answered(key)
     return sent
 
 

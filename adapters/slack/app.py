@@ -252,7 +252,7 @@ class SlackEdge:
         if response.status_code != 200:  # kept, and sent again shortly (`answers`)
             log.warning("Slack answer %s not sent yet: HTTP %s", key, response.status_code)
         elif key:
-            await self.bot.answer_due(key, answered=True)
+            await self.bot.answered(key)
 
     async def send_to_user(self, user_id: str, reply: Reply) -> None:
         """A direct message in answer to the person (429s are retried by the client), with

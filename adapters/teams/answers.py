@@ -87,7 +87,7 @@ async def resend_due(bot: PlaceBot, connector: Connector) -> int:
         except (ConnectorError, ClientError, TimeoutError, ValueError) as error:
             log.warning("Teams reply %s not sent again yet: %s", key, error)
             continue
-        await bot.answer_due(key, answered=True)
+        await bot.answered(key)
         sent += 1
     return sent
 

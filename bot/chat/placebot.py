@@ -109,6 +109,15 @@ class PlaceBot:
         async with self.sessions.begin() as session:
             await receipts.mark_answered(session, key, self.clock.now() if answered else None)
 
+    async def answered(self, key: str) -> None:
+        """Record that a kept answer has gone. With the database away the record is skipped
+        (logged once per outage): the answer may then be given again after a restart, which is
+        better than a traceback per answer or an answer never given."""
+        try:
+            await self.answer_due(key, answered=True)
+        except Exception as error:
+            self.faults.noted(error, f"answer {key} given but not marked as given")
+
     async def answers_due(
         self, prefix: str, settle_seconds: float = 10
     ) -> list[tuple[str, str, Reply]]:
