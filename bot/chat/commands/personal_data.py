@@ -1,0 +1,82 @@
+"""`admin person export EMAIL` and `admin person erase EMAIL`: a faculty lead answers a subject
+access or erasure request from chat. Export answers with what is held, counted by kind (the whole
+JSON document comes from `placebot person export EMAIL -o FILE`); erase asks first, as
+withdrawing an offer does, and the Yes button erases."""
+
+from __future__ import annotations
+
+from bot.kernel.context import Context
+from bot.kernel.errors import NotAllowed, UserError
+from bot.kernel.messages import Button, Fact, Reply
+from bot.privacy import erase, export
+
+EXPORT_EXAMPLE = "admin person export jo.bloggs@nuh.nhs.uk"
+ERASE_EXAMPLE = "admin person erase jo.bloggs@nuh.nhs.uk"
+CONFIRM = "person.erase.confirm"
+KEEP = "person.erase.keep"
+
+
+def _email(words: list[str], example: str) -> str:
+    if len(words) != 1:
+        raise UserError("Give one work email, the person's.", example=example)
+    return words[0].removeprefix("mailto:")  # Slack may send an address as a mailto link
+
+
+async def run(ctx: Context, rest: str) -> Reply:
+    words = rest.split()
+    verb = words[0].lower() if words else ""
+    if verb == "export":
+        return await export_summary(ctx, _email(words[1:], EXPORT_EXAMPLE))
+    if verb == "erase":
+        return await ask(ctx, _email(words[1:], ERASE_EXAMPLE))
+    raise UserError("`admin person` needs export or erase, then the work email.",
+                    example=EXPORT_EXAMPLE)  # fmt: skip
+
+
+async def export_summary(ctx: Context, email: str) -> Reply:
+    document = await export.export(ctx, email)
+    address = document["profile"]["email"]
+    held = tuple(Fact(what.capitalize(), str(n)) for what, n in export.summary(document) if n)
+    return Reply(
+        text=f"What PlaceBot holds about {address}, counted. For the whole record as a JSON "
+        f"file to send them, run `placebot person export {address} -o FILE.json` on the server.",
+        facts=held,
+        private=True,
+    )
+
+
+def _not_self(ctx: Context, email: str) -> None:
+    me = ctx.require_person()
+    if me.email and me.email.lower() == email.strip().lower():
+        raise NotAllowed(
+            "You cannot erase yourself from chat. Ask another faculty lead, or run "
+            "`placebot person erase EMAIL` on the server."
+        )
+
+
+async def ask(ctx: Context, email: str) -> Reply:
+    """What erasing will do, with Yes, erase and Keep them."""
+    _not_self(ctx, email)
+    person = await erase.find_person(ctx, email)
+    offers = len((await export.export(ctx, email))["offers_posted"])
+    return Reply(
+        text=f"Erase {person.email}? Their name, email, chat identities, roles and nudges go; "
+        f"messages to them are emptied; audit events keep what was done but not by whom. "
+        f"The {offers} offers they posted stay in the register, credited to their team. "
+        "This cannot be undone.",
+        buttons=(
+            Button("Yes, erase", CONFIRM, person.email or "", style="danger"),
+            Button("Keep them", KEEP, ""),
+        ),
+        private=True,
+    )
+
+
+async def confirmed(ctx: Context, email: str) -> Reply:
+    _not_self(ctx, email)
+    done = await erase.erase(ctx, email)
+    return Reply(text=done.line(), tone="success", private=True)
+
+
+async def keep(_ctx: Context, _value: str) -> Reply:
+    return Reply(text="Nothing was erased.", private=True)
