@@ -12,7 +12,7 @@ from bot.privacy import erase, export
 
 EXPORT_EXAMPLE = "admin person export jo.bloggs@nuh.nhs.uk"
 ERASE_EXAMPLE = "admin person erase jo.bloggs@nuh.nhs.uk"
-CONFIRM = "person.erase.confirm"
+CONFIRM = "person.erase.confirm"  # the button ids, as written in the Buttons below
 KEEP = "person.erase.keep"
 
 
@@ -65,8 +65,8 @@ async def ask(ctx: Context, email: str) -> Reply:
         f"The {offers} offers they posted stay in the register, credited to their team. "
         "This cannot be undone.",
         buttons=(
-            Button("Yes, erase", CONFIRM, person.email or "", style="danger"),
-            Button("Keep them", KEEP, ""),
+            Button("Yes, erase", "person.erase.confirm", person.email or "", style="danger"),
+            Button("Keep them", "person.erase.keep", ""),
         ),
         private=True,
     )
