@@ -34,6 +34,9 @@ from storage.tables import Base
 
 REPLACEMENT = "[erased]"
 SHORTEST_NAME = 3  # a shorter display name would match inside unrelated words
+# Rows that are people and their identities: the erased person's own are emptied or deleted by
+# the erasure itself; anyone else's that match only share a name, and are not theirs to change.
+OWN_ROWS = frozenset({"people", "identities"})
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,15 @@ def _matches(column: Any, needle: str, document: bool) -> list[ColumnElement[boo
 
 
 def _pattern(found: list[str]) -> re.Pattern[str]:
-    return re.compile("|".join(re.escape(n) for n in found), re.IGNORECASE)
+    """Each identifier as a whole word where it begins or ends with one: "Sam" is not in
+    "Sample", while "29:1abc" and "jo@nhs.uk" match wherever they stand."""
+
+    def whole(needle: str) -> str:
+        start = r"(?<!\w)" if re.match(r"\w", needle) else ""
+        end = r"(?!\w)" if re.search(r"\w$", needle) else ""
+        return start + re.escape(needle) + end
+
+    return re.compile("|".join(whole(n) for n in found), re.IGNORECASE)
 
 
 def scrub_text(value: str, pattern: re.Pattern[str]) -> str:
@@ -134,6 +145,8 @@ async def replace(session: AsyncSession, identifiers: Iterable[str | None]) -> d
     pattern = _pattern(found)
     changed: dict[str, int] = {}
     for table in Base.metadata.sorted_tables:
+        if table.name in OWN_ROWS:
+            continue
         texts, documents = _text_columns(table)
         keys = list(table.primary_key.columns)
         for row in await _rows(session, table, found):

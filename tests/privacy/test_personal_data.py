@@ -21,6 +21,7 @@ from bot.privacy.mentions import REPLACEMENT
 from storage.tables import (
     AuditEvent,
     Base,
+    Delivery,
     Identity,
     InboundReceipt,
     Organisation,
@@ -30,6 +31,7 @@ from storage.tables import (
     RoleGrant,
     Team,
 )
+from tests.conftest import NOW
 from tests.support.builder import Builder
 from tests.support.chat import Chat, button, fact
 from tests.support.inbox import Inbox
@@ -228,7 +230,7 @@ async def test_a_faculty_lead_exports_and_erases_from_chat_after_confirming(
     )
     assert pressed_by_other.tone == "error"
     asked = await chat.say("faculty-lead", f"admin person erase {EMAIL}")
-    assert "cannot be undone" in asked.text and "1 offers they posted stay" in asked.text
+    assert "cannot be undone" in asked.text and "credited to their team (1 of them)" in asked.text
     kept = await chat.press("faculty-lead", button(asked, "Keep them"))
     assert kept.text == "Nothing was erased."
     assert naming(await everything_stored(chat))
@@ -264,3 +266,24 @@ async def test_bad_input_is_explained_and_changes_nothing(chat: Chat, build: Bui
         reply = await chat.say("faculty-lead", words)
         assert reply.tone == "error" and says in reply.text, (words, reply.text)
     assert len(naming(await everything_stored(chat))) > 0
+
+
+async def test_only_the_person_is_erased_not_a_namesake_nor_a_word_holding_their_name(
+    chat: Chat, build: Builder
+) -> None:
+    sam = await build.person("Sam", "clinician", handle="sam-local", email="sam.one@nuh.example")
+    namesake = await build.person("Sam", "clinician", handle="sam-two", email="sam.two@nuh.example")
+    await build.delivery(namesake, "Sample data: Sam asked to join Ward 12", "d1", "sent",
+                         NOW)  # fmt: skip
+    done = await chat.press("faculty-lead", Button("Yes, erase", "person.erase.confirm",
+                                                   "sam.one@nuh.example"))  # fmt: skip
+    assert done.tone == "success", done.text
+    async with chat.bot.sessions() as session:
+        assert (await session.get(Person, namesake.id)).display_name == "Sam"  # type: ignore[union-attr]
+        assert (await session.get(Person, sam.id)).display_name == "Former member (erased)"  # type: ignore[union-attr]
+        [message] = (
+            await session.execute(select(Delivery.message).where(Delivery.dedupe_key == "d1"))
+        ).scalars()
+        handles = set((await session.execute(select(Identity.external_id))).scalars())
+    assert message["text"] == "Sample data: [erased] asked to join Ward 12"
+    assert "sam-two" in handles and "sam-local" not in handles

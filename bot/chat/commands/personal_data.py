@@ -5,10 +5,13 @@ withdrawing an offer does, and the Yes button erases."""
 
 from __future__ import annotations
 
+from sqlalchemy import func, select
+
 from bot.kernel.context import Context
 from bot.kernel.errors import NotAllowed, UserError
 from bot.kernel.messages import Button, Fact, Reply
 from bot.privacy import erase, export
+from storage.tables import PlacementOffer
 
 EXPORT_EXAMPLE = "admin person export jo.bloggs@nuh.nhs.uk"
 ERASE_EXAMPLE = "admin person erase jo.bloggs@nuh.nhs.uk"
@@ -58,11 +61,13 @@ async def ask(ctx: Context, email: str) -> Reply:
     """What erasing will do, with Yes, erase and Keep them."""
     _not_self(ctx, email)
     person = await erase.find_person(ctx, email)
-    offers = len((await export.export(ctx, email))["offers_posted"])
+    offers = await ctx.session.scalar(
+        select(func.count()).where(PlacementOffer.created_by_id == person.id)
+    )
     return Reply(
         text=f"Erase {person.email}? Their name, email, chat identities, roles and nudges go; "
         f"messages to them are emptied; audit events keep what was done but not by whom. "
-        f"The {offers} offers they posted stay in the register, credited to their team. "
+        f"Offers they posted stay in the register, credited to their team ({offers} of them). "
         "This cannot be undone.",
         buttons=(
             Button("Yes, erase", "person.erase.confirm", person.email or "", style="danger"),
