@@ -271,19 +271,23 @@ async def test_bad_input_is_explained_and_changes_nothing(chat: Chat, build: Bui
 async def test_only_the_person_is_erased_not_a_namesake_nor_a_word_holding_their_name(
     chat: Chat, build: Builder
 ) -> None:
-    sam = await build.person("Sam", "clinician", handle="sam-local", email="sam.one@nuh.example")
-    namesake = await build.person("Sam", "clinician", handle="sam-two", email="sam.two@nuh.example")
-    await build.delivery(namesake, "Sample data: Sam asked to join Ward 12", "d1", "sent",
+    erased = await build.person(
+        "Physio", "clinician", handle="physio-one", email="physio.one@nuh.example"
+    )
+    namesake = await build.person(
+        "Physio", "clinician", handle="physio-two", email="physio.two@nuh.example"
+    )
+    await build.delivery(namesake, "Physiotherapy notes: Physio asked to join Ward 12", "d1", "sent",
                          NOW)  # fmt: skip
     done = await chat.press("faculty-lead", Button("Yes, erase", "person.erase.confirm",
-                                                   "sam.one@nuh.example"))  # fmt: skip
+                                                   "physio.one@nuh.example"))  # fmt: skip
     assert done.tone == "success", done.text
     async with chat.bot.sessions() as session:
-        assert (await session.get(Person, namesake.id)).display_name == "Sam"  # type: ignore[union-attr]
-        assert (await session.get(Person, sam.id)).display_name == "Former member (erased)"  # type: ignore[union-attr]
+        assert (await session.get(Person, namesake.id)).display_name == "Physio"  # type: ignore[union-attr]
+        assert (await session.get(Person, erased.id)).display_name == "Former member (erased)"  # type: ignore[union-attr]
         [message] = (
             await session.execute(select(Delivery.message).where(Delivery.dedupe_key == "d1"))
         ).scalars()
         handles = set((await session.execute(select(Identity.external_id))).scalars())
-    assert message["text"] == "Sample data: [erased] asked to join Ward 12"
-    assert "sam-two" in handles and "sam-local" not in handles
+    assert message["text"] == "Physiotherapy notes: [erased] asked to join Ward 12"
+    assert "physio-two" in handles and "physio-one" not in handles
