@@ -198,7 +198,7 @@ FACULTY_LEAD = ("faculty_lead",)
 
 @action(
     personal_data.CONFIRM,
-    typed="admin person erase {value}",
+    typed="admin person erase EMAIL",
     roles=FACULTY_LEAD,
     doing="erase a person's data",
 )

@@ -104,7 +104,11 @@ async def _count(ctx: Context, statement: Any) -> int:
 
 async def erase(ctx: Context, email: str) -> Erased:
     """Erase the person with this work email, in the caller's transaction."""
-    person = await find_person(ctx, email)
+    return await erase_person(ctx, await find_person(ctx, email))
+
+
+async def erase_person(ctx: Context, person: Person) -> Erased:
+    """Erase this person, in the caller's transaction."""
     found = await identifiers(ctx, person)
     own_refs = [str(person.id), *([person.email] if person.email else [])]
     pid = person.id

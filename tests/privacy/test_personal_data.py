@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import JSON, String, Text, select
+from sqlalchemy import JSON, String, Text, select, update
 
 from adapters import cli
 from bot.kernel.messages import Button
@@ -226,7 +226,7 @@ async def test_a_faculty_lead_exports_and_erases_from_chat_after_confirming(
     refused = await chat.say(HANDLE, f"admin person erase {EMAIL}")
     assert refused.tone == "error" and "faculty leads" in refused.text
     pressed_by_other = await chat.press(
-        "nottingham-lead", Button("Yes, erase", "person.erase.confirm", EMAIL)
+        "nottingham-lead", Button("Yes, erase", "person.erase.confirm", str(person.id))
     )
     assert pressed_by_other.tone == "error"
     asked = await chat.say("faculty-lead", f"admin person erase {EMAIL}")
@@ -251,11 +251,26 @@ async def test_a_faculty_lead_exports_and_erases_from_chat_after_confirming(
     assert NAME not in lead.text
 
     again = await chat.press("faculty-lead", button(asked, "Yes, erase"))
-    assert again.tone == "error" and "No one with the work email" in again.text
+    assert again.text == "Nothing to erase: their data is already erased."
+    assert naming(await everything_stored(chat)) == []
 
 
 async def test_bad_input_is_explained_and_changes_nothing(chat: Chat, build: Builder) -> None:
     await leaver(chat, build)
+    async with chat.bot.sessions.begin() as session:
+        lead = (
+            await session.execute(
+                select(Identity.person_id).where(Identity.external_id == "faculty-lead")
+            )
+        ).scalar_one()
+        await session.execute(
+            update(Person).where(Person.id == lead).values(email="lead@nuh.example")
+        )
+    for pressed in (
+        await chat.say("faculty-lead", "admin person erase lead@nuh.example"),
+        await chat.press("faculty-lead", Button("Yes, erase", "person.erase.confirm", str(lead))),
+    ):
+        assert pressed.tone == "error" and "cannot erase yourself" in pressed.text
     for words, says in [
         ("admin person", "needs export or erase"),
         ("admin person erase", "Give one work email"),
@@ -279,8 +294,8 @@ async def test_only_the_person_is_erased_not_a_namesake_nor_a_word_holding_their
     )
     await build.delivery(namesake, "Physiotherapy notes: Physio asked to join Ward 12", "d1", "sent",
                          NOW)  # fmt: skip
-    done = await chat.press("faculty-lead", Button("Yes, erase", "person.erase.confirm",
-                                                   "physio.one@nuh.example"))  # fmt: skip
+    asked = await chat.say("faculty-lead", "admin person erase physio.one@nuh.example")
+    done = await chat.press("faculty-lead", button(asked, "Yes, erase"))
     assert done.tone == "success", done.text
     async with chat.bot.sessions() as session:
         assert (await session.get(Person, namesake.id)).display_name == "Physio"  # type: ignore[union-attr]

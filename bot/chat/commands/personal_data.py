@@ -11,7 +11,7 @@ from bot.kernel.context import Context
 from bot.kernel.errors import NotAllowed, UserError
 from bot.kernel.messages import Button, Fact, Reply
 from bot.privacy import erase, export
-from storage.tables import PlacementOffer
+from storage.tables import Person, PlacementOffer
 
 EXPORT_EXAMPLE = "admin person export jo.bloggs@nuh.nhs.uk"
 ERASE_EXAMPLE = "admin person erase jo.bloggs@nuh.nhs.uk"
@@ -48,9 +48,8 @@ async def export_summary(ctx: Context, email: str) -> Reply:
     )
 
 
-def _not_self(ctx: Context, email: str) -> None:
-    me = ctx.require_person()
-    if me.email and me.email.lower() == email.strip().lower():
+def _not_self(ctx: Context, person: Person) -> None:
+    if ctx.require_person().id == person.id:
         raise NotAllowed(
             "You cannot erase yourself from chat. Ask another faculty lead, or run "
             "`placebot person erase EMAIL` on the server."
@@ -58,9 +57,10 @@ def _not_self(ctx: Context, email: str) -> None:
 
 
 async def ask(ctx: Context, email: str) -> Reply:
-    """What erasing will do, with Yes, erase and Keep them."""
-    _not_self(ctx, email)
+    """What erasing will do, with Yes, erase and Keep them. The button carries the person's id,
+    not their email, so the platform's record of the press does not name them."""
     person = await erase.find_person(ctx, email)
+    _not_self(ctx, person)
     offers = await ctx.session.scalar(
         select(func.count()).where(PlacementOffer.created_by_id == person.id)
     )
@@ -70,16 +70,19 @@ async def ask(ctx: Context, email: str) -> Reply:
         f"Offers they posted stay in the register, credited to their team ({offers} of them). "
         "This cannot be undone.",
         buttons=(
-            Button("Yes, erase", "person.erase.confirm", person.email or "", style="danger"),
+            Button("Yes, erase", "person.erase.confirm", str(person.id), style="danger"),
             Button("Keep them", "person.erase.keep", ""),
         ),
         private=True,
     )
 
 
-async def confirmed(ctx: Context, email: str) -> Reply:
-    _not_self(ctx, email)
-    done = await erase.erase(ctx, email)
+async def confirmed(ctx: Context, value: str) -> Reply:
+    person = await ctx.session.get(Person, int(value)) if value.isdigit() else None
+    if person is None or person.email is None:
+        return Reply(text="Nothing to erase: their data is already erased.", private=True)
+    _not_self(ctx, person)
+    done = await erase.erase_person(ctx, person)
     return Reply(text=done.line(), tone="success", private=True)
 
 
