@@ -15,7 +15,7 @@ from typing import TextIO
 from pydantic import ValidationError
 from tqdm import tqdm
 
-from adapters import cli_report, cli_setup, cli_tokens
+from adapters import cli_person, cli_report, cli_setup, cli_tokens
 from adapters.server import ConfigurationError
 from adapters.serving import CommandFailed, run_server, run_worker, serve
 from adapters.teams.package import write_package
@@ -184,6 +184,7 @@ def _parser() -> argparse.ArgumentParser:
     cli_tokens.add_parser(verbs)
     cli_setup.add_parsers(verbs)
     cli_report.add_parser(verbs)
+    cli_person.add_purge_parser(verbs)
     exporting = verbs.add_parser("export", help="export data").add_subparsers(
         dest="what", required=True
     )
@@ -237,6 +238,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(asyncio.run(cli_tokens.run(settings, args)))
             case "report":
                 asyncio.run(cli_report.run(settings, args))
+            case "purge":
+                print(cli_person.run_purge(settings, args))
             case "export" if args.output:
                 with args.output.open("w", newline="", encoding="utf-8") as out:
                     rows = asyncio.run(export_placements(settings, out, args.excel))
@@ -249,6 +252,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ScheduleError,
         cli_tokens.TokenCommandFailed,
         cli_report.ReportFailed,
+        cli_person.PersonCommandFailed,
     ) as error:
         print(f"placebot: {error}", file=sys.stderr)
         return 1

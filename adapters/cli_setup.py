@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from adapters import cli_person
 from adapters.workbook import read, write
 from bot.faculty import batch, organisations, people, roles, targets, teams
 from bot.faculty.changes import Change, Outcome
@@ -70,7 +71,12 @@ def add_parsers(verbs: Any) -> None:
     joining.add_argument("email", help="the person's work email")
     joining.add_argument("--organisation", help=ORG_HELP + " (when team names repeat)")
 
-    person = _action(verbs, "person", "add", "add or update a person, by work email")
+    person_verb = verbs.add_parser(
+        "person", help="add or update a person by work email; export or erase their data"
+    )
+    person_actions = person_verb.add_subparsers(dest="action", required=True)
+    person = person_actions.add_parser("add", help="add or update a person, by work email")
+    cli_person.add_person_actions(person_actions)
     person.add_argument("email")
     person.add_argument("--name", required=True)
     person.add_argument("--role", help=" | ".join(ROLES) + " (clinician if not given)")
@@ -116,6 +122,13 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     """Do the verb, print what it did; 2 for input to fix, 1 when the database is not ready."""
     if args.verb == "setup":
         return _workbook(settings, args)
+    if args.verb == "person" and args.action in cli_person.PERSON_ACTIONS:
+        try:
+            print(cli_person.run_person(settings, args))
+        except cli_person.PersonCommandFailed as error:
+            print(f"placebot: {error}", file=sys.stderr)
+            return 2
+        return 0
     try:
         print(asyncio.run(_apply(settings, args)).line())
     except UserError as error:

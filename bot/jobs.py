@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.nudges import scan as nudges
+from bot.privacy import retention
 from bot.reports.digests import job as digests
 from bot.reports.summary import job as summary
 from bot.runtime.schedule import WallClockCron
@@ -20,6 +21,7 @@ def schedules(settings: Settings) -> list[Schedule]:
         ("digests-daily", "placebot_schedule_digests_daily", digests.daily),
         ("digests-weekly", "placebot_schedule_digests_weekly", digests.weekly),
         ("summary", "placebot_schedule_summary", summary.weekly),
+        ("purge", "placebot_schedule_purge", retention.job),
     )
     found = []
     for name, setting, job in wanted:

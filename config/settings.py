@@ -109,6 +109,16 @@ class Settings(BaseSettings):
     # PLACEBOT_PUBLIC_URL, so that every process signs and checks with the same secret.
     placebot_link_secret: str | None = None
 
+    # Retention, in days (0 keeps for ever); each default and why: docs/data-protection.md.
+    # Finished outbox rows (the messages people were sent), inbound receipts (platform retries
+    # recognised), audit events, and offers that expired or were dropped without being placed.
+    placebot_keep_deliveries_days: int = Field(default=90, ge=0)
+    placebot_keep_receipts_days: int = Field(default=14, ge=0)
+    placebot_keep_audit_days: int = Field(default=730, ge=0)
+    placebot_keep_expired_offers_days: int = Field(default=365, ge=0)
+    # When the purge of what is past those runs (a quiet hour), as a crontab line.
+    placebot_schedule_purge: str = "15 3 * * *"
+
     smtp_url: str | None = None
     placebot_email_from: str = "PlaceBot <placebot@localhost>"
 

@@ -17,6 +17,7 @@ from bot.chat.commands import blocks as block_commands
 from bot.chat.commands import hei_requests as hei_request_commands
 from bot.chat.commands import membership as membership_commands
 from bot.chat.commands import nudges as nudge_commands
+from bot.chat.commands import personal_data
 from bot.chat.commands import placement as placement_commands
 from bot.chat.commands import training as training_commands
 from bot.chat.commands import withdrawal as withdrawal_commands
@@ -190,6 +191,24 @@ async def snooze(ctx: Context, value: str) -> Reply:
 @action("home", typed="placement mine")
 async def show_home(ctx: Context, _value: str) -> Reply:
     return await home.home(ctx)
+
+
+FACULTY_LEAD = ("faculty_lead",)
+
+
+@action(
+    personal_data.CONFIRM,
+    typed="admin person erase EMAIL",
+    roles=FACULTY_LEAD,
+    doing="erase a person's data",
+)
+async def confirm_erase(ctx: Context, value: str) -> Reply:
+    return await personal_data.confirmed(ctx, value)
+
+
+@action(personal_data.KEEP, typed="admin people", roles=FACULTY_LEAD, doing="erase a person's data")
+async def keep_person(ctx: Context, value: str) -> Reply:
+    return await personal_data.keep(ctx, value)
 
 
 FORM_OPENERS: frozenset[str] = frozenset(a.id for a in ACTIONS.values() if a.opens_form)

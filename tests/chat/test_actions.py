@@ -84,6 +84,11 @@ TODAYS_TYPED = [
     (Button("Home", "home", ""), "placement mine"),
     (Button("Confirm member", "membership.confirm", "12"), "placement member confirm 12"),
     (Button("Not ours", "membership.decline", "12"), "placement member decline 12"),
+    (
+        Button("Yes, erase", "person.erase.confirm", "42"),
+        "admin person erase EMAIL",
+    ),
+    (Button("Keep them", "person.erase.keep", ""), "admin people"),
     (Button("Pull the register", "link", url="https://example.org/r"), None),
     (Button("Retired", "offer.retired", "PL-2027-0042"), None),
 ]
@@ -175,6 +180,11 @@ async def test_each_button_reaches_its_handler(chat: Chat) -> None:
     asking = Button("Request places", "offer.request", fact(offered, "Reference"))
     opened = await press("nottingham-lead", asking)
     assert opened.form is not None and opened.form.form_id == REQUEST_FORM
+
+    kept_them = await press("faculty-lead", Button("Keep them", "person.erase.keep"))
+    assert kept_them.text == "Nothing was erased."
+    unknown = await press("faculty-lead", Button("Yes, erase", "person.erase.confirm", "999999"))
+    assert unknown.text == "Nothing to erase: their data is already erased."
 
     assert pressed == set(actions.ACTIONS)
 

@@ -294,5 +294,6 @@ async def test_help_names_the_admin_commands_and_joining_a_team(chat: Chat) -> N
         "admin people [ORG]",
         "admin role grant|revoke EMAIL ROLE [ORG]",
         "admin target set PROFESSION YEAR EXTRA [baseline N]",
+        "admin person export|erase EMAIL",
     ]
     assert (await chat.say("faculty-lead", "admin")).facts == admin.facts

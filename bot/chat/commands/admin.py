@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from bot.chat import suggest
+from bot.chat.commands import personal_data
 from bot.chat.roles import requires_any_role
 from bot.faculty import roles, targets, validate
 from bot.faculty.changes import Outcome
@@ -36,6 +37,11 @@ ADMIN_HELP = (
     Fact(
         "admin target set PROFESSION YEAR EXTRA [baseline N]",
         "extra placements planned for an academic year, e.g. " + TARGET_EXAMPLE,
+    ),
+    Fact(
+        "admin person export|erase EMAIL",
+        "what PlaceBot holds about a person, or erase it (asks first), e.g. "
+        + personal_data.EXPORT_EXAMPLE,
     ),
 )
 MAX_LISTED = 15  # a Slack message holds 50 blocks; each person listed takes 3
@@ -209,7 +215,13 @@ async def admin_help(_ctx: Context, _rest: str) -> Reply:
     )
 
 
-SUBCOMMANDS = {"help": admin_help, "people": people, "role": role, "target": target}
+SUBCOMMANDS = {
+    "help": admin_help,
+    "people": people,
+    "role": role,
+    "target": target,
+    "person": personal_data.run,
+}
 
 
 @requires_any_role(
@@ -225,6 +237,11 @@ async def run(ctx: Context, rest: str) -> Reply:
     handler = SUBCOMMANDS.get(words[0].lower())
     rest = words[1] if len(words) > 1 else ""
     if handler is None:
-        examples = {"people": PEOPLE_EXAMPLE, "role": GRANT_EXAMPLE, "target": TARGET_EXAMPLE}
+        examples = {
+            "people": PEOPLE_EXAMPLE,
+            "role": GRANT_EXAMPLE,
+            "target": TARGET_EXAMPLE,
+            "person": personal_data.EXPORT_EXAMPLE,
+        }
         raise suggest.unknown_word("admin", words[0], rest, SUBCOMMANDS, examples, GRANT_EXAMPLE)
     return await handler(ctx, rest)
