@@ -24,6 +24,7 @@ from bot.delivery.results import Lease, Outcome, Result
 from bot.kernel.clock import Clock
 from bot.kernel.messages import Reply
 from config.settings import Settings
+from storage.shared_limits import SlotBook
 from storage.tables import Delivery
 
 log = logging.getLogger(__name__)
@@ -89,7 +90,7 @@ class Sender:
             batch=settings.placebot_outbox_batch,
             concurrency=settings.placebot_outbox_concurrency,
             lease=timedelta(seconds=settings.placebot_outbox_lease_seconds),
-            pacing=Pacing(settings.send_rates),
+            pacing=Pacing(settings.send_rates, SlotBook(sessions)),  # shared by all workers
         )
 
     def stop(self) -> None:
