@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.nudges import scan as nudges
 from bot.reports.digests import job as digests
 from bot.reports.summary import job as summary
+from bot.runtime import housekeeping
 from bot.runtime.schedule import WallClockCron
 from bot.runtime.worker import Schedule
 from config.settings import Settings
@@ -20,6 +21,7 @@ def schedules(settings: Settings) -> list[Schedule]:
         ("digests-daily", "placebot_schedule_digests_daily", digests.daily),
         ("digests-weekly", "placebot_schedule_digests_weekly", digests.weekly),
         ("summary", "placebot_schedule_summary", summary.weekly),
+        (housekeeping.NAME, "placebot_schedule_housekeeping", housekeeping.housekeeping),
     )
     found = []
     for name, setting, job in wanted:
