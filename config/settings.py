@@ -19,6 +19,12 @@ class Settings(BaseSettings):
 
     database_url: str = DEFAULT_DATABASE_URL
     host: str = "127.0.0.1"
+    # `GET /metrics` (Prometheus) answers only `Authorization: Bearer <this>`; unset, 404.
+    placebot_metrics_token: str = ""
+    # The worker serves its own /metrics on this port (0: it serves none).
+    placebot_metrics_port: int = Field(default=0, ge=0, le=65535)
+    # "json": one JSON object a log line, with the request id; anything else: plain text.
+    placebot_log_format: str = "text"
     port: int = Field(default=3978, ge=1, le=65535)
     placebot_timezone: str = "Europe/London"
     placebot_local_chat: bool = False

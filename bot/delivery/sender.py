@@ -21,6 +21,7 @@ from bot.delivery.channels import Channel, DeliveryCheck, Prefetch, Unreachable
 from bot.delivery.pacing import Pacing
 from bot.delivery.queue import LEASE, Claimed, claim, release
 from bot.delivery.results import Lease, Outcome, Result
+from bot.kernel import metrics
 from bot.kernel.clock import Clock
 from bot.kernel.messages import Reply
 from config.settings import Settings
@@ -264,13 +265,22 @@ class Sender:
                     )
             lease.ids -= {r.row.id for r in done}
             outcome.sent += len(sent)
-            for result in others:
-                if not result.tried:
+            for result in done:
+                if result.delivered:
+                    counted = "sent"
+                elif not result.tried:
                     outcome.deferred += 1
+                    continue
+                elif result.retry_after is not None:
+                    outcome.retried += 1
+                    counted = "rate_limited"
                 elif self._retry_values(result, now)["row_status"] == "failed":
                     outcome.failed += 1
+                    counted = "failed"
                 else:
                     outcome.retried += 1
+                    counted = "retried"
+                metrics.count("deliveries", channel=result.row.channel, outcome=counted)
 
     @staticmethod
     def _retry_values(result: Result, now: datetime) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import delete, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.kernel import metrics
 from bot.kernel.jobs import JobContext
 from storage.tables import ScheduleRun
 from storage.upsert import insert
@@ -132,6 +133,7 @@ async def run_slot(ctx: JobContext, name: str, job: Job, slot: datetime) -> str 
     try:
         result = await job(ctx, slot)
     except BaseException:
+        metrics.count("schedule_runs", job=name, outcome="failed")
         async with ctx.sessions.begin() as session:
             await session.execute(
                 delete(ScheduleRun).where(ScheduleRun.job == name, ScheduleRun.slot == key)
@@ -143,6 +145,7 @@ async def run_slot(ctx: JobContext, name: str, job: Job, slot: datetime) -> str 
             .where(ScheduleRun.job == name, ScheduleRun.slot == key)
             .values(finished_at=ctx.clock.now(), result=result[:200])
         )
+    metrics.count("schedule_runs", job=name, outcome="finished")
     log.info("%s for %s: %s", name, key, result)
     return result
 
