@@ -21,7 +21,7 @@ from bot.delivery.channels import Channel, DeliveryCheck, Prefetch, Unreachable
 from bot.delivery.pacing import Pacing
 from bot.delivery.queue import LEASE, Claimed, claim, release
 from bot.delivery.results import Lease, Outcome, Result
-from bot.kernel import metrics
+from bot.kernel import metrics, request_id
 from bot.kernel.clock import Clock
 from bot.kernel.messages import Reply
 from config.settings import Settings
@@ -195,6 +195,8 @@ class Sender:
             return row.id in lease.ids
 
     async def _attempt(self, row: Claimed) -> Result:
+        request_id.current.set(row.request_id)  # this send's task only: its log lines carry it
+        log.debug("sending outbox row %d through %s", row.id, row.channel)
         channel = self.channels.get(row.channel)
         if channel is None:
             return Result(row, f"no {row.channel} channel is configured")
