@@ -13,7 +13,9 @@ from __future__ import annotations
 import asyncio
 import json
 import shlex
+import shutil
 import signal
+import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
@@ -24,6 +26,11 @@ import jsonschema
 import pytest
 import yaml
 
+from bot import demo
+from bot.kernel.clock import Clock
+from config.settings import Settings
+from storage.engine import make_engine, make_sessionmaker
+from storage.migrate import pending_message, upgrade
 from tests.conftest import POSTGRES_ADMIN_URL, _admin, missing_system_part
 from tests.runtime.test_graceful_stop import (
     exit_code,
@@ -139,3 +146,67 @@ async def test_the_procfile_processes_start_from_the_installed_package_on_postgr
             worker_code, _ = await exit_code(worker, tmp_path / "worker.log")
     assert web_code == 0, read(tmp_path / "web.log")
     assert worker_code == 0, read(tmp_path / "worker.log")
+
+
+def libpq(url: str) -> str:
+    """The SQLAlchemy URL as pg_dump and pg_restore take it."""
+    return url.replace("postgresql+asyncpg://", "postgresql://")
+
+
+async def tool(*command: str) -> subprocess.CompletedProcess[str]:
+    return await asyncio.to_thread(
+        subprocess.run, command, capture_output=True, text=True, check=False
+    )
+
+
+async def census(url: str) -> dict[str, int]:
+    from sqlalchemy import func, select
+
+    from storage.tables import Organisation, Person, PlacementBlock
+
+    engine = make_engine(url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            return {
+                table.__tablename__: int(
+                    await session.scalar(select(func.count()).select_from(table)) or 0
+                )
+                for table in (Organisation, Person, PlacementBlock)
+            }
+    finally:
+        await engine.dispose()
+
+
+async def test_a_pg_dump_backup_restores_to_a_database_at_the_latest_migration(
+    own_database: str, tmp_path: Path
+) -> None:
+    """The README's backup (pg_dump's custom format) and restore (pg_restore into an empty
+    database), on this machine's PostgreSQL client and server."""
+    if not shutil.which("pg_dump") or not shutil.which("pg_restore"):
+        missing_system_part("pg_dump and pg_restore are not installed")
+    engine = make_engine(own_database)
+    try:
+        await upgrade(engine)
+        settings = Settings(database_url=own_database, _env_file=None)  # type: ignore[call-arg]
+        async with make_sessionmaker(engine).begin() as session:
+            await demo.load(session, Clock(zone=settings.timezone), settings)
+    finally:
+        await engine.dispose()
+    backup = tmp_path / "placebot.dump"
+    dumped = await tool("pg_dump", "--format=custom", f"--file={backup}", libpq(own_database))
+    assert dumped.returncode == 0, dumped.stderr
+    restored = own_database + "_restored"
+    await _admin(f'CREATE DATABASE "{restored.rsplit("/", 1)[1]}"')
+    try:
+        loaded = await tool("pg_restore", "--no-owner", f"--dbname={libpq(restored)}", str(backup))
+        assert loaded.returncode == 0, loaded.stderr
+        check = make_engine(restored)
+        try:
+            assert await pending_message(check) is None  # at the latest migration
+        finally:
+            await check.dispose()
+        before, after = await census(own_database), await census(restored)
+        assert after == before
+        assert after["people"] > 0
+    finally:
+        await _admin(f'DROP DATABASE IF EXISTS "{restored.rsplit("/", 1)[1]}" WITH (FORCE)')
