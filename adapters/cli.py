@@ -15,7 +15,7 @@ from typing import TextIO
 from pydantic import ValidationError
 from tqdm import tqdm
 
-from adapters import cli_person, cli_report, cli_setup, cli_tokens
+from adapters import cli_person, cli_report, cli_setup, cli_tokens, logs
 from adapters.server import ConfigurationError
 from adapters.serving import CommandFailed, run_server, run_worker, serve
 from adapters.teams.package import write_package
@@ -213,6 +213,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             name = str(problem["loc"][0]).upper() if problem["loc"] else "settings"
             print(f"placebot: {name}: {problem['msg']}", file=sys.stderr)
         return 2
+    logs.configure(settings.placebot_log_format)
     try:
         match args.verb:
             case "serve":

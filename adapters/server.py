@@ -7,7 +7,7 @@ import logging
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters import charts, errors, health, register_api, report_links
+from adapters import charts, errors, health, logs, metrics, register_api, report_links
 from adapters.localchat import routes as localchat
 from adapters.localchat.guard import is_loopback
 from bot.chat.placebot import PlaceBot
@@ -122,6 +122,8 @@ def build_app(
     bot = PlaceBot(make_sessionmaker(engine), settings, clock)
     app = web.Application(client_max_size=localchat.MAX_BODY, middlewares=[errors.unexpected])
     health.mount(app, engine)
+    metrics.mount(app, engine, settings)
+    app.middlewares.insert(0, logs.request_ids)  # first: every later line carries the id
     register_api.mount(app, bot)  # always: it needs only the database
     report_links.mount(app, bot)  # what the signed links in digests and emails open
     charts.mount(app, charts.ChartLinks(bot.sessions, settings, bot.clock))  # Teams' charts

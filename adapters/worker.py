@@ -6,8 +6,10 @@ import asyncio
 import contextlib
 import logging
 
+from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters import metrics
 from adapters.localchat.channel import LocalChannel
 from adapters.server import check_settings
 from adapters.shutdown import MARGIN
@@ -63,6 +65,7 @@ async def run(
     """Until `stopping` is set or this is cancelled. A stop gives back the outbox rows claimed
     and not yet tried and releases the schedule lock, within PLACEBOT_SHUTDOWN_SECONDS."""
     worker = build_worker(engine, settings)
+    scraped = await serve_metrics(engine, settings)
     running = asyncio.create_task(worker.run(), name="worker")
     asked = asyncio.create_task((stopping or asyncio.Event()).wait())
     try:
@@ -90,3 +93,19 @@ async def run(
             if close := getattr(channel, "close", None):
                 with contextlib.suppress(Exception):
                     await close()
+        if scraped is not None:
+            await scraped.cleanup()
+
+
+async def serve_metrics(engine: AsyncEngine, settings: Settings) -> web.AppRunner | None:
+    """The worker's own `/metrics` on PLACEBOT_METRICS_PORT (its sends and schedule runs are
+    counted in this process, not the web's), behind the same token; None when no port is set."""
+    if not settings.placebot_metrics_port:
+        return None
+    app = web.Application()
+    metrics.mount(app, engine, settings)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, settings.host, settings.placebot_metrics_port).start()
+    log.info("worker metrics on port %d", settings.placebot_metrics_port)
+    return runner

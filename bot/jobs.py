@@ -6,6 +6,7 @@ from bot.nudges import scan as nudges
 from bot.privacy import retention
 from bot.reports.digests import job as digests
 from bot.reports.summary import job as summary
+from bot.runtime import housekeeping
 from bot.runtime.schedule import WallClockCron
 from bot.runtime.worker import Schedule
 from config.settings import Settings
@@ -22,6 +23,7 @@ def schedules(settings: Settings) -> list[Schedule]:
         ("digests-weekly", "placebot_schedule_digests_weekly", digests.weekly),
         ("summary", "placebot_schedule_summary", summary.weekly),
         ("purge", "placebot_schedule_purge", retention.job),
+        (housekeeping.NAME, "placebot_schedule_housekeeping", housekeeping.housekeeping),
     )
     found = []
     for name, setting, job in wanted:

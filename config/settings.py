@@ -19,6 +19,12 @@ class Settings(BaseSettings):
 
     database_url: str = DEFAULT_DATABASE_URL
     host: str = "127.0.0.1"
+    # `GET /metrics` (Prometheus) answers only `Authorization: Bearer <this>`; unset, 404.
+    placebot_metrics_token: str = ""
+    # The worker serves its own /metrics on this port (0: it serves none).
+    placebot_metrics_port: int = Field(default=0, ge=0, le=65535)
+    # "json": one JSON object a log line, with the request id; anything else: plain text.
+    placebot_log_format: str = "text"
     port: int = Field(default=3978, ge=1, le=65535)
     placebot_timezone: str = "Europe/London"
     placebot_local_chat: bool = False
@@ -79,14 +85,17 @@ class Settings(BaseSettings):
     placebot_schedule_digests_daily: str = "0 8 * * mon-fri"
     placebot_schedule_digests_weekly: str = "0 8 * * mon"
     placebot_schedule_summary: str = "0 16 * * fri"
+    # The register's housekeeping (settle, expire, complete): on the leading worker only.
+    placebot_schedule_housekeeping: str = "* * * * *"
     # A run missed while no worker was up (or the clock jumped) is caught up once within this.
     placebot_schedule_grace_hours: float = Field(default=12, gt=0, le=24 * 6)
     # How often a standby worker tries to take over the schedules.
     placebot_leader_retry_seconds: float = Field(default=5, gt=0)
     # How often senders look for due messages when the outbox was empty.
     placebot_outbox_poll_seconds: float = Field(default=2, gt=0)
-    # Outbox pace per channel, messages a second per worker ("slack=50,teams=15,email=10"); a
-    # channel not named is not held back. A platform's 429 pauses and slows its channel.
+    # Outbox pace per channel, messages a second shared by all workers (each reserves its
+    # share of slots in the database); a channel not named is not held back. A platform's 429
+    # pauses and slows its channel.
     placebot_send_rates: str = "slack=50,teams=15,email=10"
     # Sends in flight at once per worker, and rows taken per claim.
     placebot_outbox_concurrency: int = Field(default=16, ge=1, le=256)

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -380,6 +381,8 @@ class Delivery(Base):
     maybe_sent: Mapped[bool] = mapped_column(Boolean, default=False)
     # Never sent after this (a nudge is for that working day only): marked 'expired' instead.
     expires_at: Mapped[datetime | None]
+    # The request (or scheduled run) that queued it, so its log lines can be followed to here.
+    request_id: Mapped[str | None] = mapped_column(String(40))
 
 
 class Nudge(Base):
@@ -481,3 +484,26 @@ class Chart(Base):
     png: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class SendPace(Base):
+    """A channel's shared send schedule (a GCRA "theoretical arrival time"): the next free send
+    slot, in seconds since the epoch. Every worker reserves its next few slots here, so all of
+    them together send at the channel's rate, not that rate each."""
+
+    __tablename__ = "send_paces"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    next_slot: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class RateWindow(Base):
+    """A register API caller's calls in the current and previous minute-long windows (the
+    sliding-window counter), shared by every web process on PostgreSQL."""
+
+    __tablename__ = "rate_windows"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    started: Mapped[float] = mapped_column(Float)  # the current window's start, epoch seconds
+    current: Mapped[int] = mapped_column(Integer, default=0)
+    previous: Mapped[int] = mapped_column(Integer, default=0)

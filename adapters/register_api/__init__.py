@@ -7,7 +7,6 @@ from aiohttp import web
 from adapters.register_api import (
     auth,
     blocks,
-    housekeeping,
     limits,
     openapi,
     placement_requests,
@@ -33,11 +32,10 @@ def mount(app: web.Application, bot: PlaceBot) -> None:
     )
     runtime = RegisterApi(bot.sessions, bot.settings, bot.clock)
     api[RUNTIME] = runtime
-    api[limits.LIMITS] = limits.Limits.from_settings(bot.settings)
+    api[limits.LIMITS] = limits.Limits.from_settings(bot.settings, bot.sessions)
     api.add_routes(placements.routes())
     api.add_routes(placement_requests.routes())
     api.add_routes(blocks.routes())
     api.add_routes(training_feed.routes())
     api.add_routes(openapi.routes())
     app.add_subapp(PREFIX, api)
-    app.cleanup_ctx.append(housekeeping.running(runtime))

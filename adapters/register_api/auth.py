@@ -32,7 +32,7 @@ async def bearer_auth(request: web.Request, handler: Handler) -> web.StreamRespo
     if request.path in PUBLIC:
         return await handler(request)
     failures, caller = request.app[LIMITS].auth_failures, address(request)
-    if wait := failures.over(caller):
+    if wait := await failures.over(caller):
         return too_many(wait, "Too many failed sign-ins from this address; wait and try again.")
     scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
-from aiolimiter import AsyncLimiter
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters import json_body
 from adapters.register_api.problems import problem
@@ -17,42 +17,31 @@ from bot.kernel.errors import UserError
 from bot.kernel.numbers import whole_number
 from bot.register.tokens import ApiClient
 from config.settings import Settings
+from storage.shared_limits import DatabaseWindows, MemoryWindows
 
-MAX_CALLERS = 10_000  # callers remembered per limiter; idle ones are forgotten first
+
+class Windows(Protocol):
+    async def admit(self, key: str, limit: int, count: bool = True) -> float: ...
 
 
 class RateLimiter:
-    """A leaky bucket (aiolimiter) per caller: `per_minute` calls a minute, in bursts of up to
-    that many. Kept per process, like the outbox's pacing."""
+    """`per_minute` calls in any minute per caller (a sliding-window counter, so a caller may
+    use its minute's calls at once and then waits for the minute). On PostgreSQL the counts are
+    in the database and shared by every web process, so N processes allow the rate in total,
+    not N times it; on SQLite one process serves, and they are kept in it."""
 
-    def __init__(self, per_minute: int) -> None:
+    def __init__(self, name: str, per_minute: int, windows: Windows) -> None:
+        self.name = name  # keeps this limit's counts apart from the others' for the same caller
         self.per_minute = per_minute
-        self._buckets: dict[str, AsyncLimiter] = {}
+        self.windows = windows
 
-    def over(self, key: str) -> float:
-        """Seconds until `key` may call again, 0 if it may now; counts nothing. A full bucket
-        frees one call within a call's share of the minute."""
-        bucket = self._buckets.get(key)
-        if bucket is None or bucket.has_capacity():
-            return 0.0
-        return 60.0 / self.per_minute
+    async def over(self, key: str) -> float:
+        """Seconds until `key` may call again, 0 if it may now; counts nothing."""
+        return await self.windows.admit(f"{self.name}:{key}", self.per_minute, count=False)
 
     async def take(self, key: str) -> float:
         """0 if the call may go ahead (and is counted), else seconds until it may."""
-        if wait := self.over(key):
-            return wait
-        if key not in self._buckets:
-            if len(self._buckets) >= MAX_CALLERS:
-                self._forget_idle()
-            self._buckets[key] = AsyncLimiter(self.per_minute, 60)
-        await self._buckets[key].acquire()  # it has room: returns at once
-        return 0.0
-
-    def _forget_idle(self) -> None:
-        """Drop callers whose buckets have drained (an empty bucket is the default); if every
-        caller is busy, forget them all rather than grow without end."""
-        busy = {k: b for k, b in self._buckets.items() if not b.has_capacity(b.max_rate)}
-        self._buckets = busy if len(busy) < MAX_CALLERS else {}
+        return await self.windows.admit(f"{self.name}:{key}", self.per_minute)
 
 
 @dataclass(frozen=True)
@@ -65,11 +54,15 @@ class Limits:
     auth_failures: RateLimiter
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Limits:
+    def from_settings(
+        cls, settings: Settings, sessions: async_sessionmaker[AsyncSession] | None = None
+    ) -> Limits:
+        shared = sessions is not None and settings.database_url.startswith("postgresql")
+        windows: Windows = DatabaseWindows(sessions) if shared and sessions else MemoryWindows()
         return cls(
-            RateLimiter(settings.placebot_api_rate_per_minute),
-            RateLimiter(settings.placebot_api_feed_rate_per_minute),
-            RateLimiter(settings.placebot_api_auth_failures_per_minute),
+            RateLimiter("calls", settings.placebot_api_rate_per_minute, windows),
+            RateLimiter("public", settings.placebot_api_feed_rate_per_minute, windows),
+            RateLimiter("failures", settings.placebot_api_auth_failures_per_minute, windows),
         )
 
 

@@ -66,7 +66,7 @@ class SlackEdge:
             # After the signature check and before anything else, users.info included.
             before_authorize=self.only_listed_workspaces,
         )
-        self.work = BackgroundWork()
+        self.work = BackgroundWork(edge="slack")
         for name in COMMANDS:
             self.app.command(name)(self.on_command)
         self.app.action(CORE_ACTION)(self.on_action)

@@ -81,7 +81,7 @@ class TeamsEdge:
         app_id = settings.microsoft_app_id
         self.signing_keys = signing_keys.install(bot.clock) if app_id else None
         self.gate = Gate(settings, self.signing_keys)
-        self.work = BackgroundWork(REPLIES_IN_FLIGHT)
+        self.work = BackgroundWork(REPLIES_IN_FLIGHT, edge="teams")
         self.charts = ChartLinks(bot.sessions, settings, bot.clock)
         self._remembered: set[tuple[str, str, str, str]] = set()
         self._met: set[tuple[str, str]] = set()

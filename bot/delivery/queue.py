@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Select, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.kernel import request_id
 from bot.kernel.messages import Reply
 from storage.tables import Delivery
 from storage.upsert import insert
@@ -52,6 +53,7 @@ def _row(message: Outgoing, now: datetime) -> dict[str, Any]:
         "next_attempt_at": max(now, message.not_before) if message.not_before else now,
         "expires_at": message.expires_at,
         "created_at": now,
+        "request_id": request_id.current.get(),
     }
 
 
@@ -106,6 +108,7 @@ class Claimed:
     dedupe_key: str
     attempts: int
     maybe_sent: bool
+    request_id: str | None
     held: datetime
 
 
@@ -157,6 +160,7 @@ async def claim(
             Delivery.dedupe_key,
             Delivery.attempts,
             Delivery.maybe_sent,
+            Delivery.request_id,
         )
         .execution_options(synchronize_session=False)
     )

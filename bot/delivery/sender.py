@@ -21,9 +21,11 @@ from bot.delivery.channels import Channel, DeliveryCheck, Prefetch, Unreachable
 from bot.delivery.pacing import Pacing
 from bot.delivery.queue import LEASE, Claimed, claim, release
 from bot.delivery.results import Lease, Outcome, Result
+from bot.kernel import metrics, request_id
 from bot.kernel.clock import Clock
 from bot.kernel.messages import Reply
 from config.settings import Settings
+from storage.shared_limits import SlotBook
 from storage.tables import Delivery
 
 log = logging.getLogger(__name__)
@@ -89,7 +91,7 @@ class Sender:
             batch=settings.placebot_outbox_batch,
             concurrency=settings.placebot_outbox_concurrency,
             lease=timedelta(seconds=settings.placebot_outbox_lease_seconds),
-            pacing=Pacing(settings.send_rates),
+            pacing=Pacing(settings.send_rates, SlotBook(sessions)),  # shared by all workers
         )
 
     def stop(self) -> None:
@@ -193,6 +195,8 @@ class Sender:
             return row.id in lease.ids
 
     async def _attempt(self, row: Claimed) -> Result:
+        request_id.current.set(row.request_id)  # this send's task only: its log lines carry it
+        log.debug("sending outbox row %d through %s", row.id, row.channel)
         channel = self.channels.get(row.channel)
         if channel is None:
             return Result(row, f"no {row.channel} channel is configured")
@@ -263,13 +267,22 @@ class Sender:
                     )
             lease.ids -= {r.row.id for r in done}
             outcome.sent += len(sent)
-            for result in others:
-                if not result.tried:
+            for result in done:
+                if result.delivered:
+                    counted = "sent"
+                elif not result.tried:
                     outcome.deferred += 1
+                    continue
+                elif result.retry_after is not None:
+                    outcome.retried += 1
+                    counted = "rate_limited"
                 elif self._retry_values(result, now)["row_status"] == "failed":
                     outcome.failed += 1
+                    counted = "failed"
                 else:
                     outcome.retried += 1
+                    counted = "retried"
+                metrics.count("deliveries", channel=result.row.channel, outcome=counted)
 
     @staticmethod
     def _retry_values(result: Result, now: datetime) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import delete, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.kernel import metrics, request_id
 from bot.kernel.jobs import JobContext
 from storage.tables import ScheduleRun
 from storage.upsert import insert
@@ -129,20 +130,25 @@ async def run_slot(ctx: JobContext, name: str, job: Job, slot: datetime) -> str 
         if not await _claim_slot(session, name, key, ctx.clock.now(), ctx.runner):
             log.info("%s for %s already ran or is running", name, key)
             return None
+    marked = request_id.current.set(f"{name}:{key}")  # what the run queues carries it
     try:
         result = await job(ctx, slot)
     except BaseException:
+        metrics.count("schedule_runs", job=name, outcome="failed")
         async with ctx.sessions.begin() as session:
             await session.execute(
                 delete(ScheduleRun).where(ScheduleRun.job == name, ScheduleRun.slot == key)
             )
         raise
+    finally:
+        request_id.current.reset(marked)
     async with ctx.sessions.begin() as session:
         await session.execute(
             update(ScheduleRun)
             .where(ScheduleRun.job == name, ScheduleRun.slot == key)
             .values(finished_at=ctx.clock.now(), result=result[:200])
         )
+    metrics.count("schedule_runs", job=name, outcome="finished")
     log.info("%s for %s: %s", name, key, result)
     return result
 

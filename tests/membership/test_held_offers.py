@@ -10,10 +10,10 @@ from datetime import timedelta
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
-from adapters.register_api import housekeeping
-from adapters.register_api.runtime import RegisterApi
 from bot.chat.placebot import PlaceBot
 from bot.kernel.clock import FixedClock
+from bot.kernel.jobs import JobContext
+from bot.runtime import housekeeping
 from storage.tables import AuditEvent, Identity, MembershipClaim, PlacementOffer
 from tests.conftest import bearer, make_token
 from tests.support.chat import Chat, button, fact
@@ -207,7 +207,7 @@ async def test_a_held_offer_whose_start_passes_is_dropped_not_expired(
 ) -> None:
     ref = await ref_of(chat, "offer PT 7 Dec - 18 Dec 2026 1 student at Ward 12 Orthopaedics")
     clock.at += timedelta(days=20)
-    await housekeeping.tidy(RegisterApi(bot.sessions, bot.settings, clock))
+    await housekeeping.tidy(JobContext(bot.sessions, clock, bot.settings))
     assert await status_of(bot, ref) == "dropped"
     assert ref not in await register(api, bot, updated_since="2000-01-01T00:00:00Z")
 

@@ -14,11 +14,11 @@ import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.register_api import housekeeping
-from adapters.register_api.runtime import RegisterApi
 from adapters.worker import build_worker
 from bot.chat.placebot import PlaceBot
 from bot.kernel.clock import FixedClock
+from bot.kernel.jobs import JobContext
+from bot.runtime import housekeeping
 from config.settings import Settings
 from tests.conftest import bearer, make_token
 
@@ -63,7 +63,7 @@ class Round:
         if delay:
             assert await self.deliver() == 0
             self.clock.at += timedelta(hours=delay, minutes=1)
-            await housekeeping.tidy(RegisterApi(self.bot.sessions, self.settings, self.clock))
+            await housekeeping.tidy(JobContext(self.bot.sessions, self.clock, self.settings))
         [mine] = await self.requests(secret, ref)
         assert mine["status"] == "pending"
         return secret, mine

@@ -10,10 +10,10 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
-from adapters.register_api import housekeeping
-from adapters.register_api.runtime import RegisterApi
 from bot.chat.placebot import PlaceBot
 from bot.kernel.clock import FixedClock
+from bot.kernel.jobs import JobContext
+from bot.runtime import housekeeping
 from storage.tables import AuditEvent, PlacementOffer, PlacementRequest
 from tests.conftest import bearer, make_token
 from tests.support.chat import Chat, fact
@@ -63,7 +63,7 @@ async def test_a_confirmed_placement_completes_after_its_end_and_sync_sees_it(
     ]
 
     clock.at += timedelta(days=19)  # 11 December has passed; 26 February has not
-    tidy = RegisterApi(bot.sessions, bot.settings, clock)
+    tidy = JobContext(bot.sessions, clock, bot.settings)
     await housekeeping.tidy(tidy)
 
     assert [(r["ref"], r["status"]) for r in await changed_since(api, secret, synced)] == [
