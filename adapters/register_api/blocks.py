@@ -86,8 +86,23 @@ def _new_block(body: dict[str, Any]) -> blocks.NewBlock:
     )
 
 
+def _only_invisible(sent: object, cleaned: object) -> bool:
+    """Text the schema takes (something not a space) that is all controls and invisible marks,
+    which PlaceBot removes from every text: well formed, but nothing to show."""
+    return (
+        isinstance(sent, str)
+        and bool(sent.strip())
+        and isinstance(cleaned, str)
+        and not cleaned.strip()
+    )
+
+
 async def create(request: web.Request) -> web.Response:
-    new = _new_block(clean_json(await read_json(request)))
+    sent = await read_json(request)
+    body = clean_json(sent)
+    if _only_invisible(sent.get("cohort"), body.get("cohort")):
+        return problem(422, "cohort has no visible characters; name the group, e.g. “PT year 2”.")
+    new = _new_block(body)
     async with runtime(request).context() as ctx:
         hei = await caller_hei(ctx, request)
         try:

@@ -338,7 +338,8 @@ def document(settings: Settings) -> dict[str, Any]:
                 "post": {
                     "summary": "Add a placement block; clinicians see it in chat",
                     "description": "The block ends on or after its start; offers close today "
-                    "or later, and on or before the start; otherwise 422.",
+                    "or later, and on or before the start; the cohort has a visible character "
+                    "(controls and invisible marks are removed from all text); otherwise 422.",
                     "security": bearer,
                     "requestBody": block_body,
                     "responses": {

@@ -16,7 +16,9 @@ schemathesis.openapi.format(
     CURSOR_FORMAT,
     st.builds(
         lambda at, record_id: Position(at, record_id).encode(),
-        st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)),
+        st.datetimes(
+            min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
+        ),
         st.integers(min_value=1, max_value=MAX_ID),
     ),
 )
