@@ -84,7 +84,7 @@ def _teams_checked(reply: Reply) -> str:
     return str(card)
 
 
-async def test_two_hundred_offers_page_on_slack_and_teams_reaching_each_once(
+async def test_two_hundred_offers_page_in_list_and_mine_on_slack_and_teams_reaching_each_once(
     chat: Chat, build: Builder
 ) -> None:
     await _two_hundred_offers(chat, build)
@@ -97,9 +97,13 @@ async def test_two_hundred_offers_page_on_slack_and_teams_reaching_each_once(
             )
         ).scalars()
         expected = list(stored)
-    for render in (_slack_checked, _teams_checked):
+    for render, command in [
+        (render, command)
+        for render in (_slack_checked, _teams_checked)
+        for command in ("placement list PT", "placement mine")
+    ]:
         seen: list[str] = []
-        reply = await chat.say("stroke-physio", "placement list PT")
+        reply = await chat.say("stroke-physio", command)
         for _ in range(60):
             shown = render(reply)
             # an offer's own card or section, not the note naming those left out
@@ -108,9 +112,11 @@ async def test_two_hundred_offers_page_on_slack_and_teams_reaching_each_once(
             if not more:
                 break
             reply = await chat.press("stroke-physio", button(reply, "Show more"))
-        assert sorted(seen) == sorted(set(seen)), f"{render.__name__}: shown twice"
+        assert sorted(seen) == sorted(set(seen)), f"{render.__name__} {command}: shown twice"
         missing = [r for r in expected if r not in seen]
-        assert missing == [], f"{render.__name__}: {len(missing)} never shown, e.g. {missing[:3]}"
+        assert missing == [], (
+            f"{render.__name__} {command}: {len(missing)} never shown, e.g. {missing[:3]}"
+        )
 
 
 def _slack_whole(reply: Reply) -> list[str]:
