@@ -108,7 +108,7 @@ async def create(request: web.Request) -> web.Response:
         try:
             block = await blocks.add_block(ctx, new, hei)
         except UserError as broken:
-            if type(broken) is not UserError:  # not found, not allowed: their own statuses
+            if type(broken) is not UserError or broken.field:  # 404, 403; a field's bounds
                 raise
             # Well formed, but against a rule the document states in words (dates in order,
             # offers closing today or later): 422, where 400 is a body that is not the schema.

@@ -339,7 +339,9 @@ def document(settings: Settings) -> dict[str, Any]:
                     "summary": "Add a placement block; clinicians see it in chat",
                     "description": "The block ends on or after its start; offers close today "
                     "or later, and on or before the start; the cohort has a visible character "
-                    "(controls and invisible marks are removed from all text); otherwise 422.",
+                    "(controls and invisible marks are removed from all text); an HEI has at "
+                    f"most {settings.placebot_blocks_per_window_max} blocks of one profession "
+                    "overlapping at once; otherwise 422.",
                     "security": bearer,
                     "requestBody": block_body,
                     "responses": {
