@@ -10,13 +10,15 @@ from aiohttp import web
 
 from adapters.register_api.limits import read_json
 from adapters.register_api.placement_requests import caller_hei
+from adapters.register_api.problems import problem
 from adapters.register_api.runtime import runtime
 from bot.blocks import service as blocks
 from bot.blocks.answers import AnswerCounts, answer_counts
 from bot.blocks.demand import BlockDemand, block_demands
 from bot.kernel import professions
 from bot.kernel.context import Context
-from bot.kernel.errors import FieldErrors
+from bot.kernel.errors import FieldErrors, UserError
+from bot.kernel.numbers import json_whole_number
 from bot.kernel.text import clean_json
 from storage.tables import PlacementBlock
 
@@ -62,17 +64,17 @@ def _new_block(body: dict[str, Any]) -> blocks.NewBlock:
             days[name] = date.fromisoformat(body[name])
         except (KeyError, TypeError, ValueError):
             errors[name] = f"{name} is a date like 2027-01-13."
-    students = body.get("students")
-    if not isinstance(students, int) or isinstance(students, bool):
+    students = json_whole_number(body.get("students"))
+    if students is None:
         errors["students"] = "students is a whole number of students to place."
     cohort = body.get("cohort")
     if not isinstance(cohort, str) or not cohort.strip():
         errors["cohort"] = "cohort names the group, e.g. “PT year 2 block 2”."
     profession = body.get("profession")
-    code = professions.find(profession) if isinstance(profession, str) else None
+    code = professions.spelled(profession) if isinstance(profession, str) else None
     if code is None:
         errors["profession"] = f"profession is one of {professions.CODES_HINT}."
-    if errors or code is None or not isinstance(students, int) or not isinstance(cohort, str):
+    if errors or code is None or students is None or not isinstance(cohort, str):
         raise FieldErrors(errors)
     return blocks.NewBlock(
         profession=code.code,
@@ -84,11 +86,33 @@ def _new_block(body: dict[str, Any]) -> blocks.NewBlock:
     )
 
 
+def _only_invisible(sent: object, cleaned: object) -> bool:
+    """Text the schema takes (something not a space) that is all controls and invisible marks,
+    which PlaceBot removes from every text: well formed, but nothing to show."""
+    return (
+        isinstance(sent, str)
+        and bool(sent.strip())
+        and isinstance(cleaned, str)
+        and not cleaned.strip()
+    )
+
+
 async def create(request: web.Request) -> web.Response:
-    new = _new_block(clean_json(await read_json(request)))
+    sent = await read_json(request)
+    body = clean_json(sent)
+    if _only_invisible(sent.get("cohort"), body.get("cohort")):
+        return problem(422, "cohort has no visible characters; name the group, e.g. “PT year 2”.")
+    new = _new_block(body)
     async with runtime(request).context() as ctx:
         hei = await caller_hei(ctx, request)
-        block = await blocks.add_block(ctx, new, hei)
+        try:
+            block = await blocks.add_block(ctx, new, hei)
+        except UserError as broken:
+            if type(broken) is not UserError or broken.field:  # 404, 403; a field's bounds
+                raise
+            # Well formed, but against a rule the document states in words (dates in order,
+            # offers closing today or later): 422, where 400 is a body that is not the schema.
+            return problem(422, broken.message)
         block.hei = hei
         [answer] = await _with_demand(ctx, [block])
     return web.json_response(answer, status=201)

@@ -10,11 +10,36 @@ from typing import Any
 from aiohttp import web
 
 from adapters.register_api.runtime import runtime
-from config.professions import PROFESSION_CODES
+from bot.kernel.professions import SPELLINGS
+from config.professions import PROFESSION_CODES, PROFESSIONS
 from config.settings import Settings
 from storage.lifecycle import PUBLIC, RequestStatus
 
 REF_PATTERN = r"^[A-Za-z]{2}-[0-9]{4}-[0-9]{4,}$"
+_STATUS = "(?:" + "|".join(status.value for status in PUBLIC) + ")"
+# What the server reads in `status`: statuses joined by commas, spaces around them ignored.
+STATUS_PATTERN = rf"^ *{_STATUS}? *(?:, *{_STATUS}? *)*$"
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]+$"  # base64url without padding, as `next_cursor` gives
+# Its own format: base64url of the JSON array [last change as ISO 8601 with offset, record id].
+CURSOR_FORMAT = "placebot-cursor"
+# An instant with its offset, as `datetime.fromisoformat` reads it and as the server writes it.
+INSTANT_PATTERN = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?"
+    r"(?:Z|[+-][0-9]{2}:?[0-9]{2})$"
+)
+
+
+def _profession(description: str) -> dict[str, Any]:
+    """Every spelling the server takes, with what each means in the description."""
+    said = "; ".join(
+        f"{p.code}: " + ", ".join(s for s, q in SPELLINGS.items() if q is p and s != p.code)
+        for p in PROFESSIONS
+    )
+    return {
+        "type": "string",
+        "enum": list(SPELLINGS),
+        "description": f"{description}: a code or an alias, exactly as listed ({said})",
+    }
 
 
 def _text(nullable: bool = False, **extra: Any) -> dict[str, Any]:
@@ -71,6 +96,7 @@ def _errors(*statuses: int) -> dict[str, Any]:
         404: "no such record",
         409: "the record's state does not allow it (e.g. no places left)",
         413: "the body is too large",
+        422: "well formed, but against the rules in the summary (e.g. dates out of order)",
         429: "too many requests; see Retry-After",
     }
     answers = {str(status): _json(_ref("Error"), said[status]) for status in statuses}
@@ -102,10 +128,10 @@ def document(settings: Settings) -> dict[str, Any]:
     if_none_match = {"name": "If-None-Match", "in": "header", "schema": {"type": "string"}}
     etag = {"ETag": {"schema": {"type": "string"}, "required": True}}
     placement_filters = [
-        _query("profession", {"type": "string"}, "code or name, e.g. PT or physio"),
+        _query("profession", _profession("the profession"), "code or name, e.g. PT or physio"),
         _query(
             "status",
-            {"type": "string"},
+            {"type": "string", "pattern": STATUS_PATTERN},
             "comma-separated statuses; default every status, withdrawn and expired included",
         ),
         _query("from", {"type": "string", "format": "date"}, "placements ending on or after"),
@@ -114,10 +140,15 @@ def document(settings: Settings) -> dict[str, Any]:
         _query("block", {"type": "string"}, "placement block reference"),
         _query(
             "updated_since",
-            {"type": "string", "format": "date-time"},
-            "only records changed after this instant (use `next_updated_since`)",
+            {"type": "string", "format": "date-time", "pattern": INSTANT_PATTERN},
+            "only records changed after this instant, with its offset, e.g. "
+            "2026-11-23T10:00:00Z (use `next_updated_since`)",
         ),
-        _query("cursor", {"type": "string"}, "`next_cursor` of the previous page"),
+        _query(
+            "cursor",
+            {"type": "string", "format": CURSOR_FORMAT},
+            "exactly the `next_cursor` of the previous page (opaque; any other is 400)",
+        ),
         _query("format", {"type": "string", "enum": ["json", "csv"]}, "or Accept: text/csv"),
         _query(
             "bom",
@@ -180,8 +211,8 @@ def document(settings: Settings) -> dict[str, Any]:
                 ),
                 "NewBlock": _object(
                     {
-                        "profession": _text(),
-                        "cohort": _text(minLength=1, maxLength=200),
+                        "profession": _profession("the block's profession"),
+                        "cohort": _text(minLength=1, maxLength=200, pattern=r"\S"),
                         "start_date": _text(format="date"),
                         "end_date": _text(format="date"),
                         "students": {
@@ -278,7 +309,7 @@ def document(settings: Settings) -> dict[str, Any]:
                             ),
                             "your requests",
                         ),
-                        **_errors(400, 401, 429),
+                        **_errors(400, 401, 404, 429),
                     },
                 },
                 "post": {
@@ -306,18 +337,26 @@ def document(settings: Settings) -> dict[str, Any]:
                 },
                 "post": {
                     "summary": "Add a placement block; clinicians see it in chat",
+                    "description": "The block ends on or after its start; offers close today "
+                    "or later, and on or before the start; the cohort has a visible character "
+                    "(controls and invisible marks are removed from all text); an HEI has at "
+                    f"most {settings.placebot_blocks_per_window_max} blocks of one profession "
+                    "overlapping at once; otherwise 422.",
                     "security": bearer,
                     "requestBody": block_body,
                     "responses": {
                         "201": _json(_ref("Block"), "the new block"),
-                        **_errors(400, 401, 413, 429),
+                        **_errors(400, 401, 413, 422, 429),
                     },
                 },
             },
             "/api/v1/training": {
                 "get": {
                     "summary": "Upcoming educator training (no token needed)",
-                    "parameters": [_query("profession", {"type": "string"}, "code or name"), limit],
+                    "parameters": [
+                        _query("profession", _profession("the profession"), "code or name"),
+                        limit,
+                    ],
                     "responses": {
                         "200": _json(
                             _object({"items": {"type": "array", "items": _ref("TrainingEvent")}}),
@@ -331,7 +370,7 @@ def document(settings: Settings) -> dict[str, Any]:
                 "get": {
                     "summary": "The same as iCalendar, with VTIMEZONE Europe/London",
                     "parameters": [
-                        _query("profession", {"type": "string"}, "code or name"),
+                        _query("profession", _profession("the profession"), "code or name"),
                         limit,
                         if_none_match,
                     ],

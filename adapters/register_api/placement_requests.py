@@ -10,7 +10,9 @@ from adapters.register_api.limits import read_json
 from adapters.register_api.runtime import client, runtime
 from bot.kernel.context import Context
 from bot.kernel.errors import UserError
+from bot.kernel.numbers import json_whole_number
 from bot.kernel.text import clean_json
+from bot.register import queries as register_queries
 from bot.requests import service as placement_requests
 from storage.tables import Organisation, PlacementRequest
 
@@ -38,8 +40,8 @@ async def caller_hei(ctx: Context, request: web.Request) -> Organisation:
 
 async def create(request: web.Request) -> web.Response:
     body = clean_json(await read_json(request), multi_line_keys={"note"})
-    students, note = body.get("students"), body.get("note", "")
-    if not isinstance(students, int) or isinstance(students, bool):
+    students, note = json_whole_number(body.get("students")), body.get("note", "")
+    if students is None:
         raise UserError('students is a whole number, e.g. {"students": 2}.', field="students")
     if note is None:
         note = ""
@@ -57,6 +59,7 @@ async def create(request: web.Request) -> web.Response:
 async def mine(request: web.Request) -> web.Response:
     async with runtime(request).context() as ctx:
         hei = await caller_hei(ctx, request)
+        await register_queries.placement(ctx, request.match_info["ref"])  # 404 like the record
         found = await placement_requests.requests_of(ctx, hei, request.match_info["ref"])
         items = [request_json(made, ref) for made, ref in found]
     return web.json_response({"items": items})

@@ -18,9 +18,9 @@ from bot.register.queries import PlacementQuery
 
 def _query(request: web.Request) -> PlacementQuery:
     q = request.query
-    statuses = tuple(s.strip() for value in q.getall("status", []) for s in value.split(","))
+    statuses = tuple(s.strip(" ") for value in q.getall("status", []) for s in value.split(","))
     return PlacementQuery(
-        profession=professions.resolve(q["profession"]).code if "profession" in q else None,
+        profession=professions.resolve_spelled(q["profession"]).code if "profession" in q else None,
         statuses=tuple(s for s in statuses if s),
         ends_from=params.day(request, "from"),
         starts_to=params.day(request, "to"),

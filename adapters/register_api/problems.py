@@ -39,7 +39,10 @@ async def problems(request: web.Request, handler: Handler) -> web.StreamResponse
     except web.HTTPException as error:
         if error.status < 400 or error.content_type == "application/json":
             raise
-        return problem(error.status, error.reason)
+        response = problem(error.status, error.reason)
+        if "Allow" in error.headers:  # a 405 says which methods the path takes (RFC 9110)
+            response.headers["Allow"] = error.headers["Allow"]
+        return response
     except Exception:
         reference = errors.logged_reference(request)
         response = problem(500, errors.sorry(reference), reference=reference)

@@ -23,7 +23,7 @@ from storage.tables import TrainingEvent
 def _query(request: web.Request) -> training.TrainingQuery:
     wanted = request.query.get("profession")
     return training.TrainingQuery(
-        profession=professions.resolve(wanted).code if wanted else None,
+        profession=professions.resolve_spelled(wanted).code if wanted is not None else None,
         limit=page_size(request),
     )
 

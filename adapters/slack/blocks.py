@@ -77,11 +77,15 @@ def _actions(buttons: tuple[Button, ...], offset: int) -> list[dict[str, Any]]:
 
 
 def _item(item: Item, offset: int) -> list[dict[str, Any]]:
-    title = _section(mrkdwn.bold(item.title, MAX_SECTION_TEXT))
-    blocks: list[dict[str, Any]] = [{"type": "divider"}, title]
-    if item.text:
-        blocks.append(_section(mrkdwn.literal(item.text, MAX_SECTION_TEXT)))
-    return blocks + _fields(item.facts) + _actions(item.buttons, offset)
+    """Two blocks for most items (a section with title, text and up to 10 facts; the buttons),
+    so that a page of 20 offers fits in one message and Show more misses none."""
+    title = mrkdwn.bold(item.title, MAX_SECTION_TEXT // 2)
+    text = f"{title}\n{mrkdwn.literal(item.text, MAX_SECTION_TEXT - len(title) - 1)}"
+    head = _section(text if item.text else title)
+    fields = _fields(item.facts)
+    if fields:
+        head["fields"] = fields[0]["fields"]
+    return [head, *fields[1:], *_actions(item.buttons, offset)]
 
 
 def _blocks(reply: Reply) -> list[dict[str, Any]]:

@@ -17,6 +17,14 @@ _LONGEST_ALIAS_WORDS = max(len(key.split()) for key in _LOOKUP)
 
 CODES_HINT = ", ".join(PROFESSION_CODES)
 
+# Every spelling a machine client may send (the register API takes exactly these, as its
+# OpenAPI document's enum lists them): each code in capitals and small letters, each name as
+# written and in small letters, and the aliases people type.
+SPELLINGS: dict[str, Profession] = {}
+for _p in PROFESSIONS:
+    for _spelling in (_p.code, _p.code.lower(), _p.name, _p.name.lower(), *_p.aliases):
+        SPELLINGS.setdefault(_spelling, _p)
+
 
 def _normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text.strip().lower())
@@ -24,6 +32,24 @@ def _normalise(text: str) -> str:
 
 def find(text: str) -> Profession | None:
     return _LOOKUP.get(_normalise(text))
+
+
+def spelled(text: str) -> Profession | None:
+    """The profession `text` spells exactly as one of `SPELLINGS`, or None."""
+    return SPELLINGS.get(text)
+
+
+def resolve_spelled(text: str) -> Profession:
+    """As `resolve`, for machine clients: exactly one of `SPELLINGS`, or a UserError."""
+    profession = spelled(text)
+    if profession is None:
+        shown = text.strip()[:40] or "(nothing)"
+        raise UserError(
+            f"I don't know the profession “{shown}”. Use a code ({CODES_HINT}) or a name "
+            "such as physio; the API's OpenAPI document lists every spelling.",
+            field="profession",
+        )
+    return profession
 
 
 def resolve(text: str) -> Profession:

@@ -8,15 +8,21 @@ from datetime import timedelta
 
 from aiohttp.test_utils import TestClient, TestServer
 from slack_sdk.models.blocks import Block
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters import charts
+from adapters.register_api import housekeeping
+from adapters.register_api.runtime import RegisterApi
 from adapters.server import build_app
 from adapters.slack import blocks
 from adapters.teams import cards
 from bot.kernel.clock import FixedClock
 from bot.kernel.messages import Button, Fact, Image, Item, Reply
 from config.settings import Settings
+from storage import charts as stored_charts
+from storage.engine import make_sessionmaker
+from storage.tables import Chart
 from tests.support.images import ONE_PIXEL_PNG
 
 ENVELOPE = {"type": "message", "conversation": {"id": "a:1"}, "from": {"id": "b"}}
@@ -105,3 +111,19 @@ def test_a_teams_card_shows_the_chart_by_its_url_not_inline() -> None:
     [image] = [e for e in activity["attachments"][0]["content"]["body"] if e["type"] == "Image"]
     assert image["url"] == url and image["altText"] == "PT 4 of 39"
     assert cards.utf16_size(activity) < 80_000
+
+
+async def test_housekeeping_drops_an_expired_chart_and_keeps_a_live_one(
+    engine: AsyncEngine, settings: Settings, clock: FixedClock
+) -> None:
+    sessions = make_sessionmaker(engine)
+    old_png, new_png = base64.b64decode(ONE_PIXEL_PNG), base64.b64decode(ONE_PIXEL_PNG) + b"\0"
+    async with sessions.begin() as session:
+        old = await stored_charts.keep(session, old_png, clock.now(), clock.now() + charts.KEEP)
+    clock.at += charts.KEEP + timedelta(minutes=1)
+    async with sessions.begin() as session:
+        new = await stored_charts.keep(session, new_png, clock.now(), clock.now() + charts.KEEP)
+    await housekeeping.tidy(RegisterApi(sessions, settings, clock))
+    async with sessions() as session:
+        kept = set((await session.execute(select(Chart.id))).scalars())
+    assert kept == {new} and old != new

@@ -99,7 +99,7 @@ async def test_the_api_limits_an_hei_s_overlapping_blocks_of_one_profession(
     before = await blocks_and_audit(engine)
     overlapping = block(start_date="2028-02-01", end_date="2028-03-10", offers_close="2028-01-01")
     refused = await api.post("/api/v1/blocks", json=overlapping, headers=bearer(secret))
-    assert refused.status == 400
+    assert refused.status == 422  # well formed, against a stated rule
     message = (await refused.json())["error"]
     assert f"already has {PER_WINDOW} PT blocks overlapping" in message
     assert "ask the AHP faculty to raise the limit" in message
@@ -143,7 +143,7 @@ async def test_blocks_added_at_once_never_pass_the_bound(
             for n in range(4)
         )
     )
-    assert sorted(answer.status for answer in answers) == [201, 400, 400, 400]
+    assert sorted(answer.status for answer in answers) == [201, 422, 422, 422]
     async with make_sessionmaker(engine)() as session:
         mine = await session.scalar(
             select(func.count())

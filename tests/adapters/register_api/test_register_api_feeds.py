@@ -55,7 +55,7 @@ async def test_a_wrong_block_says_which_fields_are_wrong(api: TestClient, bot: P
     late = await api.post(
         "/api/v1/blocks", json=BLOCK | {"offers_close": "2027-06-01"}, headers=bearer(secret)
     )
-    assert late.status == 400 and "close" in (await late.json())["error"]
+    assert late.status == 422 and "close" in (await late.json())["error"]
     assert (await api.post("/api/v1/blocks", json=BLOCK)).status == 401
 
 
