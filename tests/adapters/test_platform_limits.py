@@ -12,13 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters import charts
-from adapters.register_api import housekeeping
-from adapters.register_api.runtime import RegisterApi
 from adapters.server import build_app
 from adapters.slack import blocks
 from adapters.teams import cards
 from bot.kernel.clock import FixedClock
+from bot.kernel.jobs import JobContext
 from bot.kernel.messages import Button, Fact, Image, Item, Reply
+from bot.runtime import housekeeping
 from config.settings import Settings
 from storage import charts as stored_charts
 from storage.engine import make_sessionmaker
@@ -123,7 +123,7 @@ async def test_housekeeping_drops_an_expired_chart_and_keeps_a_live_one(
     clock.at += charts.KEEP + timedelta(minutes=1)
     async with sessions.begin() as session:
         new = await stored_charts.keep(session, new_png, clock.now(), clock.now() + charts.KEEP)
-    await housekeeping.tidy(RegisterApi(sessions, settings, clock))
+    await housekeeping.tidy(JobContext(sessions, clock, settings))
     async with sessions() as session:
         kept = set((await session.execute(select(Chart.id))).scalars())
     assert kept == {new} and old != new
