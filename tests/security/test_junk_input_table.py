@@ -130,6 +130,7 @@ FORGED_CURSORS = [
     cursor(GOOD_STAMP),
     base64.urlsafe_b64encode(b'{"a": 1}').decode(),
     base64.urlsafe_b64encode(b"[" * 80).decode(),
+    base64.urlsafe_b64encode(b"[" * 5000).decode(),  # deep enough for a RecursionError
     "bm90IGpzb24",  # "not json"
     "!!!*garbage*",
     "\u202e" + cursor(GOOD_STAMP, 1),
@@ -292,6 +293,18 @@ async def test_deeply_nested_json_is_400_on_every_edge(
     response = await server.client.post(path, data=junk.encode(), headers=headers)
     await refused(response, 400)
     assert await server.rows() == before
+
+
+@pytest.mark.parametrize("after", ["²", "٣", "-1", "1.5", "9" * 19, "x"])
+async def test_the_local_inbox_refuses_an_after_that_is_not_a_message_id(
+    server: Server, after: str
+) -> None:
+    """`"²".isdigit()` is true and `int("²")` raises: that was a 500."""
+    response = await server.client.get(
+        "/local/inbox", params={"user": "faculty-lead", "after": after}, headers=server.own()
+    )
+    body = await refused(response, 400)
+    assert "after=" in body["error"]
 
 
 def signed(body: str, timestamp: str) -> dict[str, str]:
