@@ -21,6 +21,7 @@ from sqlalchemy import select
 from bot.chat.placebot import PlaceBot
 from bot.delivery import kinds
 from bot.kernel.messages import Reply
+from bot.kernel.numbers import whole_number
 from storage.tables import Delivery, Identity
 
 LATEST = 20
@@ -31,9 +32,10 @@ def _after(request: web.Request) -> int | None:
     raw = request.query.get("after", "")
     if not raw:
         return None
-    if not raw.isdigit() or len(raw) > 18:
+    found = whole_number(raw, most_digits=18)  # ASCII digits: `int` refuses "²", isdigit not
+    if found is None:
         raise web.HTTPBadRequest(text="after= must be the id of a message, e.g. after=7.")
-    return int(raw)
+    return found
 
 
 async def messages(bot: PlaceBot, user: str, after: int | None) -> list[dict[str, Any]]:

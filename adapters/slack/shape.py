@@ -89,9 +89,28 @@ CHECKS = {
 }
 
 
+def _ids(body: dict[str, Any]) -> str | None:
+    """bolt's context builders read these from every body, and from its event, whatever its
+    kind: each must be absent, an id, or an object (`"id" in 5` is a TypeError)."""
+    for where, found in (("", body), ("event.", body.get("event"))):
+        if not isinstance(found, dict):
+            continue
+        for name in ("user", "team", "channel", "enterprise"):
+            if found.get(name) is not None and not isinstance(found[name], str | dict):
+                return f"`{where}{name}` must be an id or an object"
+    authorizations = body.get("authorizations")
+    if authorizations is not None and not (
+        isinstance(authorizations, list) and all(isinstance(a, dict) for a in authorizations)
+    ):
+        return "`authorizations` must be a list of objects"
+    return None
+
+
 def problem(body: dict[str, Any]) -> str | None:
     """What is wrong with the body's shape for its kind, or None. Kinds PlaceBot has no listener
     for are left to bolt (which answers them 404)."""
+    if found := _ids(body):
+        return found
     if "command" in body or "user_id" in body:
         return _command(body)
     kind = body.get("type")

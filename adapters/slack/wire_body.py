@@ -64,7 +64,12 @@ class SlackWireRequest(AsyncBoltRequest):
         super().__init__(body="", query=query, headers=headers, context=context)
         self.raw_body = body
         self.body = shape.screened(parse_body(body, self.content_type))
-        self.context = build_async_context(AsyncBoltContext(context or {}), self.body)
+        try:
+            self.context = build_async_context(AsyncBoltContext(context or {}), self.body)
+        except (TypeError, AttributeError, KeyError, IndexError):
+            # bolt reads ids from corners of the payload `shape` does not list: still junk
+            self.body = {shape.MALFORMED: "the payload is not in a shape Slack sends"}
+            self.context = build_async_context(AsyncBoltContext(context or {}), self.body)
 
     def to_copyable(self) -> SlackWireRequest:
         """Bolt's copy re-parses the raw body with its own parser; this one keeps ours."""

@@ -72,6 +72,8 @@ class Position:
     @classmethod
     def decode(cls, text: str) -> Position:
         try:
+            if len(text) > MAX_CURSOR:  # else deep `[[[[` in one is a RecursionError in json
+                raise ValueError(text)
             raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
             stamp, record_id = json.loads(raw)
             at = datetime.fromisoformat(stamp)
@@ -86,6 +88,7 @@ class Position:
 
 
 MAX_ID = 2**63 - 1  # the largest id either database's BIGINT holds
+MAX_CURSOR = 120  # the cursors given out are under 70 characters
 
 
 def change_key() -> ColumnElement[Any]:
