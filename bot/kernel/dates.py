@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from dateutil import parser as dateutil_parser
@@ -34,19 +34,35 @@ _DATE_ONLY = re.compile(rf"^{DATE}$", re.IGNORECASE)
 _WRITTEN_DAY = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\b")
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _NUMERIC = re.compile(r"^(?P<day>\d{1,2})[/.](?P<month>\d{1,2})(?:[/.](?P<year>\d{4}|\d{2}))?$")
-_RANGE_WORDS = r"(?:\s*(?:-|–|—)\s*|\s+(?:to|until|till|and)\s+)"
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+RELATIVE = (
+    r"(?:(?:next|this|coming)\s+(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?"
+    r"|tomorrow|today)"
+)
+_RELATIVE_ONLY = re.compile(rf"^{RELATIVE}$", re.IGNORECASE)
+ANY_DATE = rf"(?:{RELATIVE}|{DATE})"
+_RANGE_WORDS = r"(?:\s*(?:-|–|—)\s*|\s+(?:to|until|till|and|through)\s+)"
+_WEEK_WORD = r"(?:weeks?|wks?)\b"
+_STARTS = r"(?:from|starting|start(?:s|ing)?\s+on|beginning|w/?c|week\s+commencing|wb)"
 RANGE = re.compile(
-    rf"(?:from\s+|between\s+)?(?P<start>{DATE})"
-    rf"(?:{_RANGE_WORDS}(?P<end>{DATE})|\s+for\s+(?P<weeks>\d{{1,3}})\s+weeks?)",
+    rf"(?:(?:from|between|{_STARTS})\s+)?(?P<start>{ANY_DATE})"
+    rf"(?:{_RANGE_WORDS}(?P<end>{ANY_DATE})|,?\s+for\s+(?P<weeks>\d{{1,3}})\s*{_WEEK_WORD})"
+    rf"|(?:for\s+)?(?P<weeks_first>\d{{1,3}})\s*{_WEEK_WORD}\s+{_STARTS}?\s*(?P<after>{ANY_DATE})",
     re.IGNORECASE,
 )
-SINGLE = re.compile(rf"(?:from\s+|starting\s+|on\s+)?(?P<start>{DATE})", re.IGNORECASE)
+SINGLE = re.compile(
+    rf"(?:(?:from|on|{_STARTS})\s+)?(?P<start>{ANY_DATE})", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
 class DateRange:
+    """A start and an end, and what was guessed to read them: "year" (none was typed) or
+    "relative" ("next monday", resolved against today in the faculty's time zone)."""
+
     start: date
     end: date
+    guessed: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def weeks(self) -> int:
@@ -168,16 +184,47 @@ def parse_range(start_text: str, end_text: str | None, weeks: int | None, today:
     return DateRange(start, end)
 
 
-def find_range(text: str, today: date) -> tuple[DateRange | None, str]:
-    """The first date range in `text`, and the text with it removed."""
+def relative_date(text: str, today: date) -> date | None:
+    """ "next monday", "this fri", "tomorrow" against `today`, or None for any other text.
+    "this monday" is today when today is a Monday; "next monday" is always after today."""
+    words = text.lower().split()
+    if not _RELATIVE_ONLY.match(text.strip()):
+        return None
+    if words == ["today"]:
+        return today
+    if words == ["tomorrow"]:
+        return today + timedelta(days=1)
+    weekday = _WEEKDAYS.index(words[1][:3])
+    ahead = (weekday - today.weekday()) % 7
+    if words[0] == "next" and ahead == 0:
+        ahead = 7
+    return today + timedelta(days=ahead)
+
+
+def _resolved(text: str | None, today: date) -> tuple[str | None, bool]:
+    """A relative date's text replaced by its ISO date, and whether it was relative."""
+    if text is None:
+        return None, False
+    found = relative_date(text, today)
+    return (found.isoformat(), True) if found else (text, False)
+
+
+def find_range(text: str, today: date, gap: str = " ") -> tuple[DateRange | None, str]:
+    """The first date range in `text`, and the text with it replaced by `gap`."""
     match = RANGE.search(text)
     if match is None:
         return None, text
-    weeks = match.group("weeks")
-    found = parse_range(
-        match.group("start"), match.group("end"), int(weeks) if weeks else None, today
-    )
-    return found, (text[: match.start()] + " " + text[match.end() :])
+    weeks = match.group("weeks") or match.group("weeks_first")
+    start_text, start_relative = _resolved(match.group("start") or match.group("after"), today)
+    end_text, end_relative = _resolved(match.group("end"), today)
+    assert start_text is not None  # one of the two alternatives matched
+    found = parse_range(start_text, end_text, int(weeks) if weeks else None, today)
+    guessed = ("relative",) if start_relative or end_relative else ()
+    typed_years = [_has_year(t, today) for t in (start_text, end_text) if t is not None]
+    if not any(typed_years):
+        guessed += ("year",)
+    found = DateRange(found.start, found.end, guessed)
+    return found, (text[: match.start()] + gap + text[match.end() :])
 
 
 def find_single(text: str) -> str | None:
@@ -190,5 +237,16 @@ def show(day: date) -> str:
     return f"{day:%a} {day.day} {day:%b %Y}"
 
 
+def duration(start: date, end: date) -> str:
+    """How long a placement runs, as people count it: "6 weeks", "6 weeks 1 day". A range
+    that ends on a Friday counts its last weekend, so Monday to Friday is whole weeks."""
+    days = (end - start).days + 1
+    weekend = {4: 2, 5: 1}.get(end.weekday(), 0)
+    weeks, days = divmod(days + weekend if (days + weekend) % 7 == 0 else days, 7)
+    parts = [f"{weeks} week{'s' * (weeks != 1)}"] if weeks else []
+    parts += [f"{days} day{'s' * (days != 1)}"] if days else []
+    return " ".join(parts)
+
+
 def show_range(start: date, end: date) -> str:
-    return f"{show(start)} – {show(end)} ({weeks_between(start, end)} weeks)"
+    return f"{show(start)} – {show(end)} ({duration(start, end)})"

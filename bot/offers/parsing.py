@@ -1,7 +1,12 @@
 """Read a one-line offer ("physio 1 Feb - 12 Mar 2027, 2 students, Stroke Rehab, City Hospital").
 
-The line is taken apart clause by clause: dates, capacity, model, level, setting, educator,
-block, notes, and whatever names the place. What cannot be understood is reported, not guessed.
+The grammar: PROFESSION, then clauses in any order: DATES, STUDENTS, `model` MODEL, `level`
+LEVEL, `setting` SETTING, `educator` NAME, BLOCK, `at` PLACE, `notes` TEXT (last), with commas,
+chatter ("hi", "thanks") and filler ("we can offer") allowed around them. Each clause is a
+compiled pattern cut from the line, so every word is accounted for: what is left is the place
+when no `at` was given, unless it looks like a number, a date or a field, which is refused with
+the fragment quoted. Nothing is guessed silently: what was assumed (the year, a relative date)
+is returned beside the draft, so the chat can show the reading before it is stored.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ from datetime import date
 
 from bot.kernel import dates, professions
 from bot.kernel.errors import UserError
+from bot.kernel.numbers import NUMBER_WORD_PATTERN, NUMBER_WORDS
+from bot.kernel.quoting import closest, quoted
 from bot.kernel.vocabulary import (
     MODEL_WORD_PATTERN,
     SETTING_WORD_PATTERN,
@@ -19,13 +26,62 @@ from bot.kernel.vocabulary import (
     model_code,
     setting_code,
 )
+from config.professions import PROFESSIONS
 
 OFFER_EXAMPLE = "placement offer physio 1 Feb - 12 Mar 2027, 2 students at Ward 12, City Hospital"
+DATES_EXAMPLE = "placement offer physio from 1 Feb 2027 for 6 weeks, 2 students at Ward 12"
+MODEL_EXAMPLE = "placement offer PT 1 Feb - 12 Mar 2027 2 students at Ward 12 model 2:1"
 
 _KEYWORDS = r"(?:at|model|supervision|educator|setting|level|block|notes?|capacity)"
-_LEVEL = r"\b(?P<value>year\s*[123]|msc(?:\s+pre-?reg(?:istration)?)?)\b"
+_ORDINAL_YEAR = r"(?:1st|2nd|3rd|first|second|third)[\s-]+years?"
+_LEVEL = (
+    rf"\b(?P<value>year\s*[123]|yr\s*[123]|y[123]|{_ORDINAL_YEAR}"
+    r"|msc(?:\s+pre-?reg(?:istration)?)?)\b"
+)
 _BARE_MODEL = rf"(?<![\w:])(?P<value>{MODEL_WORD_PATTERN})(?![\w:])"
 _UNTIL_NEXT = rf"(?P<value>.+?)(?=\s*(?:,\s*)?\b{_KEYWORDS}\b|$)"
+_STUDENT_WORD = r"(?:students?|studs?|pupils?|learners?|places?|slots?)"
+_NUMBER_WORD = re.compile(
+    rf"\b(?P<word>{NUMBER_WORD_PATTERN})\b(?=\s*(?:x\s*)?(?:{_STUDENT_WORD}|weeks?|wks?)\b)",
+    re.IGNORECASE,
+)
+_CAPACITY = re.compile(
+    rf"\b(?:capacity\s+(?:of\s+|for\s+)?(?P<a>\d{{1,3}})"
+    rf"|(?:up\s+to\s+)?(?P<b>\d{{1,3}})\s*(?:x\s*)?{_STUDENT_WORD}"
+    rf"|{_STUDENT_WORD}:?\s+(?P<c>\d{{1,3}}))\b",
+    re.IGNORECASE,
+)
+_CHATTER = re.compile(
+    r"(?:^|(?<=[\s,]))(?:hi(?:\s+all)?|hello|hiya|please|pls|plz|thanks?(?:\s+you)?|"
+    r"thx|cheers|ta|many\s+thanks|if\s+anyone\s+needs\s+it)(?=$|[\s,.!])[.!]*",
+    re.IGNORECASE,
+)
+_LEADING_FILLER = {"we", "i", "can", "could", "offer", "offering", "have", "got", "a", "an"}
+_FILLER_BEFORE = re.compile(
+    r"^\s*(?:(?:we|i)\s+)?(?:can|could)?\s*(?:offer(?:ing)?|have|has\s+got|got)\s+(?:an?\s+)?",
+    re.IGNORECASE,
+)
+_LOOKS_NUMBER = re.compile(
+    rf"^(?:\d+|{NUMBER_WORD_PATTERN})(?:\s*(?:x|{_STUDENT_WORD}|weeks?|wks?|days?))?$"
+    rf"|^(?:x|{_STUDENT_WORD}|weeks?|wks?)$|^\d+\s*:\s*\d+$",
+    re.IGNORECASE,
+)
+_LOOKS_DATE = re.compile(
+    rf"{dates.DATE}|\b(?:{dates.RELATIVE}|w/?c|week\s+commencing|from|until|till|for\s+\d+)\b"
+    r"|\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*day\b"
+    r"|\b(?:jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\s*(?:\d{2,4})?$",
+    re.IGNORECASE,
+)
+_NOT_IN_A_PLACE = re.compile(
+    rf"\b\d+\s*(?:x\b|{_STUDENT_WORD}\b|weeks?\b|wks?\b|days?\b)|\b{dates.DATE}"
+    rf"|\b{dates.RELATIVE}\b|\b(?:w/c|for\s+\d+)\b",
+    re.IGNORECASE,
+)
+_LOOKS_FIELD = re.compile(rf"^(?:{_KEYWORDS}|year|yr)\b", re.IGNORECASE)
+_PROFESSION_WORDS = sorted(
+    {word for p in PROFESSIONS for word in (p.code.lower(), *p.aliases) if " " not in word}
+)
+_ORDINALS = {"1st": "1", "first": "1", "2nd": "2", "second": "2", "3rd": "3", "third": "3"}
 
 
 @dataclass(frozen=True)
@@ -45,73 +101,176 @@ class OfferDraft:
     notes: str = ""
 
 
+@dataclass(frozen=True)
+class OfferReading:
+    """A draft and what was assumed to read it: "year" (none typed), "relative" (a weekday
+    or "tomorrow" resolved in Europe/London). Empty `guessed` means the line was exact."""
+
+    draft: OfferDraft
+    guessed: tuple[str, ...] = ()
+
+
+def _search(pattern: str | re.Pattern[str], text: str) -> re.Match[str] | None:
+    if isinstance(pattern, re.Pattern):
+        return pattern.search(text)
+    return re.search(pattern, text, re.IGNORECASE)
+
+
 class _Line:
     """The remaining text of a line, from which clauses are cut one by one."""
 
     def __init__(self, text: str) -> None:
         self.text = text
 
-    def cut(self, pattern: str) -> re.Match[str] | None:
-        match = re.search(pattern, self.text, re.IGNORECASE)
+    def cut(self, pattern: str | re.Pattern[str]) -> re.Match[str] | None:
+        match = _search(pattern, self.text)
         if match:
             self.text = f"{self.text[: match.start()]} , {self.text[match.end() :]}"
         return match
 
     def leftovers(self) -> list[str]:
-        pieces = (piece.strip(" ,;.") for piece in self.text.split(","))
-        return [piece for piece in pieces if piece]
+        pieces = (piece.strip(" ,;.:-–!?") for piece in re.split(r"[,;]|\s+-\s+", self.text))
+        return [" ".join(piece.split()) for piece in pieces if piece.strip(" ,;.:-–!?")]
 
 
-def parse_offer_line(text: str, today: date) -> OfferDraft:
+def _unknown_profession(words: list[str]) -> UserError:
+    first = words[0] if words else ""
+    meant = closest(first.strip(",").lower(), _PROFESSION_WORDS) if first else None
+    hint = f" Did you mean “{meant}”?" if meant else ""
+    return UserError(
+        f"Start the offer with the profession: {quoted(first)} is not one I know.{hint} "
+        f"Use a code or a name: {professions.CODES_HINT}.",
+        example=OFFER_EXAMPLE,
+        field="profession",
+    )
+
+
+def _take_profession(text: str) -> tuple[professions.Profession, str]:
+    """The profession and the rest, past any greeting or "we can offer" before it."""
+    text = _FILLER_BEFORE.sub("", _CHATTER.sub(" ", text, count=1).strip(" ,"), count=1)
     words = text.split()
     profession, rest = professions.take_leading(words)
+    if profession is None and words and words[0].lower().rstrip(",") in _LEADING_FILLER:
+        profession, rest = professions.take_leading(words[1:])
     if profession is None:
-        first = words[0] if words else ""
-        raise UserError(
-            f"Start the offer with the profession: “{first[:40]}” is not one I know. "
-            f"Use a code or a name: {professions.CODES_HINT}.",
-            example=OFFER_EXAMPLE,
-            field="profession",
+        raise _unknown_profession(words)
+    if rest and rest[0].lower() in {"placement", "placements"}:
+        rest = rest[1:]
+    return profession, " ".join(rest)
+
+
+def _digits(text: str) -> str:
+    """Number words before a count ("two students", "six weeks") as digits."""
+    return _NUMBER_WORD.sub(lambda m: str(NUMBER_WORDS[" ".join(m["word"].lower().split())]), text)
+
+
+def _lone_start_error(text: str) -> UserError:
+    lone = dates.find_single(text)
+    if lone:
+        return UserError(
+            f"I found the start {quoted(lone)} but no end. Add the end or how long it runs, "
+            f"e.g. “{lone} - 12 Mar 2027” or “{lone} for 6 weeks”.",
+            example=DATES_EXAMPLE,
+            field="end",
         )
-    line = _Line(" ".join(rest))
+    return UserError(
+        "The dates are missing. Give both, e.g. “1 Feb - 12 Mar 2027”, “from 1 Feb for 6 weeks” "
+        "or “w/c 1 Feb for 4 weeks”.",
+        example=DATES_EXAMPLE,
+        field="start",
+    )
+
+
+def _read_level(text: str) -> str | None:
+    words = text.lower().split()
+    if words and words[0] in _ORDINALS:
+        return level_code(_ORDINALS[words[0]])
+    return level_code(text)
+
+
+def _refuse_leftover(piece: str, place_given: bool) -> None:
+    """A leftover that is not a place name: name what it looks like and how to write it."""
+    if piece.lower() in {"at", "@"}:
+        raise UserError(
+            "“at” needs the place after it, e.g. “at Ward 12, City Hospital”.",
+            example=OFFER_EXAMPLE,
+            field="place",
+        )
+    if _LOOKS_NUMBER.search(piece):
+        raise UserError(
+            f"I could not read {quoted(piece)}: it looks like a number, but not of students "
+            "or weeks. Write “2 students” or “for 6 weeks”.",
+            example=OFFER_EXAMPLE,
+        )
+    if _LOOKS_DATE.search(piece):
+        raise UserError(
+            f"I could not read {quoted(piece)} as part of the dates. Give the dates once, as "
+            "“1 Feb - 12 Mar 2027”, “from 1 Feb for 6 weeks” or “w/c 1 Feb for 4 weeks”.",
+            example=DATES_EXAMPLE,
+        )
+    if _LOOKS_FIELD.search(piece):
+        raise UserError(
+            f"I could not read {quoted(piece)}: write a field as “model 2:1”, “level year 2”, "
+            "“setting community”, “educator Band 6 OT” or “at Ward 12”.",
+            example=MODEL_EXAMPLE,
+        )
+    if place_given:
+        raise UserError(
+            f"I could not tell what {quoted(piece)} means in this offer: the place is what "
+            "follows “at”. Put notes last, after “notes”.",
+            example=OFFER_EXAMPLE,
+        )
+
+
+def _once(line: _Line, pattern: str | re.Pattern[str], what: str, example: str) -> None:
+    """A clause given twice contradicts itself: refuse the second rather than pick one."""
+    again = _search(pattern, line.text)
+    if again:
+        raise UserError(
+            f"The offer gives {what} twice; I found another in {quoted(again.group(0))}. "
+            "Give it once.",
+            example=example,
+        )
+
+
+def read_offer_line(text: str, today: date) -> OfferReading:
+    """The draft a line gives, and what was guessed to read it; UserError when any word
+    cannot be accounted for."""
+    profession, rest = _take_profession(" ".join(text.split()))
+    line = _Line(_CHATTER.sub(" , ", _digits(rest)))
     draft = OfferDraft(profession=profession.code)
 
-    notes = line.cut(r"\bnotes?:?\s+(?P<value>.*)$")
+    notes = line.cut(r"\bnotes?\s*:?\s+(?P<value>.*)$")
     if notes:
         draft = replace(draft, notes=notes.group("value").strip())
 
-    date_range, line.text = dates.find_range(line.text, today)
+    date_range, line.text = dates.find_range(line.text, today, gap=" , ")
     if date_range is None:
-        lone = dates.find_single(line.text)
-        hint = f"I found a start ({lone}) but no end. " if lone else "The dates are missing. "
-        raise UserError(
-            hint + "Give both, e.g. “1 Feb - 12 Mar 2027” or “from 3 March for 6 weeks”.",
-            example=OFFER_EXAMPLE,
-            field="start",
-        )
+        raise _lone_start_error(line.text)
+    _once(line, dates.RANGE, "the dates", DATES_EXAMPLE)
     draft = replace(draft, start=date_range.start, end=date_range.end)
 
-    capacity = line.cut(
-        r"\b(?:capacity\s+(?P<a>\d+)|(?P<b>\d+)\s*(?:students?|learners?|places?))\b"
-    )
+    capacity = line.cut(_CAPACITY)
     if capacity:
-        draft = replace(draft, capacity=int(capacity.group("a") or capacity.group("b")))
+        number = capacity.group("a") or capacity.group("b") or capacity.group("c")
+        draft = replace(draft, capacity=int(number))
+        _once(line, _CAPACITY, "the number of students", OFFER_EXAMPLE)
 
     model = line.cut(rf"\b(?:model|supervision)\s+(?P<value>\d+:\d+|{MODEL_WORD_PATTERN})(?![\w:])")
     if model:
         code = model_code(model.group("value"))
         if code is None:
             raise UserError(
-                f"“{model.group('value')}” is not a supervision model I know. "
+                f"{quoted(model.group('value'))} is not a supervision model I know. "
                 "Use 1:1, 2:1, 3:1, long-arm, peer or virtual.",
-                example="placement offer PT 1 Feb - 12 Mar 2027 2 students at Ward 12 model 2:1",
+                example=MODEL_EXAMPLE,
                 field="supervision_model",
             )
         draft = replace(draft, supervision_model=code)
 
     level = line.cut(rf"\blevel\s+{_LEVEL}")
     if level:
-        draft = replace(draft, student_level=level_code(level.group("value")))
+        draft = replace(draft, student_level=_read_level(level.group("value")))
 
     setting = line.cut(rf"\bsetting\s+(?P<value>{SETTING_WORD_PATTERN})\b")
     if setting:
@@ -125,13 +284,13 @@ def parse_offer_line(text: str, today: date) -> OfferDraft:
     if educator:
         draft = replace(draft, educator=educator.group("value").strip(" ,"))
 
-    place = line.cut(r"\bat\s+(?P<value>.+)$")
+    place = line.cut(r"(?:\bat|@)\s+(?P<value>[^,\s].*)$")
     place_text = place.group("value").strip(" ,") if place else ""
     # Bare words ("peer", "year 2") count outside the place or at its very end, so that
     # "at Peer Support Team" keeps its name and "at Ward 12 peer" still gives the model.
     for pattern, name, read in (
         (_BARE_MODEL, "supervision_model", model_code),
-        (_LEVEL, "student_level", level_code),
+        (_LEVEL, "student_level", _read_level),
     ):
         if getattr(draft, name) is not None:
             continue
@@ -142,11 +301,17 @@ def parse_offer_line(text: str, today: date) -> OfferDraft:
         if found:
             draft = replace(draft, **{name: read(found.group("value"))})
     leftovers = line.leftovers()
-    if place:
-        if leftovers:
-            raise UserError(
-                f"I could not tell what “{', '.join(leftovers)[:80]}” means in this offer.",
-                example=OFFER_EXAMPLE,
-            )
-        return replace(draft, place=place_text)
-    return replace(draft, place=", ".join(leftovers))
+    if place and (odd := _NOT_IN_A_PLACE.search(place_text)):
+        raise UserError(
+            f"I could not read {quoted(odd.group(0))} in the place {quoted(place_text)}: give "
+            "students, dates and weeks before “at”, and the place last.",
+            example=OFFER_EXAMPLE,
+        )
+    for piece in leftovers:
+        _refuse_leftover(piece, place is not None)
+    place_text = place_text if place else ", ".join(leftovers)
+    return OfferReading(replace(draft, place=place_text.strip(" ,")), date_range.guessed)
+
+
+def parse_offer_line(text: str, today: date) -> OfferDraft:
+    return read_offer_line(text, today).draft
