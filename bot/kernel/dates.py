@@ -50,9 +50,7 @@ RANGE = re.compile(
     rf"|(?:for\s+)?(?P<weeks_first>\d{{1,3}})\s*{_WEEK_WORD}\s+{_STARTS}?\s*(?P<after>{ANY_DATE})",
     re.IGNORECASE,
 )
-SINGLE = re.compile(
-    rf"(?:(?:from|on|{_STARTS})\s+)?(?P<start>{ANY_DATE})", re.IGNORECASE
-)
+SINGLE = re.compile(rf"(?:(?:from|on|{_STARTS})\s+)?(?P<start>{ANY_DATE})", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
