@@ -47,13 +47,14 @@ _NUMBER_WORD = re.compile(
 )
 _CAPACITY = re.compile(
     rf"\b(?:capacity\s+(?:of\s+|for\s+)?(?P<a>\d{{1,3}})"
-    rf"|(?:up\s+to\s+)?(?P<b>\d{{1,3}})\s*(?:x\s*)?{_STUDENT_WORD}"
+    rf"|(?:up\s+to\s+)?(?P<b>\d{{1,3}})\s*(?:x\s*)?(?:(?P<level>{_ORDINAL_YEAR}|year\s*[123])\s+)?"
+    rf"{_STUDENT_WORD}"
     rf"|{_STUDENT_WORD}:?\s+(?P<c>\d{{1,3}}))\b",
     re.IGNORECASE,
 )
 _CHATTER = re.compile(
     r"(?:^|(?<=[\s,]))(?:hi(?:\s+all)?|hello|hiya|please|pls|plz|thanks?(?:\s+you)?|"
-    r"thx|cheers|ta|many\s+thanks|if\s+anyone\s+needs\s+it)(?=$|[\s,.!])[.!]*",
+    r"thx|cheers|ta|many\s+thanks|if\s+anyone\s+needs\s+it|asap)(?=$|[\s,.!])[.!]*",
     re.IGNORECASE,
 )
 _LEADING_FILLER = {"we", "i", "can", "could", "offer", "offering", "have", "got", "a", "an"}
@@ -73,8 +74,11 @@ _LOOKS_DATE = re.compile(
     re.IGNORECASE,
 )
 _NOT_IN_A_PLACE = re.compile(
-    rf"\b\d+\s*(?:x\b|{_STUDENT_WORD}\b|weeks?\b|wks?\b|days?\b)|\b{dates.DATE}"
-    rf"|\b{dates.RELATIVE}\b|\b(?:w/c|for\s+\d+)\b",
+    rf"\b\d+\s*(?:x\b|{_STUDENT_WORD}\b|weeks?\b|wks?\b|days?\b|more\b)|\b{dates.DATE}"
+    rf"|\b{dates.RELATIVE}\b|\b(?:w/c|for\s+\d+|next\s+week|\d+\s*:\s*\d+)\b"
+    r"|\b(?:mon|tues|wednes|thurs|fri|satur|sun)days?\b"
+    r"|(?-i:\b(?:setting|level|model|supervision|educator|capacity|block)\b(?:\s+\S+)?\s*$)"
+    r"|^(?:at|@)$",
     re.IGNORECASE,
 )
 _LOOKS_FIELD = re.compile(rf"^(?:{_KEYWORDS}|year|yr)\b", re.IGNORECASE)
@@ -254,6 +258,8 @@ def read_offer_line(text: str, today: date) -> OfferReading:
     if capacity:
         number = capacity.group("a") or capacity.group("b") or capacity.group("c")
         draft = replace(draft, capacity=int(number))
+        if capacity.group("level"):  # "2 third year students"
+            draft = replace(draft, student_level=_read_level(capacity.group("level")))
         _once(line, _CAPACITY, "the number of students", OFFER_EXAMPLE)
 
     model = line.cut(rf"\b(?:model|supervision)\s+(?P<value>\d+:\d+|{MODEL_WORD_PATTERN})(?![\w:])")
@@ -301,16 +307,19 @@ def read_offer_line(text: str, today: date) -> OfferReading:
         if found:
             draft = replace(draft, **{name: read(found.group("value"))})
     leftovers = line.leftovers()
+    if place_text.lower() in {"at", "@"}:
+        _refuse_leftover(place_text, place_given=True)
     if place and (odd := _NOT_IN_A_PLACE.search(place_text)):
         raise UserError(
-            f"I could not read {quoted(odd.group(0))} in the place {quoted(place_text)}: give "
-            "students, dates and weeks before “at”, and the place last.",
+            f"I could not read {quoted(odd.group(0))} in the place {quoted(place_text)}: it looks "
+            "like dates, students or a field, not a place. Give those before “at”, the place "
+            "after it, and anything else last, after “notes”.",
             example=OFFER_EXAMPLE,
         )
     for piece in leftovers:
         _refuse_leftover(piece, place is not None)
     place_text = place_text if place else ", ".join(leftovers)
-    return OfferReading(replace(draft, place=place_text.strip(" ,")), date_range.guessed)
+    return OfferReading(replace(draft, place=place_text.strip(" ,.")), date_range.guessed)
 
 
 def parse_offer_line(text: str, today: date) -> OfferDraft:
