@@ -72,6 +72,30 @@ def weeks_between(start: date, end: date) -> int:
     return max(1, math.ceil(((end - start).days + 1) / 7))
 
 
+_MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
+_DAY_MONTH = re.compile(
+    rf"^{_WEEKDAY}(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month>{_MONTH})"
+    r"(?:,?\s+(?P<year>\d{4})|\s+'?(?P<short>\d{2}))?$"
+    rf"|^{_WEEKDAY}(?P<month2>{_MONTH})\s+(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(?P<year2>\d{{4}}))?$",
+    re.IGNORECASE,
+)
+
+
+def _written(text: str) -> tuple[int, int, int | None] | None:
+    """(day, month, year or None) of "1st Feb 2027", "Mon 1 February", "Feb 1, 2027": the
+    forms clinicians type, read without dateutil (which stays for anything else)."""
+    found = _DAY_MONTH.match(text)
+    if found is None:
+        return None
+    month_text = (found["month"] or found["month2"]).lower().rstrip(".")
+    day = int(found["day"] or found["day2"])
+    year_text = found["year"] or found["year2"]
+    year = int(year_text) if year_text else None
+    if found["short"]:
+        year = 2000 + int(found["short"])
+    return day, _MONTHS[month_text[:3]], year
+
+
 def _parse_with_default(text: str, year: int) -> datetime:
     return dateutil_parser.parse(text, dayfirst=True, default=datetime(year, 1, 1))
 
@@ -93,11 +117,14 @@ def parse_date(text: str, on_or_after: date, year_hint: int | None = None) -> da
     cleaned = text.strip().rstrip(",")
     if not cleaned:
         raise UserError(f"A date is missing. {DATE_FORMS_HINT}", field="start")
-    if not _DATE_ONLY.match(cleaned):
-        raise UserError(f"“{cleaned[:40]}” is not a date I can read. {DATE_FORMS_HINT}")
+    # The forms people type most are read directly; dateutil reads the rest.
     numeric = _NUMERIC.match(cleaned)
     if numeric:
         return _numeric_date(cleaned, numeric, on_or_after, year_hint)
+    if (written := _written(cleaned)) is not None:
+        return _written_date(cleaned, written, on_or_after, year_hint)
+    if not _DATE_ONLY.match(cleaned):
+        raise UserError(f"“{cleaned[:40]}” is not a date I can read. {DATE_FORMS_HINT}")
     try:
         if _ISO.match(cleaned):
             return date.fromisoformat(cleaned)
@@ -119,6 +146,19 @@ def parse_date(text: str, on_or_after: date, year_hint: int | None = None) -> da
         except ValueError:
             raise UserError(f"{cleaned} {year_hint} is not in the calendar.") from None
     return _next_occurrence(leap_a.month, leap_a.day, on_or_after)
+
+
+def _written_date(
+    text: str, parts: tuple[int, int, int | None], on_or_after: date, year_hint: int | None
+) -> date:
+    day, month, year = parts
+    try:
+        if year is not None or year_hint is not None:
+            return date(year if year is not None else year_hint, month, day)  # type: ignore[arg-type]
+        date(2004, month, day)  # a day no year has ("32 Jan", "30 Feb") is refused here
+        return _next_occurrence(month, day, on_or_after)
+    except ValueError:
+        raise UserError(f"“{text}” is not a date in the calendar. {DATE_FORMS_HINT}") from None
 
 
 def _numeric_date(
@@ -149,6 +189,8 @@ def _has_year(text: str, today: date) -> bool:
     numeric = _NUMERIC.match(cleaned)
     if numeric:
         return numeric["year"] is not None
+    if (written := _written(cleaned)) is not None:
+        return written[2] is not None
     try:
         return _parse_with_default(cleaned, 2000) == _parse_with_default(cleaned, 2004)
     except (ValueError, OverflowError):
@@ -163,14 +205,22 @@ def last_working_day_of(start: date, weeks: int) -> date:
     return end
 
 
-def parse_range(start_text: str, end_text: str | None, weeks: int | None, today: date) -> DateRange:
-    """A start and an end from their texts, sharing a year when only one end gave it."""
+def parse_range(
+    start_text: str,
+    end_text: str | None,
+    weeks: int | None,
+    today: date,
+    years: tuple[bool, bool] | None = None,
+) -> DateRange:
+    """A start and an end from their texts, sharing a year when only one end gave it.
+    `years` says whether each text gave its year, when the caller knows already."""
     if end_text is None:
         start = parse_date(start_text, today)
         if weeks is None or not 1 <= weeks <= 52:
             raise UserError("A placement runs for 1 to 52 weeks, e.g. “from 3 March for 6 weeks”.")
         return DateRange(start, last_working_day_of(start, weeks))
-    if _has_year(end_text, today) and not _has_year(start_text, today):
+    start_year, end_year = years or (_has_year(start_text, today), _has_year(end_text, today))
+    if end_year and not start_year:
         end = parse_date(end_text, today)
         start = parse_date(start_text, today, year_hint=end.year)
         if start > end:  # "1 Dec - 12 Jan 2027" crosses the new year, unless that is past
@@ -185,6 +235,8 @@ def parse_range(start_text: str, end_text: str | None, weeks: int | None, today:
 def relative_date(text: str, today: date) -> date | None:
     """ "next monday", "this fri", "tomorrow" against `today`, or None for any other text.
     "this monday" is today when today is a Monday; "next monday" is always after today."""
+    if text.lstrip()[:2].lower() not in {"ne", "th", "co", "to"}:
+        return None  # not next, this, coming, today or tomorrow: the usual case, quickly
     words = text.lower().split()
     if not _RELATIVE_ONLY.match(text.strip()):
         return None
@@ -216,10 +268,10 @@ def find_range(text: str, today: date, gap: str = " ") -> tuple[DateRange | None
     start_text, start_relative = _resolved(match.group("start") or match.group("after"), today)
     end_text, end_relative = _resolved(match.group("end"), today)
     assert start_text is not None  # one of the two alternatives matched
-    found = parse_range(start_text, end_text, int(weeks) if weeks else None, today)
+    years = (_has_year(start_text, today), end_text is not None and _has_year(end_text, today))
+    found = parse_range(start_text, end_text, int(weeks) if weeks else None, today, years)
     guessed = ("relative",) if start_relative or end_relative else ()
-    typed_years = [_has_year(t, today) for t in (start_text, end_text) if t is not None]
-    if not any(typed_years):
+    if not any(years):
         guessed += ("year",)
     found = DateRange(found.start, found.end, guessed)
     return found, (text[: match.start()] + gap + text[match.end() :])

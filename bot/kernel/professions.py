@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 
 from bot.kernel.errors import UserError
 from config.professions import BY_CODE, PROFESSION_CODES, PROFESSIONS, Profession
@@ -18,8 +17,11 @@ _LONGEST_ALIAS_WORDS = max(len(key.split()) for key in _LOOKUP)
 CODES_HINT = ", ".join(PROFESSION_CODES)
 
 
+_STARTS_LONGER = frozenset(key.split()[0] for key in _LOOKUP if " " in key)
+
+
 def _normalise(text: str) -> str:
-    return re.sub(r"\s+", " ", text.strip().lower())
+    return " ".join(text.lower().split())
 
 
 def find(text: str) -> Profession | None:
@@ -40,6 +42,9 @@ def resolve(text: str) -> Profession:
 
 def take_leading(words: list[str]) -> tuple[Profession | None, list[str]]:
     """Split off the longest run of leading words that names a profession."""
+    if words and (first := words[0].lower().rstrip(",")) not in _STARTS_LONGER:
+        profession = _LOOKUP.get(first)  # the usual case: a code or a one-word name
+        return (profession, words[1:]) if profession else (None, words)
     for size in range(min(_LONGEST_ALIAS_WORDS, len(words)), 0, -1):
         profession = find(" ".join(words[:size]).rstrip(","))
         if profession is not None:
