@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import date
 from pathlib import Path
 
@@ -70,10 +71,8 @@ def main() -> None:
 
     def grammar() -> None:
         for line in lines:
-            try:
+            with suppress(UserError):
                 read_offer_line(line, today)
-            except UserError:
-                pass
 
     def dateutil_alone() -> None:
         for texts in phrases:

@@ -72,7 +72,12 @@ def weeks_between(start: date, end: date) -> int:
     return max(1, math.ceil(((end - start).days + 1) / 7))
 
 
-_MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1
+    )
+}
 _DAY_MONTH = re.compile(
     rf"^{_WEEKDAY}(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month>{_MONTH})"
     r"(?:,?\s+(?P<year>\d{4})|\s+'?(?P<short>\d{2}))?$"

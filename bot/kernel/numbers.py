@@ -14,10 +14,27 @@ def whole_number(text: str, most_digits: int = 6) -> int | None:
     return None
 
 
-_UNITS = (
-    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-    "sixteen seventeen eighteen nineteen"
-).split()
+_UNITS = [
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+]
 NUMBER_WORDS: dict[str, int] = {word: n for n, word in enumerate(_UNITS, start=1)}
 NUMBER_WORDS |= {"twenty": 20, "thirty": 30, "a": 1, "an": 1, "a single": 1, "single": 1}
 NUMBER_WORDS |= {f"twenty{gap}{_UNITS[n - 1]}": 20 + n for n in range(1, 10) for gap in " -"}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from bot.kernel.errors import UserError
 from config.professions import BY_CODE, PROFESSION_CODES, PROFESSIONS, Profession
 

@@ -12,7 +12,7 @@ is returned beside the draft, so the chat can show the reading before it is stor
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
 from bot.kernel import dates, professions
@@ -174,7 +174,22 @@ def _take_profession(text: str) -> tuple[professions.Profession, str]:
 
 _NUMBER_FIRST_WORDS = frozenset(word.split()[0].split("-")[0] for word in NUMBER_WORDS)
 _CHATTER_WORDS = frozenset(
-    "hi hello hiya please pls plz thanks thank thx cheers ta many if asap".split()
+    [
+        "hi",
+        "hello",
+        "hiya",
+        "please",
+        "pls",
+        "plz",
+        "thanks",
+        "thank",
+        "thx",
+        "cheers",
+        "ta",
+        "many",
+        "if",
+        "asap",
+    ]
 )
 
 

@@ -33,7 +33,10 @@ def test_no_line_crashes_the_parser(line: str) -> None:
     try:
         read_offer_line(line, TODAY)
     except UserError as error:
-        assert error.message.strip()
+        message = error.message
+    else:
+        message = "read"
+    assert message.strip()
 
 
 DAYS = st.dates(min_value=TODAY, max_value=TODAY + timedelta(days=700))

@@ -18,10 +18,10 @@ from bot.kernel.errors import FieldErrors, UserError
 from bot.kernel.messages import Button, Reply
 from bot.kernel.numbers import whole_number
 from bot.offers import edits as offer_edits
+from bot.offers import pending as pending_offers
 from bot.offers import service as offers
 from bot.offers.changes import edited_headline
 from bot.offers.form import offer_form, read_offer_form
-from bot.offers import pending as pending_offers
 from bot.offers.parsing import OFFER_EXAMPLE, read_offer_line
 from bot.offers.places import match_place
 from bot.offers.views import draft_facts, offer_card, offer_facts, posted_headline
