@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from dateutil import parser as dateutil_parser
 
 from bot.kernel.errors import UserError
+from bot.kernel.quoting import quoted
 
 DATE_FORMS_HINT = "Dates look like 1 Feb 2027, 01/02/2027 or 2027-02-01."
 
@@ -129,7 +130,7 @@ def parse_date(text: str, on_or_after: date, year_hint: int | None = None) -> da
     if (written := _written(cleaned)) is not None:
         return _written_date(cleaned, written, on_or_after, year_hint)
     if not _DATE_ONLY.match(cleaned):
-        raise UserError(f"“{cleaned[:40]}” is not a date I can read. {DATE_FORMS_HINT}")
+        raise UserError(f"{quoted(cleaned)} is not a date I can read. {DATE_FORMS_HINT}")
     try:
         if _ISO.match(cleaned):
             return date.fromisoformat(cleaned)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.kernel.errors import UserError
+from bot.kernel.quoting import quoted
 from config.professions import BY_CODE, PROFESSION_CODES, PROFESSIONS, Profession
 
 _LOOKUP: dict[str, Profession] = {}
@@ -31,9 +32,9 @@ def resolve(text: str) -> Profession:
     """The profession named by `text`, or a UserError listing the codes."""
     profession = find(text)
     if profession is None:
-        shown = text.strip()[:40] or "(nothing)"
+        shown = quoted(text) if text.strip() else "“(nothing)”"
         raise UserError(
-            f"I don't know the profession “{shown}”. Use a code or a name: {CODES_HINT}.",
+            f"I don't know the profession {shown}. Use a code or a name: {CODES_HINT}.",
             field="profession",
         )
     return profession
