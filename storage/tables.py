@@ -507,3 +507,21 @@ class RateWindow(Base):
     started: Mapped[float] = mapped_column(Float)  # the current window's start, epoch seconds
     current: Mapped[int] = mapped_column(Integer, default=0)
     previous: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PendingOffer(Base):
+    """A one-line offer read with a guess (a default place, an assumed year, a relative date)
+    or a question (a second identical offer, a model that does not fit), shown to its poster
+    with Post and Edit before anything is in the register. Kept here, not in memory, so a
+    Post pressed after a restart or on another worker still posts; `posted_at` is claimed once,
+    so a double click posts one offer."""
+
+    __tablename__ = "pending_offers"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random, carried by Post
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    line: Mapped[str] = mapped_column(Text)  # as typed, for the audit of what was read
+    draft: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    posted_at: Mapped[datetime | None]
+    offer_ref: Mapped[str | None] = mapped_column(String(20))

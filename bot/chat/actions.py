@@ -122,6 +122,17 @@ async def show_more(ctx: Context, value: str) -> Reply:
     raise UserError(NO_LONGER_IN_USE)
 
 
+@action("offer.post", typed="placement post {value}")
+async def post_reading(ctx: Context, value: str) -> Reply:
+    """Post under an offer shown as read: stores it once, however often it is pressed."""
+    return await placement_commands.post_reading(ctx, value)
+
+
+@action("offer.reading.edit", typed="placement offer", opens_form=True)
+async def edit_reading(ctx: Context, value: str) -> Reply:
+    return await placement_commands.edit_reading(ctx, value)
+
+
 @action("offer.edit", typed="placement edit {ref}", opens_form=True)
 async def edit_offer(ctx: Context, value: str) -> Reply:
     return await placement_commands.open_edit_form(ctx, value)

@@ -2,30 +2,17 @@
 
 People type between patients: `placment help`, `placement ofer`. A refusal quotes the words
 (shortened, with an ellipsis, only past `QUOTE_MAX` characters) and names the closest command,
-so the next try is a copy, not a guess. difflib's ratio is plenty for a few dozen words.
+so the next try is a copy, not a guess (the quoting itself is in bot/kernel/quoting.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from difflib import get_close_matches
 
 from bot.kernel.errors import UserError
+from bot.kernel.quoting import QUOTE_MAX, closest, quoted
 
-QUOTE_MAX = 120
-
-
-def quoted(text: str) -> str:
-    """“text”, shortened to `QUOTE_MAX` characters with an ellipsis when longer."""
-    text = " ".join(text.split())
-    if len(text) > QUOTE_MAX:
-        text = text[: QUOTE_MAX - 1].rstrip() + "…"
-    return f"“{text}”"
-
-
-def closest(word: str, known: Iterable[str]) -> str | None:
-    found = get_close_matches(word.lower(), list(known), n=1, cutoff=0.6)
-    return found[0] if found else None
+__all__ = ["QUOTE_MAX", "closest", "quoted", "unknown_word"]
 
 
 def unknown_word(

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from dateutil import parser as dateutil_parser
 
 from bot.kernel.errors import UserError
+from bot.kernel.quoting import quoted
 
 DATE_FORMS_HINT = "Dates look like 1 Feb 2027, 01/02/2027 or 2027-02-01."
 
@@ -34,19 +35,33 @@ _DATE_ONLY = re.compile(rf"^{DATE}$", re.IGNORECASE)
 _WRITTEN_DAY = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\b")
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _NUMERIC = re.compile(r"^(?P<day>\d{1,2})[/.](?P<month>\d{1,2})(?:[/.](?P<year>\d{4}|\d{2}))?$")
-_RANGE_WORDS = r"(?:\s*(?:-|–|—)\s*|\s+(?:to|until|till|and)\s+)"
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+RELATIVE = (
+    r"(?:(?:next|this|coming)\s+(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?"
+    r"|tomorrow|today)"
+)
+_RELATIVE_ONLY = re.compile(rf"^{RELATIVE}$", re.IGNORECASE)
+ANY_DATE = rf"(?:{RELATIVE}|{DATE})"
+_RANGE_WORDS = r"(?:\s*(?:-|–|—)\s*|\s+(?:to|until|till|and|through)\s+)"
+_WEEK_WORD = r"(?:weeks?|wks?)\b"
+_STARTS = r"(?:from|starting|start(?:s|ing)?\s+on|beginning|w/?c|week\s+commencing|wb)"
 RANGE = re.compile(
-    rf"(?:from\s+|between\s+)?(?P<start>{DATE})"
-    rf"(?:{_RANGE_WORDS}(?P<end>{DATE})|\s+for\s+(?P<weeks>\d{{1,3}})\s+weeks?)",
+    rf"(?:(?:from|between|{_STARTS})\s+)?(?P<start>{ANY_DATE})"
+    rf"(?:{_RANGE_WORDS}(?P<end>{ANY_DATE})|,?\s+for\s+(?P<weeks>\d{{1,3}})\s*{_WEEK_WORD})"
+    rf"|(?:for\s+)?(?P<weeks_first>\d{{1,3}})\s*{_WEEK_WORD}\s+{_STARTS}?\s*(?P<after>{ANY_DATE})",
     re.IGNORECASE,
 )
-SINGLE = re.compile(rf"(?:from\s+|starting\s+|on\s+)?(?P<start>{DATE})", re.IGNORECASE)
+SINGLE = re.compile(rf"(?:(?:from|on|{_STARTS})\s+)?(?P<start>{ANY_DATE})", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class DateRange:
+    """A start and an end, and what was guessed to read them: "year" (none was typed) or
+    "relative" ("next monday", resolved against today in the faculty's time zone)."""
+
     start: date
     end: date
+    guessed: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def weeks(self) -> int:
@@ -56,6 +71,35 @@ class DateRange:
 def weeks_between(start: date, end: date) -> int:
     """Whole or part weeks a placement spans, counting both end days."""
     return max(1, math.ceil(((end - start).days + 1) / 7))
+
+
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1
+    )
+}
+_DAY_MONTH = re.compile(
+    rf"^{_WEEKDAY}(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month>{_MONTH})"
+    r"(?:,?\s+(?P<year>\d{4})|\s+'?(?P<short>\d{2}))?$"
+    rf"|^{_WEEKDAY}(?P<month2>{_MONTH})\s+(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(?P<year2>\d{{4}}))?$",
+    re.IGNORECASE,
+)
+
+
+def _written(text: str) -> tuple[int, int, int | None] | None:
+    """(day, month, year or None) of "1st Feb 2027", "Mon 1 February", "Feb 1, 2027": the
+    forms clinicians type, read without dateutil (which stays for anything else)."""
+    found = _DAY_MONTH.match(text)
+    if found is None:
+        return None
+    month_text = (found["month"] or found["month2"]).lower().rstrip(".")
+    day = int(found["day"] or found["day2"])
+    year_text = found["year"] or found["year2"]
+    year = int(year_text) if year_text else None
+    if found["short"]:
+        year = 2000 + int(found["short"])
+    return day, _MONTHS[month_text[:3]], year
 
 
 def _parse_with_default(text: str, year: int) -> datetime:
@@ -79,11 +123,14 @@ def parse_date(text: str, on_or_after: date, year_hint: int | None = None) -> da
     cleaned = text.strip().rstrip(",")
     if not cleaned:
         raise UserError(f"A date is missing. {DATE_FORMS_HINT}", field="start")
-    if not _DATE_ONLY.match(cleaned):
-        raise UserError(f"“{cleaned[:40]}” is not a date I can read. {DATE_FORMS_HINT}")
+    # The forms people type most are read directly; dateutil reads the rest.
     numeric = _NUMERIC.match(cleaned)
     if numeric:
         return _numeric_date(cleaned, numeric, on_or_after, year_hint)
+    if (written := _written(cleaned)) is not None:
+        return _written_date(cleaned, written, on_or_after, year_hint)
+    if not _DATE_ONLY.match(cleaned):
+        raise UserError(f"{quoted(cleaned)} is not a date I can read. {DATE_FORMS_HINT}")
     try:
         if _ISO.match(cleaned):
             return date.fromisoformat(cleaned)
@@ -105,6 +152,19 @@ def parse_date(text: str, on_or_after: date, year_hint: int | None = None) -> da
         except ValueError:
             raise UserError(f"{cleaned} {year_hint} is not in the calendar.") from None
     return _next_occurrence(leap_a.month, leap_a.day, on_or_after)
+
+
+def _written_date(
+    text: str, parts: tuple[int, int, int | None], on_or_after: date, year_hint: int | None
+) -> date:
+    day, month, year = parts
+    try:
+        if year is not None or year_hint is not None:
+            return date(year if year is not None else year_hint, month, day)  # type: ignore[arg-type]
+        date(2004, month, day)  # a day no year has ("32 Jan", "30 Feb") is refused here
+        return _next_occurrence(month, day, on_or_after)
+    except ValueError:
+        raise UserError(f"“{text}” is not a date in the calendar. {DATE_FORMS_HINT}") from None
 
 
 def _numeric_date(
@@ -135,6 +195,8 @@ def _has_year(text: str, today: date) -> bool:
     numeric = _NUMERIC.match(cleaned)
     if numeric:
         return numeric["year"] is not None
+    if (written := _written(cleaned)) is not None:
+        return written[2] is not None
     try:
         return _parse_with_default(cleaned, 2000) == _parse_with_default(cleaned, 2004)
     except (ValueError, OverflowError):
@@ -149,14 +211,22 @@ def last_working_day_of(start: date, weeks: int) -> date:
     return end
 
 
-def parse_range(start_text: str, end_text: str | None, weeks: int | None, today: date) -> DateRange:
-    """A start and an end from their texts, sharing a year when only one end gave it."""
+def parse_range(
+    start_text: str,
+    end_text: str | None,
+    weeks: int | None,
+    today: date,
+    years: tuple[bool, bool] | None = None,
+) -> DateRange:
+    """A start and an end from their texts, sharing a year when only one end gave it.
+    `years` says whether each text gave its year, when the caller knows already."""
     if end_text is None:
         start = parse_date(start_text, today)
         if weeks is None or not 1 <= weeks <= 52:
             raise UserError("A placement runs for 1 to 52 weeks, e.g. “from 3 March for 6 weeks”.")
         return DateRange(start, last_working_day_of(start, weeks))
-    if _has_year(end_text, today) and not _has_year(start_text, today):
+    start_year, end_year = years or (_has_year(start_text, today), _has_year(end_text, today))
+    if end_year and not start_year:
         end = parse_date(end_text, today)
         start = parse_date(start_text, today, year_hint=end.year)
         if start > end:  # "1 Dec - 12 Jan 2027" crosses the new year, unless that is past
@@ -168,16 +238,49 @@ def parse_range(start_text: str, end_text: str | None, weeks: int | None, today:
     return DateRange(start, end)
 
 
-def find_range(text: str, today: date) -> tuple[DateRange | None, str]:
-    """The first date range in `text`, and the text with it removed."""
+def relative_date(text: str, today: date) -> date | None:
+    """ "next monday", "this fri", "tomorrow" against `today`, or None for any other text.
+    "this monday" is today when today is a Monday; "next monday" is always after today."""
+    if text.lstrip()[:2].lower() not in {"ne", "th", "co", "to"}:
+        return None  # not next, this, coming, today or tomorrow: the usual case, quickly
+    words = text.lower().split()
+    if not _RELATIVE_ONLY.match(text.strip()):
+        return None
+    if words == ["today"]:
+        return today
+    if words == ["tomorrow"]:
+        return today + timedelta(days=1)
+    weekday = _WEEKDAYS.index(words[1][:3])
+    ahead = (weekday - today.weekday()) % 7
+    if words[0] == "next" and ahead == 0:
+        ahead = 7
+    return today + timedelta(days=ahead)
+
+
+def _resolved(text: str | None, today: date) -> tuple[str | None, bool]:
+    """A relative date's text replaced by its ISO date, and whether it was relative."""
+    if text is None:
+        return None, False
+    found = relative_date(text, today)
+    return (found.isoformat(), True) if found else (text, False)
+
+
+def find_range(text: str, today: date, gap: str = " ") -> tuple[DateRange | None, str]:
+    """The first date range in `text`, and the text with it replaced by `gap`."""
     match = RANGE.search(text)
     if match is None:
         return None, text
-    weeks = match.group("weeks")
-    found = parse_range(
-        match.group("start"), match.group("end"), int(weeks) if weeks else None, today
-    )
-    return found, (text[: match.start()] + " " + text[match.end() :])
+    weeks = match.group("weeks") or match.group("weeks_first")
+    start_text, start_relative = _resolved(match.group("start") or match.group("after"), today)
+    end_text, end_relative = _resolved(match.group("end"), today)
+    assert start_text is not None  # one of the two alternatives matched
+    years = (_has_year(start_text, today), end_text is not None and _has_year(end_text, today))
+    found = parse_range(start_text, end_text, int(weeks) if weeks else None, today, years)
+    guessed = ("relative",) if start_relative or end_relative else ()
+    if not any(years):
+        guessed += ("year",)
+    found = DateRange(found.start, found.end, guessed)
+    return found, (text[: match.start()] + gap + text[match.end() :])
 
 
 def find_single(text: str) -> str | None:
@@ -190,5 +293,16 @@ def show(day: date) -> str:
     return f"{day:%a} {day.day} {day:%b %Y}"
 
 
+def duration(start: date, end: date) -> str:
+    """How long a placement runs, as people count it: "6 weeks", "6 weeks 1 day". A range
+    that ends on a Friday counts its last weekend, so Monday to Friday is whole weeks."""
+    days = (end - start).days + 1
+    weekend = {4: 2, 5: 1}.get(end.weekday(), 0)
+    weeks, days = divmod(days + weekend if (days + weekend) % 7 == 0 else days, 7)
+    parts = [f"{weeks} week{'s' * (weeks != 1)}"] if weeks else []
+    parts += [f"{days} day{'s' * (days != 1)}"] if days else []
+    return " ".join(parts)
+
+
 def show_range(start: date, end: date) -> str:
-    return f"{show(start)} – {show(end)} ({weeks_between(start, end)} weeks)"
+    return f"{show(start)} – {show(end)} ({duration(start, end)})"

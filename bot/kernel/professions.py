@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 from bot.kernel.errors import UserError
+from bot.kernel.quoting import quoted
 from config.professions import BY_CODE, PROFESSION_CODES, PROFESSIONS, Profession
 
 _LOOKUP: dict[str, Profession] = {}
@@ -26,8 +25,11 @@ for _p in PROFESSIONS:
         SPELLINGS.setdefault(_spelling, _p)
 
 
+_STARTS_LONGER = frozenset(key.split()[0] for key in _LOOKUP if " " in key)
+
+
 def _normalise(text: str) -> str:
-    return re.sub(r"\s+", " ", text.strip().lower())
+    return " ".join(text.lower().split())
 
 
 def find(text: str) -> Profession | None:
@@ -56,9 +58,9 @@ def resolve(text: str) -> Profession:
     """The profession named by `text`, or a UserError listing the codes."""
     profession = find(text)
     if profession is None:
-        shown = text.strip()[:40] or "(nothing)"
+        shown = quoted(text) if text.strip() else "“(nothing)”"
         raise UserError(
-            f"I don't know the profession “{shown}”. Use a code or a name: {CODES_HINT}.",
+            f"I don't know the profession {shown}. Use a code or a name: {CODES_HINT}.",
             field="profession",
         )
     return profession
@@ -66,6 +68,9 @@ def resolve(text: str) -> Profession:
 
 def take_leading(words: list[str]) -> tuple[Profession | None, list[str]]:
     """Split off the longest run of leading words that names a profession."""
+    if words and (first := words[0].lower().rstrip(",")) not in _STARTS_LONGER:
+        profession = _LOOKUP.get(first)  # the usual case: a code or a one-word name
+        return (profession, words[1:]) if profession else (None, words)
     for size in range(min(_LONGEST_ALIAS_WORDS, len(words)), 0, -1):
         profession = find(" ".join(words[:size]).rstrip(","))
         if profession is not None:

@@ -6,6 +6,7 @@ from bot.kernel.dates import show_range
 from bot.kernel.messages import Button, Fact, Item, Reply
 from bot.kernel.professions import profession_name
 from bot.kernel.vocabulary import SETTINGS, STUDENT_LEVELS, SUPERVISION_MODELS
+from bot.offers.parsing import OfferDraft
 from bot.people.permissions import can_manage_offer
 from storage import lifecycle
 from storage.tables import Person, PlacementOffer
@@ -62,6 +63,27 @@ def offer_facts(offer: PlacementOffer) -> tuple[Fact, ...]:
         facts.append(Fact("Block", f"{offer.block.ref} {offer.block.cohort}"))
     if offer.notes:
         facts.append(Fact("Notes", offer.notes))
+    return tuple(facts)
+
+
+def draft_facts(draft: OfferDraft, place: str) -> tuple[Fact, ...]:
+    """An offer as read from a line, before it is stored: the facts its card will show."""
+    facts = [Fact("Profession", profession_name(draft.profession))]
+    if draft.start and draft.end:
+        facts.append(Fact("Dates", show_range(draft.start, draft.end)))
+    facts += [Fact("Students", str(draft.capacity or 1)), Fact("Place", place)]
+    for label, code, names in (
+        ("Supervision", draft.supervision_model, SUPERVISION_MODELS),
+        ("Level", draft.student_level, STUDENT_LEVELS),
+        ("Setting", draft.setting, SETTINGS),
+    ):
+        if code:
+            facts.append(Fact(label, names[code]))
+    for label, text in (("Educator", draft.educator), ("Block", draft.block_ref)):
+        if text:
+            facts.append(Fact(label, text))
+    if draft.notes:
+        facts.append(Fact("Notes", draft.notes))
     return tuple(facts)
 
 

@@ -72,6 +72,8 @@ TODAYS_TYPED = [
     (Button("Decline", "offer.decline", "PL-2027-0042 #7"), "placement decline PL-2027-0042 #7"),
     (Button("Decline", "offer.decline", "PL-2027-0042"), "placement decline PL-2027-0042"),
     (Button("Offer a placement", "offer.form", ""), "placement offer"),
+    (Button("Post", "offer.post", "0f3c"), "placement post 0f3c"),
+    (Button("Edit", "offer.reading.edit", "0f3c"), "placement offer"),
     (Button("Request places", "offer.request", "PL-2027-0042"), "placement request PL-2027-0042"),
     (
         Button("Offer places", "block.offer", "BL-2027-0001"),
@@ -104,7 +106,13 @@ def test_the_typed_cases_cover_every_declared_button() -> None:
 
 
 def test_the_buttons_that_open_a_form_are_declared_so() -> None:
-    assert {"offer.edit", "offer.form", "block.offer", "offer.request"} == actions.FORM_OPENERS
+    assert {
+        "offer.edit",
+        "offer.form",
+        "block.offer",
+        "offer.request",
+        "offer.reading.edit",
+    } == actions.FORM_OPENERS
     assert PlaceBot.FORM_OPENERS == actions.FORM_OPENERS  # what the Slack adapter reads
 
 
@@ -133,7 +141,10 @@ async def test_each_button_reaches_its_handler(chat: Chat) -> None:
     form = await press("stroke-physio", button(home, "Offer a placement"))
     assert form.form is not None and form.form.form_id == OFFER_CREATE
 
-    posted = await chat.say("stroke-physio", "offer PT 1 Feb - 12 Mar 2027 2 students")
+    reading = await chat.say("stroke-physio", "offer PT 1 Feb - 12 Mar 2027 2 students")
+    misread = await press("stroke-physio", button(reading, "Edit"))
+    assert misread.form is not None and misread.form.form_id == OFFER_CREATE
+    posted = await press("stroke-physio", button(reading, "Post"))
     edit = await press("stroke-physio", button(posted, "Edit"))
     assert edit.form is not None and edit.form.form_id == OFFER_EDIT
     ref = fact(posted, "Reference")
@@ -176,7 +187,9 @@ async def test_each_button_reaches_its_handler(chat: Chat) -> None:
     declined = await press("nuh-coordinator", Button("Not ours", "membership.decline", str(second)))
     assert declined.text.startswith("Noted: locum (no work email known) is not one of Stroke")
 
-    offered = await chat.say("ward12-physio", "offer PT 1 Mar - 19 Mar 2027 2 students")
+    offered = await chat.say(
+        "ward12-physio", "offer PT 1 Mar - 19 Mar 2027 2 students at Ward 12 Orthopaedics"
+    )
     asking = Button("Request places", "offer.request", fact(offered, "Reference"))
     opened = await press("nottingham-lead", asking)
     assert opened.form is not None and opened.form.form_id == REQUEST_FORM
@@ -296,7 +309,9 @@ async def test_the_digest_refusal_is_word_for_word_and_changes_nothing(chat: Cha
 
 
 async def test_a_withdraw_press_by_someone_else_is_refused_by_the_service(chat: Chat) -> None:
-    posted = await chat.say("stroke-physio", "offer PT 1 Feb - 12 Mar 2027 2 students")
+    posted = await chat.say(
+        "stroke-physio", "offer PT 1 Feb - 12 Mar 2027 2 students at Stroke Rehab"
+    )
     withdraw = button(posted, "Withdraw")
     for pressed in (withdraw, Button("Yes, withdraw", "offer.withdraw.confirm", withdraw.value)):
         reply = await chat.press("community-ot", pressed)

@@ -65,7 +65,9 @@ async def test_an_unknown_digest_word_says_what_works(chat: Chat) -> None:
 async def test_digest_now_sends_the_changes_since_the_last_one_and_moves_it_on(
     chat: Chat, inbox: Inbox, clock: FixedClock
 ) -> None:
-    posted = await chat.say("ward12-physio", "offer PT 1 Mar - 19 Mar 2027 2 students")
+    posted = await chat.say(
+        "ward12-physio", "offer PT 1 Mar - 19 Mar 2027 2 students at Ward 12 Orthopaedics"
+    )
     ref = fact(posted, "Reference")
     reply = await chat.say("nottingham-lead", "digest now")
     assert reply.text.startswith("Your digest is on its way"), reply.text

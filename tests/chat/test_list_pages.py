@@ -223,7 +223,9 @@ async def test_show_more_works_in_teams(teams_rig: TeamsRig) -> None:
 
 async def test_a_list_that_finds_nothing_says_what_it_looked_for(chat: Chat) -> None:
     assert (await chat.say("stroke-physio", "placement list")).text == "No open placement offers."
-    posted = await chat.say("stroke-physio", "placement offer PT 1 Feb - 12 Mar 2027 1 student")
+    posted = await chat.say(
+        "stroke-physio", "placement offer PT 1 Feb - 12 Mar 2027 1 student at Stroke Rehab"
+    )
     assert posted.tone == "success", posted.text
     reply = await chat.say("stroke-physio", "placement list SALT from 1 Jan 2027 Nowhere Ward")
     assert reply.text == (

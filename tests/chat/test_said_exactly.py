@@ -54,7 +54,9 @@ async def test_a_wrong_reference_is_named_for_what_it_is(
 
 async def test_a_start_after_the_end_says_to_move_both_and_the_example_works(chat: Chat) -> None:
     ref = fact(
-        await chat.say("stroke-physio", "placement offer PT 1 Feb - 12 Mar 2027 2 students"),
+        await chat.say(
+            "stroke-physio", "placement offer PT 1 Feb - 12 Mar 2027 2 students at Stroke Rehab"
+        ),
         "Reference",
     )
     refused = await chat.say("stroke-physio", f"placement edit {ref} start 20 Mar 2027")
@@ -78,7 +80,9 @@ async def test_a_start_after_the_end_says_to_move_both_and_the_example_works(cha
 
 async def test_an_edit_says_what_changed_old_to_new(chat: Chat) -> None:
     ref = fact(
-        await chat.say("stroke-physio", "placement offer PT 1 Feb - 12 Mar 2027 2 students"),
+        await chat.say(
+            "stroke-physio", "placement offer PT 1 Feb - 12 Mar 2027 2 students at Stroke Rehab"
+        ),
         "Reference",
     )
     edited = await chat.say("stroke-physio", f"placement edit {ref} capacity 3")

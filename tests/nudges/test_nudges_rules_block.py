@@ -26,7 +26,7 @@ async def test_a_block_closing_soon_asks_the_team_with_four_answers(faculty: Fac
     assert facts(reply) == {
         "Block": f"{ref} · PT year 2 block 2",
         "HEI": "University of Nottingham",
-        "Dates": "Thu 24 Dec 2026 – Thu 4 Feb 2027 (7 weeks)",
+        "Dates": "Thu 24 Dec 2026 – Thu 4 Feb 2027 (6 weeks 1 day)",
         "Students to place": "6",
         "Still to place": "6",
         "Offers close": "Thu 3 Dec 2026",

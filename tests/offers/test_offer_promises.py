@@ -72,12 +72,11 @@ async def test_a_second_withdraw_click_changes_nothing_and_says_so_politely(chat
 
 
 async def test_an_end_date_without_a_year_follows_the_start_across_new_year(chat: Chat) -> None:
-    ref = fact(
-        await chat.say(
-            "stroke-physio", "placement offer PT 14 Dec - 15 Jan 2 students at Stroke Rehab"
-        ),
-        "Reference",
+    reading = await chat.say(
+        "stroke-physio", "placement offer PT 14 Dec - 15 Jan 2 students at Stroke Rehab"
     )
+    assert "No year was given, so I read the dates as Mon 14 Dec 2026" in reading.text
+    ref = fact(await chat.press("stroke-physio", button(reading, "Post")), "Reference")
     reply = await chat.say("stroke-physio", f"placement edit {ref} end 22 Jan")
     assert reply.tone == "success", reply.text
     offer, _ = await stored(chat)

@@ -127,6 +127,12 @@ async def test_offers_are_read_in_the_forms_people_type(
     model: str | None,
 ) -> None:
     reply = await chat.say("stroke-physio", line)
+    year_typed = re.search(r"\d{4}", line) is not None
+    # A year assumed is said, and nothing is stored until Post is pressed.
+    assert ("No year was given" in reply.text) is not year_typed, reply.text
+    if not year_typed:
+        assert await offers(chat) == []
+        reply = await chat.press("stroke-physio", button(reply, "Post"))
     assert reply.tone == "success", reply.text
     [stored] = await offers(chat)
     assert stored.profession == profession

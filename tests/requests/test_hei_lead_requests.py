@@ -12,9 +12,9 @@ from bot.reports.digests import queries as digest_queries
 from bot.reports.digests.message import digest_reply
 from bot.requests.form import REQUEST_FORM
 from storage.tables import AuditEvent, Organisation, PlacementRequest
-from tests.support.chat import Chat, fact
+from tests.support.chat import Chat, button, fact
 
-OFFER = "offer PT 1 Mar - 19 Mar 2027 3 students"
+OFFER = "offer PT 1 Mar - 19 Mar 2027 3 students at Ward 12 Orthopaedics"
 
 
 async def stored(chat: Chat) -> list[tuple[str, int, str, str | None]]:
@@ -102,7 +102,9 @@ async def test_before_release_the_request_is_held_for_the_fair_share(chat: Chat)
 
 async def test_the_digest_offers_request_places_on_open_offers(chat: Chat) -> None:
     open_ref = fact(await chat.say("ward12-physio", OFFER), "Reference")
-    gone = fact(await chat.say("ward12-physio", OFFER), "Reference")
+    second = await chat.say("ward12-physio", OFFER)  # the same again: asked first
+    assert f"{open_ref} is the same offer and is still open" in second.text
+    gone = fact(await chat.press("ward12-physio", button(second, "Post")), "Reference")
     await chat.say("ward12-physio", f"placement withdraw {gone}")
     bot = chat.bot
     async with bot.sessions() as session:

@@ -15,14 +15,16 @@ from bot.chat.commands.refs import need_ref, ref_and_version
 from bot.chat.help import help_reply
 from bot.kernel.context import Context
 from bot.kernel.errors import FieldErrors, UserError
-from bot.kernel.messages import Reply
+from bot.kernel.messages import Button, Reply
 from bot.kernel.numbers import whole_number
 from bot.offers import edits as offer_edits
+from bot.offers import pending as pending_offers
 from bot.offers import service as offers
 from bot.offers.changes import edited_headline
 from bot.offers.form import offer_form, read_offer_form
-from bot.offers.parsing import OFFER_EXAMPLE, parse_offer_line
-from bot.offers.views import offer_card, offer_facts, posted_headline
+from bot.offers.parsing import OFFER_EXAMPLE, read_offer_line
+from bot.offers.places import match_place
+from bot.offers.views import draft_facts, offer_card, offer_facts, posted_headline
 from bot.people.directory import has_role
 from bot.people.permissions import require_manage_offer
 from bot.requests import service as placement_requests
@@ -31,11 +33,41 @@ from storage import lifecycle
 
 
 async def offer(ctx: Context, rest: str) -> Reply:
+    """A line read exactly is posted at once; one read with a guess, or raising a question,
+    is shown as read with Post and Edit, and stored only when Post is pressed."""
     if not rest.strip():
         return Reply(text="Fill in the offer form.", form=offer_form(), private=True)
-    draft = parse_offer_line(rest, ctx.clock.today())
-    created = await offers.create_offer(ctx, draft)
-    return offer_card(created, ctx.person, posted_headline(created))
+    reading = read_offer_line(rest, ctx.clock.today())
+    asked = await pending_offers.questions(ctx, reading)
+    if not asked:
+        created = await offers.create_offer(ctx, reading.draft)
+        return offer_card(created, ctx.person, posted_headline(created))
+    waiting = await pending_offers.hold(ctx, rest, reading.draft)
+    place = await match_place(ctx.session, reading.draft.place.strip(), ctx.require_person())
+    return Reply(
+        text=f"Here is how I read it. {' '.join(asked)} Press Post to put it in the register, "
+        "or Edit to change it.",
+        facts=draft_facts(reading.draft, place.text),
+        buttons=(
+            Button("Post", "offer.post", waiting.id, style="primary"),
+            Button("Edit", "offer.reading.edit", waiting.id),
+        ),
+        private=True,
+    )
+
+
+async def post_reading(ctx: Context, rest: str) -> Reply:
+    """`placement post TOKEN`, or the Post button under a reading: stores it once."""
+    posted, before = await pending_offers.post(ctx, rest)
+    if before:
+        return offer_card(posted, ctx.person, f"Already posted: {posted.ref}.")
+    return offer_card(posted, ctx.person, posted_headline(posted))
+
+
+async def edit_reading(ctx: Context, value: str) -> Reply:
+    """The Edit button under a reading: the offer form, filled in as it was read."""
+    _, draft = await pending_offers.held(ctx, value)
+    return Reply(text="Change what I misread.", form=offer_form(draft), private=True)
 
 
 async def submit_offer_form(ctx: Context, values: dict[str, str]) -> Reply:
@@ -146,6 +178,7 @@ SUBCOMMANDS = {
     "maybe": block_commands.answer_maybe,
     "join": membership_commands.join,
     "member": membership_commands.member,
+    "post": post_reading,
 }
 
 
