@@ -41,7 +41,7 @@ NAME = "Physiotherapist, Ward 12 (leaving)"
 HANDLE = "leaving-physio"
 SLACK_ID = "U0LEAVING9"
 TEAMS_ID = "29:1leaving-teams-id"
-OFFER = "placement offer PT 1 Mar - 19 Mar 2027 3 students"
+OFFER = "placement offer PT 1 Mar - 19 Mar 2027 3 students at Ward 12 Orthopaedics"
 SECRETS = (EMAIL, NAME, HANDLE, SLACK_ID, TEAMS_ID)
 OURS = ("placebot", "bot.", "adapters.", "storage.", "config.")  # the project's loggers
 
