@@ -10,6 +10,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from dateutil import parser as dateutil_parser
 
@@ -87,6 +88,10 @@ _DAY_MONTH = re.compile(
 )
 
 
+_A_LETTER = re.compile("[a-z]", re.IGNORECASE)
+
+
+@lru_cache(maxsize=16)  # a line's few date texts are each read for their year, then as dates
 def _written(text: str) -> tuple[int, int, int | None] | None:
     """(day, month, year or None) of "1st Feb 2027", "Mon 1 February", "Feb 1, 2027": the
     forms clinicians type, read without dateutil (which stays for anything else)."""
@@ -141,7 +146,7 @@ def parse_date(text: str, on_or_after: date, year_hint: int | None = None) -> da
             f"“{cleaned}” is not a date in the calendar: check the day and the month. "
             f"{DATE_FORMS_HINT}"
         ) from None
-    day_written = _WRITTEN_DAY.search(cleaned) if re.search("[a-z]", cleaned, re.I) else None
+    day_written = _WRITTEN_DAY.search(cleaned) if _A_LETTER.search(cleaned) else None
     if day_written and int(day_written.group(1)) != leap_a.day:  # "32 Jan" is not 1 Jan 2032
         raise UserError(f"“{cleaned}” is not a date in the calendar. {DATE_FORMS_HINT}")
     if leap_a == leap_b:

@@ -4,7 +4,8 @@ the closest of a few known words. The chat's "did you mean" and the offer gramma
 from __future__ import annotations
 
 from collections.abc import Iterable
-from difflib import get_close_matches
+
+from rapidfuzz import fuzz, process
 
 QUOTE_MAX = 120
 
@@ -18,6 +19,7 @@ def quoted(text: str) -> str:
 
 
 def closest(word: str, known: Iterable[str]) -> str | None:
-    """difflib's ratio is plenty for a few dozen words."""
-    found = get_close_matches(word.lower(), list(known), n=1, cutoff=0.6)
+    """The known word most like `word` by edit similarity (difflib's ratio, as rapidfuzz
+    computes it, 60% or more): a typo of a profession or a command."""
+    found = process.extractOne(word.lower(), list(known), scorer=fuzz.ratio, score_cutoff=60)
     return found[0] if found else None

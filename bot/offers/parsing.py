@@ -193,19 +193,23 @@ _CHATTER_WORDS = frozenset(
 )
 
 
+_LETTERS = re.compile(r"[a-z]+")
+
+
 def _words(text: str) -> set[str]:
-    return set(re.findall(r"[a-z]+", text.lower()))
+    return set(_LETTERS.findall(text.lower()))
 
 
-def _digits(text: str) -> str:
-    """Number words before a count ("two students", "six weeks") as digits."""
-    if _words(text).isdisjoint(_NUMBER_FIRST_WORDS):
+def _digits(text: str, words: set[str]) -> str:
+    """Number words before a count ("two students", "six weeks") as digits; `words` are the
+    text's (`_words`), read once for this and `_without_chatter`."""
+    if words.isdisjoint(_NUMBER_FIRST_WORDS):
         return text
     return _NUMBER_WORD.sub(lambda m: str(NUMBER_WORDS[" ".join(m["word"].lower().split())]), text)
 
 
-def _without_chatter(text: str) -> str:
-    if _words(text).isdisjoint(_CHATTER_WORDS):
+def _without_chatter(text: str, words: set[str]) -> str:
+    if words.isdisjoint(_CHATTER_WORDS):
         return text
     return _CHATTER.sub(" , ", text)
 
@@ -319,7 +323,8 @@ def read_offer_line(text: str, today: date) -> OfferReading:
     """The draft a line gives, and what was guessed to read it; UserError when any word
     cannot be accounted for."""
     profession, rest = _take_profession(" ".join(text.split()))
-    line = _Line(_without_chatter(_digits(rest)))
+    words = _words(rest)  # number words become digits, never chatter: one reading serves both
+    line = _Line(_without_chatter(_digits(rest, words), words))
     fields: dict[str, object] = {"profession": profession.code}
     lowered = line.text.lower()
 
