@@ -302,9 +302,25 @@ _MAY_HAVE_DATE = re.compile(
     r"\d[/.]\d|\d{4}-|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|day\b|tomorrow",
     re.IGNORECASE,
 )
-_MAY_HAVE_STUDENTS = re.compile(r"stud|pupil|learner|place|slot|capacity", re.IGNORECASE)
-_MAY_HAVE_MODEL = re.compile(r"peer|virtual|hybrid|long|:")
-_MAY_HAVE_LEVEL = re.compile(r"y(?:ea)?r|\by[123]\b|msc|1st|2nd|3rd|first|second|third")
+
+
+class _Mentions:
+    """A quick check before a clause pattern runs: does the lowered text contain any of these
+    fragments? Plain substring tests, several times faster than an alternation with
+    IGNORECASE; a false yes only costs the pattern's own search."""
+
+    def __init__(self, *fragments: str) -> None:
+        self.fragments = fragments
+
+    def search(self, lowered: str) -> bool:
+        return any(fragment in lowered for fragment in self.fragments)
+
+
+_MAY_HAVE_STUDENTS = _Mentions("stud", "pupil", "learner", "place", "slot", "capacity")
+_MAY_HAVE_MODEL = _Mentions("peer", "virtual", "hybrid", "long", ":")
+_MAY_HAVE_LEVEL = _Mentions(
+    "yr", "year", "y1", "y2", "y3", "msc", "1st", "2nd", "3rd", "first", "second", "third"
+)
 
 
 def _model(found: re.Match[str]) -> str:
@@ -343,7 +359,7 @@ def read_offer_line(text: str, today: date) -> OfferReading:
         fields["capacity"] = int(number)
         if capacity.group("level"):  # "2 third year students"
             fields["student_level"] = _read_level(capacity.group("level"))
-        if _MAY_HAVE_STUDENTS.search(line.text):
+        if _MAY_HAVE_STUDENTS.search(line.text.lower()):
             _once(line, _CAPACITY, "the number of students", OFFER_EXAMPLE)
 
     if ("model" in lowered or "supervision" in lowered) and (model := line.cut(_MODEL)):
