@@ -316,6 +316,18 @@ class _Mentions:
         return any(fragment in lowered for fragment in self.fragments)
 
 
+_MAY_NOT_BE_PLACE = _Mentions(
+    *"0123456789",
+    *("next", "this", "coming", "tomorrow", "today", "w/c", "day"),
+    *("setting", "level", "model", "supervision", "educator", "capacity", "block"),
+)  # every alternative of _NOT_IN_A_PLACE needs a digit or one of these, or is "at" alone
+
+
+def _may_not_be_a_place(text: str) -> bool:
+    lowered = text.lower()
+    return lowered in {"at", "@"} or _MAY_NOT_BE_PLACE.search(lowered)
+
+
 _MAY_HAVE_STUDENTS = _Mentions("stud", "pupil", "learner", "place", "slot", "capacity")
 _MAY_HAVE_MODEL = _Mentions("peer", "virtual", "hybrid", "long", ":")
 _MAY_HAVE_LEVEL = _Mentions(
@@ -392,7 +404,7 @@ def read_offer_line(text: str, today: date) -> OfferReading:
     leftovers = line.leftovers()
     if place_text.lower() in {"at", "@"}:
         _refuse_leftover(place_text, place_given=True)
-    if place and (odd := _NOT_IN_A_PLACE.search(place_text)):
+    if place and _may_not_be_a_place(place_text) and (odd := _NOT_IN_A_PLACE.search(place_text)):
         raise UserError(
             f"I could not read {quoted(odd.group(0))} in the place {quoted(place_text)}: it looks "
             "like dates, students or a field, not a place. Give those before “at”, the place "
