@@ -6,6 +6,8 @@ transaction, so a first purge of a large backlog never holds a long lock.
     audit events     by when they happened
     expired offers   offers that expired or were dropped unconfirmed (never became placements),
                      with the HEI requests on them, by their last change
+    offer readings   one-line offers shown with Post / Edit, once they can no longer be posted
+                     (`bot.offers.pending.KEPT_FOR`, a week): a typed line names its poster
 
 Each keeping time is a setting (PLACEBOT_KEEP_*_DAYS; 0 keeps for ever); the defaults and why are
 in docs/data-protection.md. Pending and in-flight deliveries, live and completed offers, and
@@ -24,9 +26,17 @@ from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.kernel.jobs import JobContext
+from bot.offers import pending
 from config.settings import Settings
 from storage import lifecycle
-from storage.tables import AuditEvent, Delivery, InboundReceipt, PlacementOffer, PlacementRequest
+from storage.tables import (
+    AuditEvent,
+    Delivery,
+    InboundReceipt,
+    PendingOffer,
+    PlacementOffer,
+    PlacementRequest,
+)
 
 log = logging.getLogger(__name__)
 BATCH = 1000
@@ -41,7 +51,8 @@ class Kept:
     name: str
     key: Any  # the primary-key column
     old: Callable[[datetime], ColumnElement[bool]]  # rows past the cut-off
-    setting: str
+    setting: str | None  # None: kept for `days`, a fixed time the record is useful for
+    days: int = 0
 
 
 KEPT = (
@@ -66,6 +77,13 @@ KEPT = (
         lambda cut: (PlacementOffer.updated_at < cut) & PlacementOffer.status.in_(ENDED_UNPLACED),
         "placebot_keep_expired_offers_days",
     ),
+    Kept(
+        "offer readings",
+        PendingOffer.id,
+        lambda cut: PendingOffer.created_at < cut,
+        None,
+        pending.KEPT_FOR.days,
+    ),
 )
 
 
@@ -85,7 +103,7 @@ async def purge(
     """Rows purged (with `dry_run`, that would be) by kind; kinds kept for ever are left out."""
     counts: dict[str, int] = {}
     for kept in KEPT:
-        days = int(getattr(settings, kept.setting))
+        days = int(getattr(settings, kept.setting)) if kept.setting else kept.days
         if days <= 0:
             continue
         old = kept.old(now - timedelta(days=days))

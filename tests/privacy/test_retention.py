@@ -15,13 +15,26 @@ from adapters import cli
 from bot.kernel.clock import FixedClock
 from bot.privacy import retention
 from config.settings import Settings
-from storage.tables import AuditEvent, Delivery, InboundReceipt, PlacementOffer, PlacementRequest
+from storage.tables import (
+    AuditEvent,
+    Delivery,
+    InboundReceipt,
+    PendingOffer,
+    PlacementOffer,
+    PlacementRequest,
+)
 from tests.conftest import NOW
 from tests.support.builder import Builder
 from tests.support.inbox import Inbox
 
 DAY = timedelta(days=1)
-WANTED = {"deliveries": 3, "receipts": 2, "audit events": 2, "expired offers": 2}
+WANTED = {
+    "deliveries": 3,
+    "receipts": 2,
+    "audit events": 2,
+    "expired offers": 2,
+    "offer readings": 2,
+}
 
 
 async def aged(build: Builder) -> dict[str, list[object]]:
@@ -42,7 +55,14 @@ async def aged(build: Builder) -> dict[str, list[object]]:
         AuditEvent(at=NOW - days * DAY, edge="cli", action="test", entity="x", entity_ref=str(days))
         for days in (800, 731, 729)
     ]
-    await build.add(*receipts, *audits)
+    readings = [  # a week is as long as Post works: older ones go, posted or not
+        PendingOffer(
+            id=f"reading{days}", person_id=person.id, line="placement offer PT 1 Mar - 5 Mar",
+            draft={}, created_at=NOW - days * DAY, posted_at=posted, offer_ref=None,
+        )
+        for days, posted in ((30, None), (8, NOW - 8 * DAY), (6, None))
+    ]  # fmt: skip
+    await build.add(*receipts, *audits, *readings)
     start = date(2025, 9, 1)
     offers = []
     for status, days in [("expired", 400), ("dropped", 366), ("expired", 100), ("confirmed", 400),
@@ -73,6 +93,7 @@ async def remaining(build: Builder) -> dict[str, object]:
             ),
             "offers": sorted((await session.execute(select(PlacementOffer.status))).scalars()),
             "requests": await count(PlacementRequest),
+            "readings": sorted((await session.execute(select(PendingOffer.id))).scalars()),
         }
 
 
@@ -92,6 +113,7 @@ async def test_the_purge_deletes_only_what_is_past_its_time_in_batches(
         "audit": ["729"],
         "offers": ["confirmed", "expired", "withdrawn"],
         "requests": 3,  # the requests on the two purged offers went with them
+        "readings": ["reading6"],
     }
     assert await retention.purge(build.sessions, settings, clock.now()) == dict.fromkeys(WANTED, 0)
 
@@ -105,7 +127,7 @@ async def test_zero_keeps_for_ever_and_the_job_reports_counts(
     )
     caplog.set_level(logging.INFO, logger="bot.privacy.retention")
     said = await inbox.run("purge", settings=forever)
-    assert said == "purged 3 deliveries, 2 expired offers"
+    assert said == "purged 3 deliveries, 2 expired offers, 2 offer readings"
     assert f"retention: {said}" in caplog.messages
     left = await remaining(build)
     assert left["receipts"] == ["r0", "r1", "r2"] and left["audit"] == ["729", "731", "800"]
@@ -123,10 +145,10 @@ async def test_placebot_purge_from_the_command_line(
     monkeypatch.setenv("PLACEBOT_KEEP_AUDIT_DAYS", "0")
     monkeypatch.setenv("PLACEBOT_KEEP_EXPIRED_OFFERS_DAYS", "0")
     assert await asyncio.to_thread(cli.main, ["purge", "--dry-run"]) == 0
-    assert capsys.readouterr().out == "Would purge 4 deliveries.\n"
+    assert capsys.readouterr().out == "Would purge 4 deliveries, 3 offer readings.\n"
     assert len((await remaining(build))["deliveries"]) == 5
     assert await asyncio.to_thread(cli.main, ["purge"]) == 0
-    assert capsys.readouterr().out == "Purged 4 deliveries.\n"
+    assert capsys.readouterr().out == "Purged 4 deliveries, 3 offer readings.\n"
     assert (await remaining(build))["deliveries"] == ["d4"]
     monkeypatch.setenv("PLACEBOT_KEEP_AUDIT_DAYS", "-1")
     assert await asyncio.to_thread(cli.main, ["purge"]) == 2
