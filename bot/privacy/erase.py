@@ -30,6 +30,7 @@ from storage.tables import (
     Identity,
     MembershipClaim,
     Nudge,
+    PendingOffer,
     Person,
     Team,
 )
@@ -128,6 +129,9 @@ async def erase_person(ctx: Context, person: Person) -> Erased:
             decided_by_id=None)
     )  # fmt: skip
     counts["nudges"] = await _count(ctx, delete(Nudge).where(Nudge.person_id == pid))
+    counts["offer readings"] = await _count(
+        ctx, delete(PendingOffer).where(PendingOffer.person_id == pid)
+    )  # lines they typed, waiting for Post: theirs alone, not the register
     await ctx.session.execute(
         update(Delivery)
         .where(Delivery.recipient_id == pid, Delivery.status.in_(("pending", "sending")))

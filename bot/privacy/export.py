@@ -24,6 +24,7 @@ from storage.tables import (
     MembershipClaim,
     Nudge,
     Organisation,
+    PendingOffer,
     PlacementBlock,
     PlacementOffer,
     PlacementRequest,
@@ -96,6 +97,9 @@ async def export(ctx: Context, email: str) -> dict[str, Any]:
             ctx, select(PlacementRequest).where(PlacementRequest.decided_by_id == pid)
         ),
         "nudges": await _all(ctx, select(Nudge).where(Nudge.person_id == pid).order_by(Nudge.id)),
+        "offer_readings": await _all(
+            ctx, select(PendingOffer).where(PendingOffer.person_id == pid).order_by("created_at")
+        ),
         "deliveries": await _all(
             ctx, select(Delivery).where(Delivery.recipient_id == pid).order_by(Delivery.id)
         ),
