@@ -17,7 +17,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,7 +30,7 @@ from bot.kernel.clock import Clock
 from config.settings import Settings
 from storage.engine import make_engine, make_sessionmaker
 from storage.migrate import pending_message, upgrade
-from tests.conftest import POSTGRES_ADMIN_URL, _admin, missing_system_part
+from tests.conftest import _admin, fresh_postgres_database, missing_system_part
 from tests.runtime.test_graceful_stop import (
     exit_code,
     free_port,
@@ -90,13 +89,8 @@ def test_each_compose_service_runs_its_procfile_command_through_the_image() -> N
 
 @pytest.fixture
 def own_database() -> Iterator[str]:
-    name = f"placebot_deploy_{uuid.uuid4().hex[:10]}"
-    try:
-        asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
-    except (OSError, ConnectionError) as error:
-        missing_system_part(f"PostgreSQL not reachable at 127.0.0.1:5432 ({error})")
-    yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with fresh_postgres_database("placebot_deploy") as url:
+        yield url
 
 
 async def run(command: list[str], env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
