@@ -46,13 +46,18 @@ ANY_DATE = rf"(?:{RELATIVE}|{DATE})"
 _RANGE_WORDS = r"(?:\s*(?:-|–|—)\s*|\s+(?:to|until|till|and|through)\s+)"
 _WEEK_WORD = r"(?:weeks?|wks?)\b"
 _STARTS = r"(?:from|starting|start(?:s|ing)?\s+on|beginning|w/?c|week\s+commencing|wb)"
+# Every letter a range or a date can begin with (from, between, next, a weekday, a month...):
+# looked ahead for first, it spares the whole alternation at every other place in the line.
+_MAY_BEGIN = r"(?=[abcdfjmnostw\d])"
 RANGE = re.compile(
-    rf"(?:(?:from|between|{_STARTS})\s+)?(?P<start>{ANY_DATE})"
+    rf"{_MAY_BEGIN}(?:(?:(?:from|between|{_STARTS})\s+)?(?P<start>{ANY_DATE})"
     rf"(?:{_RANGE_WORDS}(?P<end>{ANY_DATE})|,?\s+for\s+(?P<weeks>\d{{1,3}})\s*{_WEEK_WORD})"
-    rf"|(?:for\s+)?(?P<weeks_first>\d{{1,3}})\s*{_WEEK_WORD}\s+{_STARTS}?\s*(?P<after>{ANY_DATE})",
+    rf"|(?:for\s+)?(?P<weeks_first>\d{{1,3}})\s*{_WEEK_WORD}\s+{_STARTS}?\s*(?P<after>{ANY_DATE}))",
     re.IGNORECASE,
 )
-SINGLE = re.compile(rf"(?:(?:from|on|{_STARTS})\s+)?(?P<start>{ANY_DATE})", re.IGNORECASE)
+SINGLE = re.compile(
+    rf"{_MAY_BEGIN}(?:(?:from|on|{_STARTS})\s+)?(?P<start>{ANY_DATE})", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)

@@ -119,7 +119,7 @@ def _words(text: str) -> set[str]:
 def _digits(text: str, words: set[str]) -> str:
     """Number words before a count ("two students", "six weeks") as digits; `words` are the
     text's (`_words`), read once for this and `_without_chatter`."""
-    if words.isdisjoint(vocab.NUMBER_FIRST_WORDS):
+    if words.isdisjoint(vocab.NUMBER_FIRST_WORDS) or words.isdisjoint(vocab.COUNTED_WORDS):
         return text
     return vocab.NUMBER_WORD.sub(
         lambda m: str(NUMBER_WORDS[" ".join(m["word"].lower().split())]), text
