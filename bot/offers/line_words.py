@@ -19,7 +19,8 @@ LEVEL = (
 )
 BARE_MODEL = rf"(?<![\w:])(?P<value>{MODEL_WORD_PATTERN})(?![\w:])"
 UNTIL_NEXT = rf"(?P<value>.+?)(?=\s*(?:,\s*)?\b{KEYWORDS}\b|$)"
-STUDENT_WORD = r"(?:students?|studs?|pupils?|learners?|places?|slots?)"
+STUDENT_NOUNS = ("student", "stud", "pupil", "learner", "place", "slot")  # each also with -s
+STUDENT_WORD = "(?:" + "|".join(f"{noun}s?" for noun in STUDENT_NOUNS) + ")"
 NUMBER_WORD = re.compile(
     rf"\b(?P<word>{NUMBER_WORD_PATTERN})\b(?=\s*(?:x\s*)?(?:{STUDENT_WORD}|weeks?|wks?)\b)",
     re.IGNORECASE,
@@ -78,25 +79,7 @@ NUMBER_FIRST_WORDS = frozenset(word.split()[0].split("-")[0] for word in NUMBER_
 # What a number word must come before to be a count (`NUMBER_WORD`'s lookahead), as words: a
 # line with "a" or "an" but none of these has no number word to turn into digits.
 COUNTED_WORDS = frozenset(
-    [
-        "student",
-        "students",
-        "stud",
-        "studs",
-        "pupil",
-        "pupils",
-        "learner",
-        "learners",
-        "place",
-        "places",
-        "slot",
-        "slots",
-        "week",
-        "weeks",
-        "wk",
-        "wks",
-        "x",
-    ]
+    [*STUDENT_NOUNS, *(f"{noun}s" for noun in STUDENT_NOUNS), "week", "weeks", "wk", "wks", "x"]
 )
 CHATTER_WORDS = frozenset(
     [
