@@ -1,4 +1,8 @@
-"""Match a place typed as free text to a known team or site, when one is named in it."""
+"""Match a place typed as free text to a known team or site, when one is named in it.
+
+One offer line asks this three times (its questions, the same-offer check, the post), so
+the answer is kept on the session: one transaction, one reading of the teams and sites.
+"""
 
 from __future__ import annotations
 
@@ -32,6 +36,16 @@ def _mentions(text: str, name: str | None) -> bool:
 
 async def match_place(session: AsyncSession, text: str, person: Person) -> Place:
     """The team and site a place names; the person's own team when they typed no place."""
+    known: dict[tuple[str, int, int | None, int | None], Place] = session.info.setdefault(
+        "placebot.places", {}
+    )
+    key = (text, person.id, person.organisation_id, person.team_id)
+    if key not in known:
+        known[key] = await _match(session, text, person)
+    return known[key]
+
+
+async def _match(session: AsyncSession, text: str, person: Person) -> Place:
     if not text:
         team = person.team
         return Place(team.name if team else "", team, team.site if team else None)
