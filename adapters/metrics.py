@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import time
+from datetime import UTC, datetime
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -21,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.kernel import metrics
 from config.settings import Settings
-from storage.tables import Delivery, InboundReceipt
+from storage.tables import Delivery, InboundCommand, InboundReceipt
 
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 EDGES = (
@@ -76,6 +77,10 @@ class Prometheus:
             "placebot_inbox_depth", "Inbound receipts by state (answered, unanswered)",
             ["state"], registry=registry,
         )  # fmt: skip
+        self.commands = Gauge(
+            "placebot_command_inbox_depth", "Commands acknowledged and not yet worked, by edge "
+            "and state (waiting, claimed)", ["edge", "state"], registry=registry,
+        )  # fmt: skip
         self.pool = Gauge(
             "placebot_db_pool_connections", "Database pool connections by state",
             ["state"], registry=registry,
@@ -113,6 +118,15 @@ class Prometheus:
             self.inbox.clear()
             for unanswered, number in inbox:
                 self.inbox.labels("unanswered" if unanswered else "answered").set(number)
+            claimed = InboundCommand.claimed_until >= datetime.now(UTC)
+            commands = await connection.execute(
+                select(InboundCommand.edge, claimed, func.count()).group_by(
+                    InboundCommand.edge, claimed
+                )
+            )
+            self.commands.clear()
+            for edge, is_claimed, number in commands:
+                self.commands.labels(edge, "claimed" if is_claimed else "waiting").set(number)
         pool = engine.pool
         for state in ("size", "checkedout", "overflow", "checkedin"):
             if reading := getattr(pool, state, None):

@@ -464,6 +464,23 @@ class InboundReceipt(Base):
     answered_at: Mapped[datetime | None]
 
 
+class InboundCommand(Base):
+    """A signed command acknowledged before its work ran (the inbox): kept here at once, worked
+    from here, and deleted once stored and its answer due (`InboundReceipt` then holds it), so
+    what was acknowledged outlives a crash. Claimed for `claimed_until` by the process working
+    it, which renews the claim while it works; a stop gives unworked claims back."""
+
+    __tablename__ = "inbound_commands"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)  # the delivery's key
+    edge: Mapped[str] = mapped_column(String(16))
+    body: Mapped[dict[str, Any]]  # the platform's payload, as verified
+    received_at: Mapped[datetime]
+    claimed_until: Mapped[datetime | None] = mapped_column(index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class RefCounter(Base):
     """Per-prefix counters behind public references such as PL-2027-0042."""
 

@@ -11,7 +11,7 @@ from adapters.report_page import html
 from adapters.report_page.svg import Row, Series, bar_chart
 from bot.kernel.academic_year import academic_year
 from bot.kernel.context import Context
-from bot.kernel.dates import show
+from bot.kernel.date_display import show
 from bot.reports import links, progress, progress_rows
 from bot.reports.chart import plural
 from bot.reports.progress import Report

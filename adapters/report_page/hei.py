@@ -17,7 +17,7 @@ from bot.blocks import answers as block_answers
 from bot.blocks import service as blocks
 from bot.blocks.demand import block_demands
 from bot.kernel.context import Context
-from bot.kernel.dates import show, show_range
+from bot.kernel.date_display import show, show_range
 from bot.register import queries
 from bot.reports import links
 from bot.reports.digests.leads import lead_professions

@@ -24,7 +24,7 @@ RESEND_EVERY_SECONDS = 5.0
 async def resend_due(bot: PlaceBot) -> int:
     """Send the kept answers not yet given; how many went."""
     sent = 0
-    for key, url, reply in await bot.answers_due("slack:"):
+    for key, url, reply in await bot.answers.waiting("slack:"):
         kind = "ephemeral" if reply.private else "in_channel"
         try:
             response = await AsyncWebhookClient(url).send(
@@ -40,7 +40,7 @@ async def resend_due(bot: PlaceBot) -> int:
             log.warning("Slack refused answer %s: HTTP %s", key, response.status_code)
         else:
             sent += 1
-        await bot.answered(key)
+        await bot.answers.given(key)
     return sent
 
 

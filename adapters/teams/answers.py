@@ -81,13 +81,13 @@ async def resend_due(bot: PlaceBot, connector: Connector) -> int:
     """Send the kept replies not yet sent; how many went."""
     sent = 0
     charts = ChartLinks(bot.sessions, bot.settings, bot.clock)
-    for key, kept, reply in await bot.answers_due("teams:"):
+    for key, kept, reply in await bot.answers.waiting("teams:"):
         try:
             await send(connector, json.loads(kept), reply, await charts.url(reply.image))
         except (ConnectorError, ClientError, TimeoutError, ValueError) as error:
             log.warning("Teams reply %s not sent again yet: %s", key, error)
             continue
-        await bot.answered(key)
+        await bot.answers.given(key)
         sent += 1
     return sent
 

@@ -213,7 +213,7 @@ class TeamsEdge:
     async def send_reply(self, activity: dict[str, Any], reply: Reply) -> None:
         chart_url = await self.charts.url(reply.image)
         await answers.send(self.connector, activity, reply, chart_url)
-        await self.bot.answered(delivery_key(activity))
+        await self.bot.answers.given(delivery_key(activity))
 
     async def on_invoke(self, activity: dict[str, Any]) -> web.Response:
         """`adaptiveCard/action` (Action.Execute) is answered in the HTTP body: with a card, or,
@@ -238,7 +238,7 @@ class TeamsEdge:
         if reply.private:
             self.work.submit(lambda: self.send_reply(activity, reply))
             return invoke_answer(None, personal.ANSWERED_PRIVATELY)
-        await self.bot.answered(delivery_key(activity))
+        await self.bot.answers.given(delivery_key(activity))
         return invoke_answer(reply)
 
     async def on_conversation_update(self, activity: dict[str, Any]) -> None:

@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from bot.blocks.demand import block_demands
-from bot.kernel import audit, dates, events
+from bot.kernel import audit, date_display, events
 from bot.kernel.context import Context
 from bot.kernel.errors import NotFound, UserError
 from bot.kernel.refs import next_ref
@@ -169,7 +169,7 @@ async def _room_for_another(ctx: Context, new: NewBlock, hei: Organisation) -> N
     if (overlapping or 0) >= most:
         raise UserError(
             f"{hei.name} already has {overlapping} {new.profession} blocks overlapping "
-            f"{dates.show_range(new.start, new.end)}, the most one HEI may have at once. "
+            f"{date_display.show_range(new.start, new.end)}, the most one HEI may have at once. "
             "Put this cohort's students into one of those blocks, or ask the AHP faculty to "
             "raise the limit."
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.blocks.answers import AnswerCounts
 from bot.blocks.service import BlockView
-from bot.kernel.dates import show, show_range
+from bot.kernel.date_display import show, show_range
 from bot.kernel.messages import Button, Fact, Item
 from bot.people.directory import has_role
 from storage.tables import Person

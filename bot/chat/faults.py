@@ -43,6 +43,16 @@ class Faults:
             self.log.error("%s", what, exc_info=error)
         return UNCERTAIN if isinstance(error, CommitUncertain) else SORRY
 
+    @staticmethod
+    def is_sorry(reply: Reply) -> bool:
+        """Whether `reply` is one of the apologies above (nothing, or perhaps nothing, saved)."""
+        return reply is SORRY or reply is UNCERTAIN
+
+    @property
+    def database_down(self) -> bool:
+        """Whether the last command to reach for the database failed to."""
+        return self.database.since is not None
+
     def worked(self) -> None:
         """A command reached the database: an outage, if there was one, is over."""
         self.database.recovered()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from bot.chat import actions, receipts, suggest
+from bot.chat.answers import KeptAnswers
 from bot.chat.commands import admin as admin_commands
 from bot.chat.commands import digests as digest_commands
 from bot.chat.commands import hei_requests as hei_request_commands
@@ -41,7 +41,6 @@ from storage.transactions import CommitUncertain, in_transaction
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 1000
-ANSWER_WINDOW = timedelta(minutes=30)  # how long a Slack response_url takes answers
 _LEADING_NOISE = re.compile(r"^(?:\s|/|@placebot\b|<at>[^<]*</at>)+", re.IGNORECASE)
 _PLACEMENT_VERBS = set(placement_commands.SUBCOMMANDS) - {"help"}
 GROUPS = {
@@ -84,6 +83,7 @@ class PlaceBot:
         self.clock = clock or Clock(zone=settings.timezone)
         self.known = KnownPeople()
         self.faults = Faults(log)
+        self.answers = KeptAnswers(sessions, self.clock, self.faults)
 
     async def handle(self, command: Command) -> Reply:
         """Never raises: problems become polite replies and nothing is stored half-way."""
@@ -95,39 +95,14 @@ class PlaceBot:
     ) -> Reply:
         """As `handle`, but a delivery handled before gets the answer it got then: for a
         platform that retries because the first answer never reached it. The answer is kept,
-        and due at `respond_to` until `answer_due` says it went, unless `answered` already
-        (it goes in the acknowledgement)."""
+        and due at `respond_to` until `answers.due` says it went, unless `answered` already
+        (it goes in the acknowledgement); see `answers`."""
         reply = await self.handle_once(command, keep=True, respond_to=respond_to, answered=answered)
         if reply is not None or not command.delivery_key:
             return reply or Reply(text="Already done.", private=True)
         async with self.sessions() as session:
             kept = await receipts.kept_reply(session, command.delivery_key)
         return kept or Reply(text="Already done.", private=True)
-
-    async def answer_due(self, key: str, answered: bool) -> None:
-        """Record that a kept answer has gone (True), or is still due at its `respond_to`."""
-        async with self.sessions.begin() as session:
-            await receipts.mark_answered(session, key, self.clock.now() if answered else None)
-
-    async def answered(self, key: str) -> None:
-        """Record that a kept answer has gone. With the database away the record is skipped
-        (logged once per outage): the answer may then be given again after a restart, which is
-        better than a traceback per answer or an answer never given."""
-        try:
-            await self.answer_due(key, answered=True)
-        except Exception as error:
-            self.faults.noted(error, f"answer {key} given but not marked as given")
-
-    async def answers_due(
-        self, prefix: str, settle_seconds: float = 10
-    ) -> list[tuple[str, str, Reply]]:
-        """Kept answers not yet given, for deliveries of the last 30 minutes (as long as a
-        Slack response_url lasts) and older than `settle_seconds` (still in hand elsewhere)."""
-        now = self.clock.now()
-        async with self.sessions() as session:
-            return await receipts.unanswered(
-                session, prefix, now - ANSWER_WINDOW, now - timedelta(seconds=settle_seconds)
-            )
 
     async def handle_once(
         self,

@@ -58,9 +58,11 @@ async def kept_reply(session: AsyncSession, key: str) -> Reply | None:
     return Reply.from_dict(stored) if stored else None
 
 
-async def mark_answered(session: AsyncSession, key: str, at: datetime | None) -> None:
+async def mark_answered(session: AsyncSession, keys: list[str], at: datetime | None) -> None:
     await session.execute(
-        update(InboundReceipt).where(InboundReceipt.key == key[:255]).values(answered_at=at)
+        update(InboundReceipt)
+        .where(InboundReceipt.key.in_([key[:255] for key in keys]))
+        .values(answered_at=at)
     )
 
 

@@ -1,9 +1,10 @@
 """The outbox's sender: claimed rows out through their channels, each channel at its own pace.
 
-Outcomes: sent; retried later with backoff (or when the platform's Retry-After says); parked as
-failed after MAX_ATTEMPTS, or at once when the channel cannot reach the person. A row whose try
-may have reached the person is `maybe_sent`: before sending it again the sender asks the channel
-whether a message with its dedupe key has arrived (`DeliveryCheck`), where the channel can tell.
+Outcomes (`outcomes`): sent; retried later with backoff (or when the platform's Retry-After
+says); parked as failed after MAX_ATTEMPTS, or at once when the channel cannot reach the person.
+A row whose try may have reached the person is `maybe_sent`: before sending it again the sender
+asks the channel whether a message with its dedupe key has arrived (`DeliveryCheck`), where the
+channel can tell.
 """
 
 from __future__ import annotations
@@ -11,17 +12,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.delivery import outcomes
 from bot.delivery.channels import Channel, DeliveryCheck, Prefetch, Unreachable
 from bot.delivery.pacing import Pacing
 from bot.delivery.queue import LEASE, Claimed, claim, release
 from bot.delivery.results import Lease, Outcome, Result
-from bot.kernel import metrics, request_id
+from bot.kernel import request_id
 from bot.kernel.clock import Clock
 from bot.kernel.messages import Reply
 from config.settings import Settings
@@ -30,9 +31,7 @@ from storage.tables import Delivery
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 5
 SEND_TIMEOUT = timedelta(minutes=1)  # well inside the lease, so a slow send cannot outlive it
-FIRST_RETRY = timedelta(seconds=30)
 # A channel's rows that must wait longer than this after a 429 go back untried, not holding up.
 DEFER_AFTER = timedelta(seconds=2)
 # Outcomes are written this many at a time: fewer statements, and fewer to ask about after a crash.
@@ -221,85 +220,13 @@ class Sender:
         return Result(row)
 
     async def _flush(self, lease: Lease, results: list[Result], outcome: Outcome) -> None:
-        """Record outcomes in two statements, only for rows whose lease is still ours."""
+        """Record outcomes (`outcomes.record`), only for rows whose lease is still ours."""
         async with lease.lock:
             done, results[:] = list(results), []
             if not done:
                 return
             now = self.clock.now()
-            ours = (
-                Delivery.status == "sending",
-                Delivery.next_attempt_at == lease.until,
-            )
-            sent = [r.row.id for r in done if r.delivered]
-            others = [r for r in done if not r.delivered]
             async with self.sessions.begin() as session:
-                if sent:
-                    await session.execute(
-                        update(Delivery)
-                        .where(Delivery.id.in_(sent), *ours)
-                        .values(
-                            status="sent",
-                            sent_at=now,
-                            attempts=Delivery.attempts + 1,
-                            last_error=None,
-                            maybe_sent=False,
-                        )
-                        .execution_options(synchronize_session=False)
-                    )
-                if others:
-                    table = Delivery.__table__
-                    await (await session.connection()).execute(
-                        update(table)
-                        .where(
-                            table.c.id == bindparam("row_id"),
-                            table.c.status == "sending",
-                            table.c.next_attempt_at == lease.until,
-                        )
-                        .values(
-                            status=bindparam("row_status"),
-                            next_attempt_at=bindparam("row_next"),
-                            attempts=bindparam("row_attempts"),
-                            last_error=bindparam("row_error"),
-                            maybe_sent=bindparam("row_maybe_sent"),
-                        ),
-                        [self._retry_values(r, now) for r in others],
-                    )
+                await outcomes.record(session, done, lease.until, now)
             lease.ids -= {r.row.id for r in done}
-            outcome.sent += len(sent)
-            for result in done:
-                if result.delivered:
-                    counted = "sent"
-                elif not result.tried:
-                    outcome.deferred += 1
-                    continue
-                elif result.retry_after is not None:
-                    outcome.retried += 1
-                    counted = "rate_limited"
-                elif self._retry_values(result, now)["row_status"] == "failed":
-                    outcome.failed += 1
-                    counted = "failed"
-                else:
-                    outcome.retried += 1
-                    counted = "retried"
-                metrics.count("deliveries", channel=result.row.channel, outcome=counted)
-
-    @staticmethod
-    def _retry_values(result: Result, now: datetime) -> dict[str, Any]:
-        row = result.row
-        # A 429 or a deferral is the platform refusing, not a failed try: it never parks a row.
-        attempts = row.attempts + 1 if result.tried and result.retry_after is None else row.attempts
-        if result.retry_after is not None:
-            status, when = "pending", now + timedelta(seconds=result.retry_after)
-        elif attempts < MAX_ATTEMPTS and not result.permanent:
-            status, when = "pending", now + FIRST_RETRY * 2 ** (attempts - 1)
-        else:
-            status, when = "failed", now
-        return {
-            "row_id": row.id,
-            "row_status": status,
-            "row_next": when,
-            "row_attempts": attempts,
-            "row_error": result.error,
-            "row_maybe_sent": row.maybe_sent or result.in_doubt,
-        }
+            outcomes.count(done, outcome, now)

@@ -6,7 +6,6 @@ only find where a date is in a line, so that "Ward 12" is never read as the 12th
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -14,6 +13,7 @@ from functools import lru_cache
 
 from dateutil import parser as dateutil_parser
 
+from bot.kernel.date_display import weeks_between
 from bot.kernel.errors import UserError
 from bot.kernel.quoting import quoted
 
@@ -72,11 +72,6 @@ class DateRange:
     @property
     def weeks(self) -> int:
         return weeks_between(self.start, self.end)
-
-
-def weeks_between(start: date, end: date) -> int:
-    """Whole or part weeks a placement spans, counting both end days."""
-    return max(1, math.ceil(((end - start).days + 1) / 7))
 
 
 _MONTHS = {
@@ -296,23 +291,3 @@ def find_range(text: str, today: date, gap: str = " ") -> tuple[DateRange | None
 def find_single(text: str) -> str | None:
     match = SINGLE.search(text)
     return match.group("start") if match else None
-
-
-def show(day: date) -> str:
-    """A date as people read it in the UK: "Mon 1 Feb 2027"."""
-    return f"{day:%a} {day.day} {day:%b %Y}"
-
-
-def duration(start: date, end: date) -> str:
-    """How long a placement runs, as people count it: "6 weeks", "6 weeks 1 day". A range
-    that ends on a Friday counts its last weekend, so Monday to Friday is whole weeks."""
-    days = (end - start).days + 1
-    weekend = {4: 2, 5: 1}.get(end.weekday(), 0)
-    weeks, days = divmod(days + weekend if (days + weekend) % 7 == 0 else days, 7)
-    parts = [f"{weeks} week{'s' * (weeks != 1)}"] if weeks else []
-    parts += [f"{days} day{'s' * (days != 1)}"] if days else []
-    return " ".join(parts)
-
-
-def show_range(start: date, end: date) -> str:
-    return f"{show(start)} – {show(end)} ({duration(start, end)})"

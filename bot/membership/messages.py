@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.delivery.recipients import reachable
 from bot.delivery.tell import ForPerson, tell, tell_many
 from bot.kernel.context import Context
-from bot.kernel.dates import show_range
+from bot.kernel.date_display import show_range
 from bot.kernel.messages import Button, Fact, Item, Reply
 from bot.kernel.professions import profession_name
 from bot.people.directory import faculty_leads

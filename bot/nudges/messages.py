@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.kernel.clock import Clock
-from bot.kernel.dates import show, show_range
+from bot.kernel.date_display import show, show_range
 from bot.kernel.messages import Button, Fact, Reply
 from bot.kernel.professions import profession_name
 from bot.offers.views import offer_place

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 
-from bot.kernel import dates, professions
+from bot.kernel import date_display, dates, professions
 from bot.kernel.errors import UserError
 from bot.kernel.numbers import whole_number
 from bot.kernel.vocabulary import level_code, model_code, setting_code
@@ -58,8 +58,8 @@ def _keep_order(draft: OfferDraft, key: str, day: date, ref: str) -> None:
         return
     other = "end" if key == "start" else "start"
     raise UserError(
-        f"The new {key}, {dates.show(day)}, is {'after' if key == 'start' else 'before'} "
-        f"the offer's {other}, {dates.show(draft.end if key == 'start' else draft.start)}: "
+        f"The new {key}, {date_display.show(day)}, is {'after' if key == 'start' else 'before'} "
+        f"the offer's {other}, {date_display.show(draft.end if key == 'start' else draft.start)}: "
         "to move the placement, give both dates.",
         example=f"placement edit {ref} dates {_moved(draft, key, day)}",
     )

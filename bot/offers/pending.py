@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from sqlalchemy import select, update
 
 from bot.kernel.context import Context
-from bot.kernel.dates import show, show_range
+from bot.kernel.date_display import show, show_range
 from bot.kernel.errors import NotFound
 from bot.offers import service
 from bot.offers.parsing import OfferDraft, OfferReading

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from bot.kernel.dates import show, weeks_between
+from bot.kernel.date_display import show, weeks_between
 from bot.offers.parsing import OfferDraft
 
 MAX_CAPACITY = 30

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.kernel.dates import show_range
+from bot.kernel.date_display import show_range
 from bot.kernel.messages import Button, Fact, Item, Reply
 from bot.kernel.professions import profession_name
 from bot.kernel.vocabulary import SETTINGS, STUDENT_LEVELS, SUPERVISION_MODELS

@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, Row, Select, func, literal, or_, select, t
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from bot.kernel.context import Context
-from bot.kernel.dates import weeks_between
+from bot.kernel.date_display import weeks_between
 from bot.kernel.errors import NotFound, UserError
 from storage.lifecycle import PUBLIC
 from storage.tables import Organisation, PlacementBlock, PlacementOffer, Site, Team

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.kernel import links
 from bot.kernel.clock import Clock
-from bot.kernel.dates import show
+from bot.kernel.date_display import show
 from bot.kernel.messages import Button, Fact, Item
 from storage.tables import TrainingEvent
 

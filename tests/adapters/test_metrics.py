@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from adapters.localchat.channel import LocalChannel
 from adapters.server import build_app
+from bot.chat.inbox import CommandInbox
 from bot.chat.placebot import PlaceBot
 from bot.delivery.queue import enqueue
 from bot.delivery.sender import Sender
@@ -69,6 +70,8 @@ async def test_requests_outbox_depth_and_deliveries_are_shown(
         person = (await session.scalars(select(Person.id).limit(2))).all()
         for n, someone in enumerate(person):
             await enqueue(session, someone, "local", Reply(text="hello"), f"m:{n}", clock.now())
+    commands = CommandInbox(bot.sessions, clock, "slack")
+    await commands.keep([("slack:command:a", {}), ("slack:command:b", {})])
     sender = Sender(bot.sessions, {"local": LocalChannel(bot.sessions)}, clock, batch=1)
     assert (await sender.run_once()).sent == 1
     answer = await server.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
@@ -79,6 +82,8 @@ async def test_requests_outbox_depth_and_deliveries_are_shown(
     assert found[("placebot_requests_total", (("edge", "api"), ("status", "401")))] == 1
     assert found[("placebot_outbox_depth", (("channel", "local"), ("status", "pending")))] == 1
     assert found[("placebot_outbox_depth", (("channel", "local"), ("status", "sent")))] == 1
+    waiting = ("placebot_command_inbox_depth", (("edge", "slack"), ("state", "waiting")))
+    assert found[waiting] == 2
     sent = ("placebot_deliveries_total", (("channel", "local"), ("outcome", "sent")))
     assert found[sent] == 1
     assert ("placebot_acknowledgement_seconds_count", (("edge", "health"),)) in found

@@ -11,6 +11,7 @@ from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import demo
+from bot.delivery import outcomes
 from bot.delivery import queue as outbox
 from bot.delivery import sender as sending
 from bot.delivery.pacing import Pacing
@@ -84,7 +85,7 @@ async def test_failures_back_off_and_are_parked_after_five_tries(
     await queue(chat, clock, "nudge:1:b")
     sender = sending.Sender(chat.bot.sessions, {"local": Recorder(ConnectionError("down"))}, clock)
     waits = []
-    for _ in range(sending.MAX_ATTEMPTS):
+    for _ in range(outcomes.MAX_ATTEMPTS):
         await sender.run_once()
         [row] = await rows(chat)
         waits.append(row.next_attempt_at - clock.now())
@@ -160,7 +161,7 @@ def test_placebot_deliveries_lists_the_outbox(
             await outbox.enqueue(session, 1, "teams", NUDGE, "nudge:1:x", clock.now())
             await outbox.enqueue(session, 2, "local", NUDGE, "nudge:2:x", clock.now())
         sender = sending.Sender(sessions, {"local": Recorder()}, clock)
-        for _ in range(sending.MAX_ATTEMPTS):
+        for _ in range(outcomes.MAX_ATTEMPTS):
             await sender.run_once()
             clock.at += timedelta(hours=1)
         await engine.dispose()
@@ -271,7 +272,7 @@ async def test_a_server_error_backs_off_and_the_next_try_asks_first(
     assert (await sender.run_once()).retried == 1
     [row] = await rows(chat)
     assert (row.status, row.attempts, row.maybe_sent) == ("pending", 1, True)
-    assert row.next_attempt_at == clock.now() + sending.FIRST_RETRY
+    assert row.next_attempt_at == clock.now() + outcomes.FIRST_RETRY
     channel.failure = None
     channel.arrived.add("nudge:1:i")  # the 502 came after the platform had it
     clock.at = row.next_attempt_at

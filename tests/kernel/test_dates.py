@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from bot.kernel import dates
+from bot.kernel import date_display, dates
 from bot.kernel.errors import UserError
 
 TODAY = date(2026, 11, 23)
@@ -60,10 +60,10 @@ def test_ranges(text: str, start: date, end: date) -> None:
 
 
 def test_weeks_are_derived_counting_part_weeks() -> None:
-    assert dates.weeks_between(date(2027, 2, 1), date(2027, 3, 12)) == 6
-    assert dates.weeks_between(date(2027, 2, 1), date(2027, 2, 1)) == 1
-    assert dates.weeks_between(date(2027, 2, 1), date(2027, 2, 8)) == 2
+    assert date_display.weeks_between(date(2027, 2, 1), date(2027, 3, 12)) == 6
+    assert date_display.weeks_between(date(2027, 2, 1), date(2027, 2, 1)) == 1
+    assert date_display.weeks_between(date(2027, 2, 1), date(2027, 2, 8)) == 2
 
 
 def test_dates_are_shown_the_british_way() -> None:
-    assert dates.show(date(2027, 2, 1)) == "Mon 1 Feb 2027"
+    assert date_display.show(date(2027, 2, 1)) == "Mon 1 Feb 2027"

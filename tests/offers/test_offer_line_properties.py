@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.kernel.dates import show
+from bot.kernel.date_display import show
 from bot.kernel.errors import UserError
 from bot.kernel.numbers import NUMBER_WORDS
 from bot.offers.parsing import read_offer_line

@@ -31,7 +31,7 @@ async def test_answers_marked_while_the_database_is_away_are_logged_once(
     try:
         with caplog.at_level(logging.WARNING):
             for n in range(5):
-                await bot.answered(f"slack:command:{n}")
+                await bot.answers.given(f"slack:command:{n}")
     finally:
         await engine.dispose()
     failing = [r for r in caplog.records if "database failing" in r.getMessage()]

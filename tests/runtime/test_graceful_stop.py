@@ -166,15 +166,16 @@ async def test_a_request_that_outlasts_the_bound_does_not_hold_up_the_exit(
 async def test_slack_commands_in_hand_at_sigterm_are_all_stored_and_answered(
     database_url: str, tmp_path: Path
 ) -> None:
-    """A command is stored before it is acknowledged; commands in hand when the stop begins
-    (waiting on the database) are finished, stored and answered, before the process exits 0."""
+    """A command is stored before it is acknowledged: its work, or (in a burst) the command
+    itself in the inbox. Commands in hand when the stop begins (waiting on the database) are
+    not acknowledged before they are stored; the process exits 0 within its bound, having
+    given back the inbox's unworked commands, and the next process works and answers them."""
     commands = 20
     port, log = free_port(), tmp_path / "serve.log"
     base = f"http://127.0.0.1:{port}"
+    env = placebot_env(database_url, PORT=str(port))
     async with FakeSlack() as slack, aiohttp.ClientSession() as http:
-        server = await start(
-            "serve", placebot_env(database_url, PORT=str(port), **slack_environment(slack)), log
-        )
+        server = await start("serve", env | slack_environment(slack), log)
 
         async def command(n: int) -> str:
             body, kind = wire.slash_command(
@@ -187,22 +188,32 @@ async def test_slack_commands_in_hand_at_sigterm_are_all_stored_and_answered(
                 answer = await ack.json() if ack.content_type == "application/json" else {}
             return str(answer.get("text", ""))
 
+        def late() -> dict[int, str]:
+            return {int(c.method.split(":c")[1]): c.body["text"] for c in slack.calls
+                    if c.method.startswith("response:c")}  # fmt: skip
+
         await until(readyz_ok(http, base, server, log))
         async with people_locked(database_url):
             in_hand = [asyncio.create_task(command(n)) for n in range(commands)]
             await asyncio.sleep(0.3)
             server.send_signal(signal.SIGTERM)
             await asyncio.sleep(0.3)  # the stop is under way while the work waits on the database
-            assert not any(task.done() for task in in_hand)  # nothing acknowledged unstored
+            # (on PostgreSQL the inbox is not behind the lock: commands kept there are acked)
         answers = await asyncio.gather(*in_hand)
         code, took = await exit_code(server, log)
-        late = {int(c.method.split(":c")[1]): c.body["text"] for c in slack.calls
-                if c.method.startswith("response:c")}  # fmt: skip
-    assert code == 0, read(log)
+        assert code == 0, read(log)
+        assert took < SHUTDOWN_SECONDS
+        unanswered = [n for n, acked in enumerate(answers) if not acked and n not in late()]
+        if unanswered:  # kept in the inbox: the next process works them
+            restarted = await start("serve", env | slack_environment(slack), log)
+            try:
+                await slack.wait_until(lambda: all(n in late() for n in unanswered), 60)
+            finally:
+                restarted.send_signal(signal.SIGTERM)
+                assert (await exit_code(restarted, log))[0] == 0, read(log)
     for n, acked in enumerate(answers):
-        said = acked or late.get(n, "")
+        said = acked or late().get(n, "")
         assert said and not said.startswith("Sorry"), (n, said, read(log))
-    assert took < SHUTDOWN_SECONDS
 
 
 async def test_a_second_serve_on_one_sqlite_file_refuses_naming_database_url(

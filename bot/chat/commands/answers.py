@@ -11,7 +11,7 @@ from bot.blocks import service as blocks
 from bot.blocks.demand import block_demands
 from bot.chat.commands.refs import need_ref
 from bot.kernel.context import Context
-from bot.kernel.dates import show, show_range
+from bot.kernel.date_display import show, show_range
 from bot.kernel.errors import NotAllowed
 from bot.kernel.messages import Fact, Item, Reply
 from bot.people.directory import has_role

@@ -10,7 +10,7 @@ from bot.blocks.answers import answer_counts
 from bot.blocks.demand import BlockDemand, block_demands
 from bot.blocks.views import answers_for_a_team, block_item
 from bot.chat.commands.refs import need_ref
-from bot.kernel import dates, professions
+from bot.kernel import date_display, dates, professions
 from bot.kernel.context import Context
 from bot.kernel.errors import UserError
 from bot.kernel.messages import Reply
@@ -68,15 +68,15 @@ async def answer_maybe(ctx: Context, rest: str) -> Reply:
     )
     if again > block.offers_close:
         when = (
-            f" Offers close on {dates.show(block.offers_close)}, before I would ask again "
-            f"({dates.show(again)}), so I won't: answer `placement none {ref}` or offer places "
-            "before then."
+            f" Offers close on {date_display.show(block.offers_close)}, before I would ask "
+            f"again ({date_display.show(again)}), so I won't: answer `placement none {ref}` or "
+            "offer places before then."
         )
     elif ask_again:
-        when = f" I'll ask again on {dates.show(ask_again)}."
+        when = f" I'll ask again on {date_display.show(ask_again)}."
     else:
         when = (
-            f" I'll ask again on {dates.show(again)}; to choose the day, say "
+            f" I'll ask again on {date_display.show(again)}; to choose the day, say "
             f"`placement maybe {ref} ask again 12 Jan`."
         )
     return Reply(text=f"Noted: maybe for {ref}.{when}", tone="success", private=True)
@@ -129,8 +129,8 @@ async def add_block(ctx: Context, rest: str) -> Reply:
     )
     return Reply(
         text=f"Block {block.ref} added: {block.cohort}, "
-        f"{dates.show_range(block.start_date, block.end_date)}, {block.students} students, "
-        f"offers close {dates.show(block.offers_close)}.",
+        f"{date_display.show_range(block.start_date, block.end_date)}, {block.students} students, "
+        f"offers close {date_display.show(block.offers_close)}.",
         tone="success",
     )
 

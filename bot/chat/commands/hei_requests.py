@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.chat.commands.refs import need_ref
 from bot.kernel.context import Context
-from bot.kernel.dates import show, show_range
+from bot.kernel.date_display import show, show_range
 from bot.kernel.errors import FieldErrors, NotFound, UserError
 from bot.kernel.messages import Button, Fact, Item, Reply
 from bot.kernel.numbers import whole_number

@@ -7,7 +7,7 @@ import re
 from datetime import date, time, timedelta
 
 from bot.chat import suggest
-from bot.kernel import audit, dates
+from bot.kernel import audit, date_display, dates
 from bot.kernel.context import Context
 from bot.kernel.errors import UserError
 from bot.kernel.messages import Reply
@@ -41,7 +41,9 @@ def _status(ctx: Context) -> Reply:
     if person.opted_out:
         state = "off. Turn them back on with `nudges on`."
     elif person.snoozed_until and person.snoozed_until >= ctx.clock.today():
-        state = f"snoozed until {dates.show(person.snoozed_until)}. `nudges on` resumes them."
+        state = (
+            f"snoozed until {date_display.show(person.snoozed_until)}. `nudges on` resumes them."
+        )
     elif person.paused:
         state = "paused after three unanswered nudges. `nudges on` resumes them."
     else:

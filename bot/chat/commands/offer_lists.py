@@ -9,7 +9,7 @@ from datetime import date
 
 from bot.chat import paging
 from bot.chat.suggest import quoted
-from bot.kernel import dates, professions
+from bot.kernel import date_display, dates, professions
 from bot.kernel.context import Context
 from bot.kernel.errors import UserError
 from bot.kernel.messages import Button, Item, Reply
@@ -44,9 +44,9 @@ def _said(filters: finding.OfferFilter) -> str:
     """The filters as understood, to say back: " for Physiotherapy (PT) at “Ward 12”"."""
     said = f" for {professions.profession_name(filters.profession)}" if filters.profession else ""
     if filters.starts_from:
-        said += f" ending on or after {dates.show(filters.starts_from)}"
+        said += f" ending on or after {date_display.show(filters.starts_from)}"
     if filters.starts_to:
-        said += f" starting by {dates.show(filters.starts_to)}"
+        said += f" starting by {date_display.show(filters.starts_to)}"
     return said + (f" at {quoted(filters.place)}" if filters.place else "")
 
 

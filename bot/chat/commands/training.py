@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 
 from bot.chat import paging
 from bot.chat.suggest import quoted
-from bot.kernel import dates, links, professions
+from bot.kernel import date_display, dates, links, professions
 from bot.kernel.context import Context
 from bot.kernel.errors import UserError
 from bot.kernel.messages import Button, Reply
@@ -62,7 +62,7 @@ def _horizon(ctx: Context, text: str) -> tuple[str, datetime | None, str]:
         local = ctx.clock.local(now)
         until = datetime.combine(_months_on(local.date(), count), local.time(), ctx.clock.zone)
     words = f"the next {unit}" if count == 1 else f"the next {count} {unit}s"
-    return rest, until, f" in {words} (to {dates.show(ctx.clock.local(until).date())})"
+    return rest, until, f" in {words} (to {date_display.show(ctx.clock.local(until).date())})"
 
 
 def _profession_anywhere(words: list[str]) -> tuple[Profession | None, list[str]]:

@@ -8,7 +8,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from bot.kernel.clock import Clock
-from bot.kernel.dates import show, show_range
+from bot.kernel.date_display import show, show_range
 from bot.kernel.messages import Button, Fact, Item, Reply
 from bot.reports import links
 from bot.reports.chart import plural

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.kernel.dates import show
+from bot.kernel.date_display import show
 from bot.kernel.messages import Fact, Item, Reply
 from bot.reports import chart
 from bot.reports.chart import plural

@@ -26,6 +26,7 @@ from sqlalchemy import select, update
 
 from adapters.email.channel import EmailChannel
 from adapters.server import ConfigurationError, check_settings
+from bot.delivery import outcomes
 from bot.delivery import queue as outbox
 from bot.delivery import sender as sending
 from bot.kernel.clock import FixedClock
@@ -142,7 +143,7 @@ def sender_for(chat: Chat, settings: Settings, clock: FixedClock, url: str, **kw
 
 async def run_until_settled(sender: sending.Sender, chat: Chat, clock: FixedClock) -> Delivery:
     """Send, and keep sending when the row comes due again, until it is sent or parked."""
-    for _ in range(sending.MAX_ATTEMPTS + 1):
+    for _ in range(outcomes.MAX_ATTEMPTS + 1):
         await sender.run_once()
         row = await the_row(chat)
         if row.status != "pending":
@@ -248,7 +249,7 @@ async def test_a_permanent_refusal_is_parked_as_failed_and_never_delivered(
     server, port = mailbox
     await give_email(chat)
     await queue(chat, clock)
-    server.rcpt_answers = ["550 5.1.1 No such user here"] * (sending.MAX_ATTEMPTS + 1)
+    server.rcpt_answers = ["550 5.1.1 No such user here"] * (outcomes.MAX_ATTEMPTS + 1)
     await sender_for(chat, settings, clock, f"smtp://127.0.0.1:{port}").run_once()
     row = await the_row(chat)
     assert (row.status, row.attempts) == ("failed", 1)  # parked at once: no second RCPT
