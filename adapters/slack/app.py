@@ -18,11 +18,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
-from aiohttp import web
+from aiohttp import ClientSession, ClientTimeout, web
 from slack_bolt import BoltResponse
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook.async_client import AsyncWebhookClient, WebhookResponse
 
 from adapters.background import BackgroundWork
 from adapters.inbox_runner import InboxRunner
@@ -38,6 +39,7 @@ from config.settings import Settings
 
 log = logging.getLogger(__name__)
 
+Respond = Callable[..., Awaitable[WebhookResponse]]  # bolt's `respond`, or `SlackEdge.respond_to`
 COMMANDS = ("/placement", "/training", "/nudges", "/digest", "/admin", "/summary")
 FORM_OPENERS = PlaceBot.FORM_OPENERS  # declared with each button in bot/chat/actions.py
 
@@ -81,6 +83,7 @@ class SlackEdge:
         self.work = BackgroundWork(edge="slack")
         self.replies = BackgroundWork(workers=REPLIES_IN_FLIGHT, edge="slack")
         self.direct_in_hand = 0
+        self.http: ClientSession | None = None  # for answers at response_urls (`respond_to`)
         backend = "sqlite" if settings.database_url.startswith("sqlite") else "postgresql"
         self.inbox = InboxRunner(
             CommandInbox(bot.sessions, bot.clock, "slack"),
@@ -190,11 +193,22 @@ class SlackEdge:
         reply = await self.run_command(body, answered=False)
         if self.bot.faults.is_sorry(reply) and self.bot.faults.database_down:
             return False
-        respond = AsyncRespond(response_url=body.get("response_url"))
-        self.replies.submit(lambda: self.answer_late(reply, respond, body))
+        self.replies.submit(lambda: self.answer_late(reply, self.respond_to(body), body))
         return True
 
-    async def answer_late(self, reply: Reply, respond: AsyncRespond, body: dict[str, Any]) -> None:
+    def respond_to(self, body: dict[str, Any]) -> Respond:
+        """The response_url as bolt's `respond`, on one HTTP session for every answer (bolt's
+        opens a session, and its connections, per answer)."""
+        if self.http is None or self.http.closed:
+            self.http = ClientSession(timeout=ClientTimeout(total=30))
+        hook = AsyncWebhookClient(body.get("response_url") or "", session=self.http)
+
+        async def send(**message: Any) -> WebhookResponse:
+            return await hook.send(**message)
+
+        return send
+
+    async def answer_late(self, reply: Reply, respond: Respond, body: dict[str, Any]) -> None:
         """As `answer`; a form cannot open once Slack's 3 seconds for its trigger have gone,
         so the person is asked to type the command again."""
         key = command_key(body)
@@ -298,7 +312,7 @@ class SlackEdge:
         await self.client.views_publish(user_id=event.get("user", ""), view=view)
 
     async def answer(
-        self, reply: Reply | None, respond: AsyncRespond, body: dict[str, Any],
+        self, reply: Reply | None, respond: Respond, body: dict[str, Any],
         key: str | None = None,
     ) -> None:  # fmt: skip
         """A form opens as a modal; anything else answers in the conversation, or (from the
@@ -371,6 +385,8 @@ def mount(app: web.Application, bot: PlaceBot, settings: Settings) -> SlackEdge:
         await edge.inbox.stop()  # first: its commands' answers go through `replies`
         await edge.work.close()
         await edge.replies.close()
+        if edge.http is not None:
+            await edge.http.close()
 
     app.on_startup.append(start_inbox)
     app.on_shutdown.append(finish_work)

@@ -104,7 +104,7 @@ async def test_a_command_kept_by_a_process_that_died_is_worked_when_its_lease_en
     died = CommandInbox(slack_rig.chat.bot.sessions, clock, "slack")  # another process's
     await died.keep([("slack:command:t.left", dict(parse_qsl(body)))])
     await died.claim(1)  # and it died holding the claim
-    clock.at += LEASE
+    clock.at += LEASE + timedelta(seconds=1)
     [answer] = await slack_rig.slack.wait_for("response:left")  # found by the next poll
     assert answer.body["text"].endswith("is in the register.")
     await inbox_empty(slack_rig)
