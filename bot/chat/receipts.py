@@ -8,15 +8,25 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kernel.messages import Reply
 from storage.tables import InboundReceipt
 
-# Built once: a Core insert skips the ORM's unit of work and statement building on every turn.
+# Built once: Core statements skip the ORM's unit of work and statement building on every turn.
 _INSERT = insert(InboundReceipt)
+_RECEIPTS = InboundReceipt.__table__
+_KEEP_REPLY = (
+    update(_RECEIPTS)
+    .where(_RECEIPTS.c.key == bindparam("receipt_key"))
+    .values(
+        reply=bindparam("kept_reply"),
+        respond_to=bindparam("kept_respond_to"),
+        answered_at=bindparam("kept_answered_at"),
+    )
+)
 
 
 class AlreadyHandled(Exception):
@@ -44,10 +54,15 @@ async def keep_reply(
     """Keep the answer with the receipt, in the work's transaction: a platform's retry of a
     delivery whose answer never arrived (the process died after storing) is answered again, and
     one due at `respond_to` and not `answered` yet is sent again after a restart."""
-    await session.execute(
-        update(InboundReceipt)
-        .where(InboundReceipt.key == key[:255])
-        .values(reply=reply.to_dict(), respond_to=respond_to, answered_at=answered)
+    connection = await session.connection()
+    await connection.execute(
+        _KEEP_REPLY,
+        {
+            "receipt_key": key[:255],
+            "kept_reply": reply.to_dict(),
+            "kept_respond_to": respond_to,
+            "kept_answered_at": answered,
+        },
     )
 
 

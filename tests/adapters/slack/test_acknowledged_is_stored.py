@@ -2,9 +2,10 @@
 `placebot serve` process stores each signed slash command before its 200, either its work
 (the body is then the answer) or, in a burst, the command itself in the inbox (the answer goes
 to the response_url). Killed with SIGKILL in the middle of a burst of 100, it has stored
-every command it acknowledged one way or the other; restarted, it works the inbox, and the
-rest, retried by Slack (same trigger id, X-Slack-Retry-Num), are stored once each and
-answered. SQLite and PostgreSQL."""
+every command it acknowledged one way or the other; so has one stopped with SIGTERM (which
+refuses new requests, finishes those in hand and gives back the inbox's unworked rows).
+Restarted, it works the inbox, and the rest, retried by Slack (same trigger id,
+X-Slack-Retry-Num), are stored once each and answered. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 from sqlalchemy import select
 
 from storage.engine import make_engine
@@ -80,8 +82,9 @@ async def stored(database_url: str) -> Counter[str]:
         await engine.dispose()
 
 
-async def test_a_server_killed_mid_burst_has_stored_all_it_acknowledged(
-    database_url: str, tmp_path: Path
+@pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
+async def test_a_server_stopped_mid_burst_has_stored_all_it_acknowledged(
+    database_url: str, tmp_path: Path, stop: signal.Signals
 ) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -136,7 +139,7 @@ async def test_a_server_killed_mid_burst_has_stored_all_it_acknowledged(
                         arrived.clear()
                         await arrived.wait()
             finally:
-                first.send_signal(signal.SIGKILL)
+                first.send_signal(stop)
                 await first.wait()
             await asyncio.gather(*burst)
         acknowledged = dict(answers)
