@@ -18,28 +18,25 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
-from aiohttp import ClientSession, ClientTimeout, web
+from aiohttp import web
 from slack_bolt import BoltResponse
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
-from slack_sdk.webhook.async_client import AsyncWebhookClient, WebhookResponse
 
 from adapters.background import BackgroundWork
-from adapters.inbox_runner import InboxRunner
 from adapters.slack import answers, blocks, shape
 from adapters.slack.channel import DirectMessages, rate_limited
+from adapters.slack.inboxed import InboxedCommands, Respond
 from adapters.slack.payloads import as_typed, command_key, web_client, workspace_of
 from adapters.slack.wire_body import slack_request
 from bot.chat.actions import ACTIONS
-from bot.chat.inbox import CommandInbox
 from bot.chat.placebot import PlaceBot
 from bot.kernel.messages import Actor, Command, Reply
 from config.settings import Settings
 
 log = logging.getLogger(__name__)
 
-Respond = Callable[..., Awaitable[WebhookResponse]]  # bolt's `respond`, or `SlackEdge.respond_to`
 COMMANDS = ("/placement", "/training", "/nudges", "/digest", "/admin", "/summary")
 FORM_OPENERS = PlaceBot.FORM_OPENERS  # declared with each button in bot/chat/actions.py
 
@@ -51,16 +48,6 @@ CORE_ACTION = re.compile(
 )
 TIMESTAMP = "X-Slack-Request-Timestamp"
 ACK_BUDGET_SECONDS = 2.0  # of the 3 Slack allows: the rest is for the network both ways
-# Commands worked before their acknowledgement at once; more go to the inbox. A command is a
-# few milliseconds of database work, so four in hand keep an acknowledgement well within time.
-DIRECT_LIMIT = 4
-INBOX_WORKERS = 4  # on SQLite they share one connection, but overlap their users.info calls
-REPLIES_IN_FLIGHT = 32  # answers at response_urls, each a request that may take a while
-FORM_TOO_LATE = Reply(
-    text="Slack gives a form 3 seconds to open and this one took longer, as many commands came "
-    "in at once. Please type the command again.",
-    private=True,
-)
 
 
 class SlackEdge:
@@ -81,16 +68,7 @@ class SlackEdge:
             before_authorize=self.only_listed_workspaces,
         )
         self.work = BackgroundWork(edge="slack")
-        self.replies = BackgroundWork(workers=REPLIES_IN_FLIGHT, edge="slack")
-        self.direct_in_hand = 0
-        self.http: ClientSession | None = None  # for answers at response_urls (`respond_to`)
-        backend = "sqlite" if settings.database_url.startswith("sqlite") else "postgresql"
-        self.inbox = InboxRunner(
-            CommandInbox(bot.sessions, bot.clock, "slack"),
-            self.from_inbox,
-            workers=INBOX_WORKERS,
-            sole=backend == "sqlite",  # SQLite serves one process: claims at start are stale
-        )
+        self.inboxed = InboxedCommands(self, settings)
         for name in COMMANDS:
             self.app.command(name)(self.on_command)
         self.app.action(CORE_ACTION)(self.on_action)
@@ -151,14 +129,11 @@ class SlackEdge:
         return reply, loop.time() - started > ACK_BUDGET_SECONDS
 
     async def on_command(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
-        if self.busy and await self.kept_in_inbox(body):
+        if self.inboxed.busy and await self.inboxed.keep(body):
             await ack()  # stored: it is worked from the inbox and answered at its response_url
             return
-        self.direct_in_hand += 1
-        try:
+        async with self.inboxed.direct():
             reply, late = await self.timed(self.run_command(body))
-        finally:
-            self.direct_in_hand -= 1
         if late and reply is not None and reply.form is None:  # the ack may come too late
             try:  # so the answer is due at the response_url until it has gone there
                 await self.bot.answers.due(command_key(body), answered=False)
@@ -170,58 +145,6 @@ class SlackEdge:
             return
         kind = "ephemeral" if reply.private else "in_channel"
         await ack(response_type=kind, **blocks.message(reply))
-
-    @property
-    def busy(self) -> bool:
-        """Whether a command now would queue for the database for long: then it goes to the
-        inbox, so that its acknowledgement stays prompt however many arrive at once."""
-        return self.direct_in_hand >= DIRECT_LIMIT or self.inbox.backlog > 0
-
-    async def kept_in_inbox(self, body: dict[str, Any]) -> bool:
-        """Store the command to be worked after its acknowledgement; False when the database
-        would not take it (the command is then run at once and answered "try again")."""
-        try:
-            await self.inbox.keep(command_key(body), body)
-        except Exception as error:
-            self.bot.faults.noted(error, "Slack command: not kept in the inbox")
-            return False
-        return True
-
-    async def from_inbox(self, body: dict[str, Any]) -> bool:
-        """Work a command kept in the inbox; False to try it again later (the database away).
-        Its answer is kept with its receipt before it is sent, so a crash does not lose it."""
-        reply = await self.run_command(body, answered=False)
-        if self.bot.faults.is_sorry(reply) and self.bot.faults.database_down:
-            return False
-        self.replies.submit(lambda: self.answer_late(reply, self.respond_to(body), body))
-        return True
-
-    def respond_to(self, body: dict[str, Any]) -> Respond:
-        """The response_url as bolt's `respond`, on one HTTP session for every answer (bolt's
-        opens a session, and its connections, per answer)."""
-        if self.http is None or self.http.closed:
-            self.http = ClientSession(timeout=ClientTimeout(total=30))
-        hook = AsyncWebhookClient(body.get("response_url") or "", session=self.http)
-
-        async def send(**message: Any) -> WebhookResponse:
-            return await hook.send(**message)
-
-        return send
-
-    async def answer_late(self, reply: Reply, respond: Respond, body: dict[str, Any]) -> None:
-        """As `answer`; a form cannot open once Slack's 3 seconds for its trigger have gone,
-        so the person is asked to type the command again."""
-        key = command_key(body)
-        if reply.form is not None:
-            try:
-                await self.answer(reply, respond, body, key)
-            except SlackApiError as error:
-                log.info("Slack form not opened late: %s", error.response.get("error"))
-                reply = FORM_TOO_LATE
-            else:
-                await self.bot.answers.given(key)
-                return
-        await self.answer(reply, respond, body, key)
 
     async def run_command(self, body: dict[str, Any], answered: bool = True) -> Reply:
         """Store the command; its answer (the first one again, for Slack's retry of it), kept
@@ -379,14 +302,11 @@ def mount(app: web.Application, bot: PlaceBot, settings: Settings) -> SlackEdge:
     app.router.add_post("/slack/events", edge.handle_http)
 
     async def start_inbox(_app: web.Application) -> None:
-        edge.inbox.start()
+        edge.inboxed.start()
 
     async def finish_work(_app: web.Application) -> None:
-        await edge.inbox.stop()  # first: its commands' answers go through `replies`
+        await edge.inboxed.stop()
         await edge.work.close()
-        await edge.replies.close()
-        if edge.http is not None:
-            await edge.http.close()
 
     app.on_startup.append(start_inbox)
     app.on_shutdown.append(finish_work)

@@ -13,7 +13,8 @@ from urllib.parse import parse_qsl
 from sqlalchemy import select
 
 from adapters.slack import answers
-from adapters.slack.app import DIRECT_LIMIT, FORM_TOO_LATE, SLACK_EDGE, SlackEdge
+from adapters.slack.app import SLACK_EDGE
+from adapters.slack.inboxed import DIRECT_LIMIT, FORM_TOO_LATE, InboxedCommands
 from bot.chat.inbox import LEASE, CommandInbox
 from bot.kernel.clock import FixedClock
 from storage.tables import PlacementOffer
@@ -23,8 +24,8 @@ from tests.support.slack_rig import SlackRig
 OFFER = "offer physio 1 Feb - 12 Mar 2027 2 students at Ward {n}, Kings Mill Hospital"
 
 
-def edge_of(rig: SlackRig) -> SlackEdge:
-    return rig.client.app[SLACK_EDGE]
+def inboxed(rig: SlackRig) -> InboxedCommands:
+    return rig.client.app[SLACK_EDGE].inboxed
 
 
 async def places_stored(rig: SlackRig) -> Counter[str]:
@@ -33,7 +34,7 @@ async def places_stored(rig: SlackRig) -> Counter[str]:
 
 
 async def inbox_empty(rig: SlackRig) -> None:
-    inbox = edge_of(rig).inbox.inbox
+    inbox = inboxed(rig).runner.inbox
     async with asyncio.timeout(10):
         while await inbox.depth() != {"waiting": 0, "claimed": 0}:  # noqa: ASYNC110 (a row)
             await asyncio.sleep(0.02)
@@ -42,15 +43,15 @@ async def inbox_empty(rig: SlackRig) -> None:
 async def test_a_command_that_would_wait_is_kept_acknowledged_and_answered_later(
     slack_rig: SlackRig, clock: FixedClock
 ) -> None:
-    edge = edge_of(slack_rig)
-    edge.direct_in_hand = DIRECT_LIMIT  # as if four commands were being worked already
+    commands = inboxed(slack_rig)
+    commands.direct_in_hand = DIRECT_LIMIT  # as if four commands were being worked already
     response = await slack_rig.command(OFFER.format(n=1), key="kept")
     assert await response.read() == b""  # acknowledged at once, with no answer in it
     [answer] = await slack_rig.slack.wait_for("response:kept")
     assert answer.body["text"].endswith("is in the register.")
     assert await places_stored(slack_rig) == Counter({"Ward 1, Kings Mill Hospital": 1})
     await inbox_empty(slack_rig)
-    await edge.replies.drain()
+    await commands.replies.drain()
     clock.at += timedelta(seconds=11)
     assert await answers.resend_due(slack_rig.chat.bot) == 0  # recorded as given
 
@@ -69,26 +70,26 @@ async def test_a_burst_is_acknowledged_stored_once_and_answered_once_each(
     stored = await places_stored(slack_rig)
     assert stored == Counter({f"Ward {n}, Kings Mill Hospital": 1 for n in range(count)})
     await inbox_empty(slack_rig)
-    await edge_of(slack_rig).replies.drain()
+    await inboxed(slack_rig).replies.drain()
     for name in names:
         [answer] = slack_rig.slack.named(name)
         assert answer.body["text"].endswith("is in the register."), answer.body
-    assert edge_of(slack_rig).inbox.backlog == 0
+    assert inboxed(slack_rig).runner.backlog == 0
 
 
 async def test_a_form_from_the_inbox_opens_while_its_trigger_lasts(slack_rig: SlackRig) -> None:
-    edge_of(slack_rig).direct_in_hand = DIRECT_LIMIT
+    inboxed(slack_rig).direct_in_hand = DIRECT_LIMIT
     await slack_rig.command("offer", key="form")
     [opened] = await slack_rig.slack.wait_for("views.open")
     assert opened.body["view"]["callback_id"] == "offer.create"
-    await edge_of(slack_rig).replies.drain()
+    await inboxed(slack_rig).replies.drain()
     assert not slack_rig.slack.named("response:form")
 
 
 async def test_a_form_whose_trigger_ran_out_asks_for_the_command_again(
     slack_rig: SlackRig,
 ) -> None:
-    edge_of(slack_rig).direct_in_hand = DIRECT_LIMIT
+    inboxed(slack_rig).direct_in_hand = DIRECT_LIMIT
     slack_rig.slack.fail("views.open")  # as Slack refuses a trigger older than 3 seconds
     await slack_rig.command("offer", key="late-form")
     [answer] = await slack_rig.slack.wait_for("response:late-form")
