@@ -109,7 +109,10 @@ async def list_training(ctx: Context, rest: str) -> Reply:
     asked = await _asked(ctx, rest)
     query = replace(asked.query, offset=page.offset)
     events = await training.upcoming(ctx, query)
-    total = await training.count_upcoming(ctx, query)
+    if len(events) < query.limit and (events or not query.offset):
+        total = query.offset + len(events)  # the last page: there is nothing after it to count
+    else:
+        total = await training.count_upcoming(ctx, query)
     command = f"training {rest}".strip()
     if not events:
         if total:
