@@ -72,15 +72,16 @@ async def _fill(ctx: Context, offer: PlacementOffer, checked: CheckedOffer, plac
     draft = checked.draft
     block = await _block_by_ref(ctx, draft.block_ref)
     offer.profession = draft.profession
-    offer.team_id = place.team.id if place.team else None
-    offer.site_id = place.site.id if place.site else None
+    offer.team, offer.site, offer.block = place.team, place.site, block  # loaded: no read-back
     offer.provider_id = place.provider_id or offer.provider_id
+    offer.provider = (
+        await ctx.session.get(Organisation, offer.provider_id) if offer.provider_id else None
+    )
     offer.place_text = place.text
     offer.start_date, offer.end_date = checked.start, checked.end
     offer.capacity = checked.capacity
     offer.supervision_model, offer.student_level = draft.supervision_model, draft.student_level
     offer.setting, offer.educator = draft.setting, draft.educator or None
-    offer.block_id = block.id if block else None
     offer.notes = draft.notes or None
 
 
@@ -117,7 +118,7 @@ async def create_offer(ctx: Context, draft: OfferDraft) -> PlacementOffer:
         await events.announce(
             ctx, events.BlockAnswered(checked.draft.block_ref.upper(), offer.team_id, person.id)
         )
-    return await get_offer(ctx, offer.ref)
+    return offer
 
 
 async def _ask_for(ctx: Context, place: Place, ref: str) -> None:
