@@ -12,14 +12,20 @@ from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
 Item = TypeVar("Item")
+# Far inside either database's limit on bound parameters in one statement (SQLite 32,766,
+# PostgreSQL 32,767) for rows of a few columns.
+MOST_IN_A_BATCH = 500
 
 
 class GroupCommit(Generic[Item]):
     """`await add(item)` returns once `write` has committed a batch holding `item`, and raises
     what `write` raised for that batch."""
 
-    def __init__(self, write: Callable[[list[Item]], Awaitable[None]]) -> None:
+    def __init__(
+        self, write: Callable[[list[Item]], Awaitable[None]], most: int = MOST_IN_A_BATCH
+    ) -> None:
         self.write = write
+        self.most = most
         self._waiting: list[tuple[Item, asyncio.Future[None]]] = []
         self._writer: asyncio.Task[None] | None = None
 
@@ -32,7 +38,7 @@ class GroupCommit(Generic[Item]):
 
     async def _write_batches(self) -> None:
         while self._waiting:
-            batch, self._waiting = self._waiting, []
+            batch, self._waiting = self._waiting[: self.most], self._waiting[self.most :]
             try:
                 await self.write([item for item, _ in batch])
             except Exception as error:
