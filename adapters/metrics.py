@@ -20,9 +20,10 @@ from prometheus_client.exposition import generate_latest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.chat.inbox import depth_by_edge
 from bot.kernel import metrics
 from config.settings import Settings
-from storage.tables import Delivery, InboundCommand, InboundReceipt
+from storage.tables import Delivery, InboundReceipt
 
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 EDGES = (
@@ -118,15 +119,10 @@ class Prometheus:
             self.inbox.clear()
             for unanswered, number in inbox:
                 self.inbox.labels("unanswered" if unanswered else "answered").set(number)
-            claimed = InboundCommand.claimed_until >= datetime.now(UTC)
-            commands = await connection.execute(
-                select(InboundCommand.edge, claimed, func.count()).group_by(
-                    InboundCommand.edge, claimed
-                )
-            )
             self.commands.clear()
-            for edge, is_claimed, number in commands:
-                self.commands.labels(edge, "claimed" if is_claimed else "waiting").set(number)
+            for edge, states in (await depth_by_edge(connection, datetime.now(UTC))).items():
+                for state, number in states.items():
+                    self.commands.labels(edge, state).set(number)
         pool = engine.pool
         for state in ("size", "checkedout", "overflow", "checkedin"):
             if reading := getattr(pool, state, None):

@@ -11,11 +11,11 @@ receipt (`receipts`), so a row worked twice (a lease that ran out mid-work) acts
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from bot.kernel.clock import Clock
 from storage.tables import InboundCommand
@@ -107,22 +107,28 @@ class CommandInbox:
                 await session.execute(delete(InboundCommand).where(InboundCommand.id.in_(ids)))
 
     async def depth(self) -> dict[str, int]:
-        """Rows waiting and claimed, for `/metrics`."""
-        now = self.clock.now()
-        claimed = InboundCommand.claimed_until >= now
+        """This edge's rows waiting and claimed."""
         async with self.sessions() as session:
-            rows = await session.execute(
-                select(claimed.label("claimed"), func.count())
-                .where(InboundCommand.edge == self.edge)
-                .group_by(claimed)
-            )
-            counts = {"waiting": 0, "claimed": 0}
-            for is_claimed, count in rows:
-                counts["claimed" if is_claimed else "waiting"] += count
-            return counts
+            counts = await depth_by_edge(session, self.clock.now())
+        return counts.get(self.edge, {"waiting": 0, "claimed": 0})
 
     async def _set_claim(self, ids: Sequence[int], until: Any) -> None:
         async with self.sessions.begin() as session:
             await session.execute(
                 update(InboundCommand).where(InboundCommand.id.in_(ids)).values(claimed_until=until)
             )
+
+
+async def depth_by_edge(
+    on: AsyncSession | AsyncConnection, now: datetime
+) -> dict[str, dict[str, int]]:
+    """Rows waiting and claimed, by edge (`/metrics` reads it at each scrape)."""
+    claimed = InboundCommand.claimed_until >= now
+    rows = await on.execute(
+        select(InboundCommand.edge, claimed, func.count()).group_by(InboundCommand.edge, claimed)
+    )
+    counts: dict[str, dict[str, int]] = {}
+    for edge, is_claimed, number in rows:
+        states = counts.setdefault(edge, {"waiting": 0, "claimed": 0})
+        states["claimed" if is_claimed else "waiting"] += number
+    return counts
