@@ -2,11 +2,13 @@
 
 Inbound only: the outbox reaches people through `adapters.slack.channel`. An acknowledgement is
 a promise, as Slack does not retry what it got a 200 for: a command, a button or a form is
-stored (committed) before it is acknowledged, never after. A command's answer goes in the
-acknowledgement itself, so it is as durable as the ack; a button's goes after, through the
-response_url, as does a command's whose work outlasted `ACK_BUDGET_SECONDS` (its ack may reach
-Slack too late to be shown). Each delivery carries a key (trigger id, view id, event id) so that
-Slack's retries and double clicks act once, and a retried command gets its first answer again.
+stored (committed) before it is acknowledged, never after: its work, or in a burst the command
+itself, in the inbox (`inboxed`). A command worked at once is answered in the acknowledgement
+itself, so the answer is as durable as the ack; a button's goes after, through the
+response_url, as does a command's from the inbox or whose work outlasted `ACK_BUDGET_SECONDS`
+(its ack may reach Slack too late to be shown). Each delivery carries a key (trigger id, view
+id, event id) so that Slack's retries and double clicks act once, and a retried command gets
+its first answer again.
 """
 
 from __future__ import annotations
