@@ -93,21 +93,18 @@ class InboxRunner:
             for row_id, body in rows or []:
                 self.in_hand.add(row_id)
                 self._queue.put_nowait((row_id, body))
-            if rows and len(rows) == room:
-                await asyncio.sleep(0)  # more may wait: claim again once a worker takes one
-                await self._room()
+            if rows and len(rows) == room:  # more may wait: claim again once a worker is free
+                while len(self.in_hand) >= 2 * self.workers:
+                    await self._nap()
                 continue
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(POLL_SECONDS):
-                    await self._wake.wait()
+            await self._nap()
 
-    async def _room(self) -> None:
-        while len(self.in_hand) >= 2 * self.workers:
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(POLL_SECONDS):
-                    await self._wake.wait()
+    async def _nap(self) -> None:
+        """Until something is kept or finished here, or a poll's time has passed."""
+        self._wake.clear()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(POLL_SECONDS):
+                await self._wake.wait()
 
     async def _work_loop(self) -> None:
         while True:
