@@ -119,7 +119,9 @@ class SlackEdge:
             found = {}
         profile = found.get("profile") or {}
         name = profile.get("real_name") or found.get("real_name") or found.get("name") or ""
-        return Actor("slack", user_id, team_id, name, profile.get("email"))
+        others = (found.get("name"), profile.get("display_name"))  # the handle; as shown in Slack
+        aliases = tuple(other for other in others if isinstance(other, str) and other)
+        return Actor("slack", user_id, team_id, name, profile.get("email"), aliases)
 
     @staticmethod
     async def timed(work: Awaitable[Reply | None]) -> tuple[Reply | None, bool]:

@@ -21,6 +21,8 @@ class Actor:
     tenant: str = ""
     display_name: str = ""
     email: str | None = None
+    # Other names the platform shows for them (a Slack handle, a Slack display name).
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -111,6 +111,7 @@ def clean_actor(actor: Actor) -> Actor:
         tenant=clean(actor.tenant),
         display_name=" ".join(clean(actor.display_name).split()),
         email=None if actor.email is None else "".join(clean(actor.email).split()),
+        aliases=tuple(" ".join(clean(alias).split()) for alias in actor.aliases),
     )
 
 

@@ -25,6 +25,20 @@ def clean_name(name: str) -> str:
     return clip(" ".join(clean(name).split()), MAX_NAME) or "New colleague"
 
 
+MAX_NAMES = 4  # a display name and the few others a platform shows (Slack: handle, display)
+
+
+def platform_names(actor: Actor) -> list[str]:
+    """The names the platform shows for the actor, each once (letter case aside), as kept on
+    their identity: only so that an erasure can find them where others typed them."""
+    names: dict[str, str] = {}
+    for name in (actor.display_name, *actor.aliases):
+        kept = clip(" ".join(clean(name).split()), MAX_NAME)
+        if kept:
+            names.setdefault(kept.casefold(), kept)
+    return list(names.values())[:MAX_NAMES]
+
+
 # Built once: building a statement and its cache key cost more CPU than running it.
 _BY_IDENTITY = (
     select(Person)
@@ -89,6 +103,7 @@ async def meet(
                     platform=actor.platform,
                     tenant=actor.tenant,
                     external_id=actor.external_id,
+                    names=platform_names(actor) or None,
                 )
             )
             await session.flush()  # the new identity makes every remembered person stale

@@ -2,10 +2,11 @@
 
 The person's row stays, emptied, so that the offers they posted, the blocks they created and the
 requests they decided still stand (credited to the team in the row's new name) and the register's
-history adds up. Their identities, conversation references, roles, membership claims and nudges
-are deleted; messages to them lose their content; audit events keep the action but not the actor,
-and lose the before and after of their own profile. Whatever still names them anywhere (their name
-in a message to a coordinator, their email in an audit reference) is replaced by `[erased]`
+history adds up. Their identities, conversation references, roles, membership claims, nudges and
+commands not yet worked are deleted; messages to them lose their content; audit events keep the
+action but not the actor, and lose the before and after of their own profile. Whatever still
+names them anywhere (their name in a message to a coordinator, their email in an audit
+reference, the Slack handle a colleague typed into an offer) is replaced by `[erased]`
 (`bot.privacy.mentions`). The erasure is audited with counts only.
 """
 
@@ -28,6 +29,7 @@ from storage.tables import (
     ConversationReference,
     Delivery,
     Identity,
+    InboundCommand,
     MembershipClaim,
     Nudge,
     PendingOffer,
@@ -81,11 +83,35 @@ def _reference_ids(reference: dict[str, Any]) -> list[str]:
     return found
 
 
+async def platform_ids(ctx: Context, person: Person) -> list[str]:
+    """The ids the platforms know the person by: only they send a command carrying these."""
+    known = await ctx.session.execute(
+        select(Identity.external_id).where(Identity.person_id == person.id)
+    )
+    return mentions.needles(known.scalars())
+
+
+async def _drop_unworked_commands(ctx: Context, ids: list[str]) -> int:
+    """Commands they sent that no process has worked yet. Rewritten, one would run as someone
+    called [erased] and meet them as a new person; worked, it would bring back what was erased.
+    (A command held by a process at this moment still runs: it meets them as someone new.)"""
+    held = await mentions.find(ctx.session, ids, tables={InboundCommand.__tablename__})
+    if not held:
+        return 0
+    rows = [mention.key["id"] for mention in held]
+    return await _count(ctx, delete(InboundCommand).where(InboundCommand.id.in_(rows)))
+
+
 async def identifiers(ctx: Context, person: Person) -> list[str]:
-    """Everything that names the person: email, display name, platform ids."""
+    """Everything that names the person: email, display name, platform ids, and the names the
+    platforms showed for them (a Slack handle someone typed as `@jo.bloggs` in an offer)."""
     session = ctx.session
-    ids = list((await session.execute(select(Identity.external_id).where(
-        Identity.person_id == person.id))).scalars())  # fmt: skip
+    ids: list[str] = []
+    known = await session.execute(
+        select(Identity.external_id, Identity.names).where(Identity.person_id == person.id)
+    )
+    for external_id, names in known:
+        ids += [external_id, *(name for name in names or () if isinstance(name, str))]
     references = (
         await session.execute(
             select(ConversationReference.reference).where(
@@ -111,10 +137,12 @@ async def erase(ctx: Context, email: str) -> Erased:
 async def erase_person(ctx: Context, person: Person) -> Erased:
     """Erase this person, in the caller's transaction."""
     found = await identifiers(ctx, person)
+    unworked = await _drop_unworked_commands(ctx, await platform_ids(ctx, person))
     own_refs = [str(person.id), *([person.email] if person.email else [])]
     pid = person.id
     team = await ctx.session.get(Team, person.team_id) if person.team_id else None
     counts: dict[str, int] = {}
+    counts["commands not yet worked"] = unworked
     counts["identities"] = await _count(ctx, delete(Identity).where(Identity.person_id == pid))
     counts["conversation references"] = await _count(
         ctx, delete(ConversationReference).where(ConversationReference.person_id == pid)

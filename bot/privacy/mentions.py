@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,14 +112,21 @@ async def _rows(session: AsyncSession, table: Table, found: list[str]) -> list[A
     return list((await session.execute(query)).mappings())
 
 
-async def find(session: AsyncSession, identifiers: Iterable[str | None]) -> list[Mention]:
-    """Every row, in every table, whose text or JSON holds one of the identifiers."""
+async def find(
+    session: AsyncSession,
+    identifiers: Iterable[str | None],
+    tables: Collection[str] | None = None,
+) -> list[Mention]:
+    """Every row, in every table (or in those named), whose text or JSON holds one of the
+    identifiers."""
     found = needles(identifiers)
     if not found:
         return []
     pattern = _pattern(found)
     mentions = []
     for table in Base.metadata.sorted_tables:
+        if tables is not None and table.name not in tables:
+            continue
         texts, documents = _text_columns(table)
         for row in await _rows(session, table, found):
             columns = [c.name for c in texts if row[c.name] and pattern.search(row[c.name])]

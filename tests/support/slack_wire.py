@@ -28,6 +28,7 @@ def slash_command(
     user: str = "U0001",
     trigger: str = "13345224609.738474920.8088930838d88f008e0",
     team: str = TEAM,
+    user_name: str | None = None,
 ) -> tuple[str, str]:
     body = urlencode(
         {
@@ -37,7 +38,7 @@ def slash_command(
             "channel_id": "C2147483705",
             "channel_name": "physio",
             "user_id": user,
-            "user_name": user.lower(),
+            "user_name": user.lower() if user_name is None else user_name,
             "command": command,
             "text": text,
             "api_app_id": "A123456",

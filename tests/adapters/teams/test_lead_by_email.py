@@ -72,6 +72,11 @@ async def test_an_hei_lead_added_by_email_adds_a_block_from_teams(
         "2026-12-01",
     )
     assert (await teams_person(bot, JO)).id == jo.id
+    async with bot.sessions() as session:
+        names = (
+            await session.execute(select(Identity.names).where(Identity.platform == "teams"))
+        ).scalar_one()
+    assert names == [wire.user(JO)["name"]], "Teams' name for them, kept for erasure"
     [lookup] = teams_rig.connector.member_requests
     assert lookup.path == f"/v3/conversations/a:1personal/members/{wire.user(JO)['id']}"
 

@@ -8,7 +8,9 @@
         assert call.body["channel"] == "D0001"
 
 users.info gives each user the profile email `{user id in lower case}@nhs.example`, or the one
-a test set with `slack.emails["U0LEAD"] = "jo.lead@uni.example"` (None: no email shown).
+a test set with `slack.emails["U0LEAD"] = "jo.lead@uni.example"` (None: no email shown); the
+handle `{user id in lower case}` and no profile display name, or those a test set with
+`slack.handles["U0JO"] = "jo.bloggs"` and `slack.display_names["U0JO"] = "Jo B"`.
 
 `slack.response_url("x")` gives a response_url whose posts are recorded under "response:x".
 File uploads (`files_upload_v2`) work: the upload URL points here, and the bytes are recorded
@@ -86,6 +88,7 @@ def _answer(method: str, body: dict[str, Any]) -> dict[str, Any]:
                 "real_name": f"Clinician {user}",
                 "profile": {
                     "real_name": f"Clinician {user}",
+                    "display_name": "",
                     "email": f"{user.lower()}@nhs.example",
                 },
             },
@@ -118,6 +121,8 @@ class FakeSlack:
         answer, after the message has arrived."""
         self.calls: list[Call] = []
         self.emails: dict[str, str | None] = {}  # users.info profile emails set by a test
+        self.handles: dict[str, str] = {}  # users.info names (handles) set by a test
+        self.display_names: dict[str, str] = {}  # users.info profile display names, likewise
         self.messages: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.limited = 0
         self.delay = delay
@@ -227,9 +232,17 @@ class FakeSlack:
             body["_file_id"] = f"F{next(self._file_ids):04d}"
             body["_upload_url"] = str(self.server.make_url(f"/upload/{body['_file_id']}"))
         answer = _answer(method, body)
-        if method == "users.info" and body.get("user") in self.emails:
-            answer["user"]["profile"]["email"] = self.emails[body["user"]]
+        if method == "users.info":
+            self._users_info(str(body.get("user", "")), answer["user"])
         return web.json_response(answer)
+
+    def _users_info(self, user_id: str, user: dict[str, Any]) -> None:
+        if user_id in self.emails:
+            user["profile"]["email"] = self.emails[user_id]
+        if user_id in self.handles:
+            user["name"] = self.handles[user_id]
+        if user_id in self.display_names:
+            user["profile"]["display_name"] = self.display_names[user_id]
 
     def _processing(self, body: dict[str, Any]) -> None:
         later = math.inf if self.processing_seconds is None else self.processing_seconds
