@@ -107,9 +107,11 @@ class SlackEdge:
         response = await self.app.async_dispatch(await slack_request(request))
         return await to_aiohttp_response(response)
 
-    async def actor(self, team_id: str, user_id: str) -> Actor:
-        """The core's actor; a user met for the first time is looked up once with users.info."""
-        actor = Actor(platform="slack", tenant=team_id, external_id=user_id)
+    async def actor(self, team_id: str, user_id: str, handle: object = None) -> Actor:
+        """The core's actor; a user met for the first time is looked up once with users.info.
+        `handle`, the user name the payload carries, is kept as one of the names they go by."""
+        shown = (handle,) if isinstance(handle, str) and handle else ()
+        actor = Actor(platform="slack", tenant=team_id, external_id=user_id, aliases=shown)
         if await self.bot.knows(actor):
             return actor
         try:
@@ -120,7 +122,7 @@ class SlackEdge:
         profile = found.get("profile") or {}
         name = profile.get("real_name") or found.get("real_name") or found.get("name") or ""
         others = (found.get("name"), profile.get("display_name"))  # the handle; as shown in Slack
-        aliases = tuple(other for other in others if isinstance(other, str) and other)
+        aliases = tuple(other for other in (*others, *shown) if isinstance(other, str) and other)
         return Actor("slack", user_id, team_id, name, profile.get("email"), aliases)
 
     @staticmethod
@@ -154,7 +156,9 @@ class SlackEdge:
         """Store the command; its answer (the first one again, for Slack's retry of it), kept
         as due at the response_url unless `answered` (it goes in the acknowledgement)."""
         try:
-            actor = await self.actor(body.get("team_id", ""), body.get("user_id", ""))
+            actor = await self.actor(
+                body.get("team_id", ""), body.get("user_id", ""), body.get("user_name")
+            )
         except Exception as error:  # the database away (logged once), or a bug
             return self.bot.faults.noted(error, "Slack command: the person could not be looked up")
         words = f"{body.get('command', '').lstrip('/')} {as_typed(body.get('text', ''))}"
@@ -176,7 +180,9 @@ class SlackEdge:
             return None, None
         user = body.get("user") or {}
         try:
-            actor = await self.actor((body.get("team") or {}).get("id", ""), user.get("id", ""))
+            actor = await self.actor(
+                (body.get("team") or {}).get("id", ""), user.get("id", ""), user.get("username")
+            )
         except Exception as error:
             return self.bot.faults.noted(
                 error, "Slack button: the person could not be looked up"
@@ -208,7 +214,9 @@ class SlackEdge:
     async def on_view_submission(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         view = body.get("view") or {}
         user = body.get("user") or {}
-        actor = await self.actor((body.get("team") or {}).get("id", ""), user.get("id", ""))
+        actor = await self.actor(
+            (body.get("team") or {}).get("id", ""), user.get("id", ""), user.get("username")
+        )
         command = Command(
             actor,
             form_id=view.get("callback_id"),

@@ -62,7 +62,7 @@ class KnownPeople:
 
     def __init__(self, ttl: float = TTL) -> None:
         self.ttl = ttl
-        self._people: dict[tuple[str, str, str], tuple[float, int, Person]] = {}
+        self._people: dict[tuple[Any, ...], tuple[float, int, Person]] = {}
         self._copier = Session()  # never bound: merge(load=False) copies without SQL
 
     @staticmethod
@@ -70,8 +70,10 @@ class KnownPeople:
         return _generation
 
     @staticmethod
-    def _key(actor: Actor) -> tuple[str, str, str]:
-        return actor.platform, actor.tenant, actor.external_id
+    def _key(actor: Actor) -> tuple[Any, ...]:
+        """The identity and the names the platform showed: a name shown for the first time
+        misses, so that `meet` records it on the identity."""
+        return actor.platform, actor.tenant, actor.external_id, actor.display_name, actor.aliases
 
     def get(self, actor: Actor) -> Person | None:
         """A copy to merge with `load=False`, or None when there is none still trusted."""

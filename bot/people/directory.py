@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import time
 
-from sqlalchemy import ColumnElement, bindparam, exists, func, select
+from sqlalchemy import ColumnElement, bindparam, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,23 +25,24 @@ def clean_name(name: str) -> str:
     return clip(" ".join(clean(name).split()), MAX_NAME) or "New colleague"
 
 
-MAX_NAMES = 4  # a display name and the few others a platform shows (Slack: handle, display)
+MAX_NAMES = 8  # the few a platform shows (Slack: real name, handle, display), and a few changes
 
 
-def platform_names(actor: Actor) -> list[str]:
-    """The names the platform shows for the actor, each once (letter case aside), as kept on
-    their identity: only so that an erasure can find them where others typed them."""
+def platform_names(actor: Actor, known: list[str] | None = None) -> list[str]:
+    """The names the platform shows for the actor, after those already `known`, each once
+    (letter case aside), the newest `MAX_NAMES` kept on their identity: only so that an erasure
+    can find them where others typed them."""
     names: dict[str, str] = {}
-    for name in (actor.display_name, *actor.aliases):
+    for name in (*(known or ()), actor.display_name, *actor.aliases):
         kept = clip(" ".join(clean(name).split()), MAX_NAME)
         if kept:
             names.setdefault(kept.casefold(), kept)
-    return list(names.values())[:MAX_NAMES]
+    return list(names.values())[-MAX_NAMES:]
 
 
 # Built once: building a statement and its cache key cost more CPU than running it.
 _BY_IDENTITY = (
-    select(Person)
+    select(Person, Identity.id, Identity.names)
     .join(Identity, Identity.person_id == Person.id)
     .where(
         Identity.platform == bindparam("platform"),
@@ -52,13 +53,33 @@ _BY_IDENTITY = (
 
 
 async def find_person(session: AsyncSession, actor: Actor) -> Person | None:
-    actor = clean_actor(actor)
+    found = await _known_as(session, clean_actor(actor))
+    return None if found is None else found[0]
+
+
+async def _known_as(
+    session: AsyncSession, actor: Actor
+) -> tuple[Person, int, list[str] | None] | None:
+    """The person with this identity, the identity's id and the names kept on it."""
     identity = {
         "platform": actor.platform,
         "tenant": actor.tenant,
         "external_id": actor.external_id,
     }
-    return (await session.execute(_BY_IDENTITY, identity)).unique().scalar_one_or_none()
+    result = await session.execute(_BY_IDENTITY, identity)
+    row = result.unique(lambda found: found[1]).one_or_none()  # by identity: JSON hashes not
+    return None if row is None else (row[0], row[1], row[2])
+
+
+async def _remember_names(
+    session: AsyncSession, identity_id: int, kept: list[str] | None, actor: Actor
+) -> None:
+    """Add a name the platform now shows (a new Slack handle, a Teams name changed, or any name
+    of someone met before names were kept); a write only when there is one."""
+    names = platform_names(actor, kept)
+    if names != (kept or []):
+        await session.execute(update(Identity).where(Identity.id == identity_id).values(
+            names=names))  # fmt: skip
 
 
 async def meet(
@@ -80,8 +101,10 @@ async def meet(
         if copy is not None:
             return await session.merge(copy, load=False)
     generation = KnownPeople.generation()
-    person = await find_person(session, actor)
-    if person is not None:
+    found = await _known_as(session, actor)
+    if found is not None:
+        person, identity_id, names = found
+        await _remember_names(session, identity_id, names, actor)
         if known is not None:
             known.keep(actor, person, generation)
         return person

@@ -135,3 +135,33 @@ async def test_a_command_they_sent_that_no_process_has_worked_yet_goes_with_them
     assert left["slack:command:t-lead"]["text"] == f"admin person export {REPLACEMENT}"
     assert left["slack:command:t-lead"]["user_id"] == "U0AHPLEAD"
     assert naming(await everything_stored(chat), (EMAIL, SLACK_ID, HANDLE)) == []
+
+
+async def test_someone_met_before_names_were_kept_gets_them_from_their_next_commands(
+    slack_rig: SlackRig, chat: Chat, build: Builder
+) -> None:
+    organisation, team = await ward_12(chat)
+    await build.person(SET_UP_AS, "clinician", organisation=organisation, team=team,
+                       email=EMAIL, slack=SLACK_ID, reachable=False)  # fmt: skip
+
+    async def names_after(key: str, user_name: str) -> list[str] | None:
+        await slack_rig.command("help", key=key, user=SLACK_ID, user_name=user_name, trigger=key)
+        await slack_rig.slack.wait_for(f"response:{key}")
+        async with chat.bot.sessions() as session:
+            return (
+                await session.execute(
+                    select(Identity.names).where(Identity.external_id == SLACK_ID)
+                )
+            ).scalar_one()
+
+    assert await names_after("r1", HANDLE) == [HANDLE]
+    assert await names_after("r2", HANDLE.upper()) == [HANDLE], "each name once"
+    assert await names_after("r3", "joanne.b") == [HANDLE, "joanne.b"], "a changed handle"
+    assert not [c for c in slack_rig.slack.calls if c.method == "users.info"], "known: no lookup"
+
+    await chat.say("faculty-lead", "placement offer PT 1 Mar - 19 Mar 2027 2 students at Ward 12 "
+                   "Orthopaedics notes ask @joanne.b or @jo.bloggs")  # fmt: skip
+    asked = await chat.say("faculty-lead", f"admin person erase {EMAIL}")
+    done = await chat.press("faculty-lead", button(asked, "Yes, erase"))
+    assert done.tone == "success", done.text
+    assert naming(await everything_stored(chat), (HANDLE, "joanne.b", SLACK_ID, EMAIL)) == []
