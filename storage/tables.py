@@ -157,8 +157,8 @@ class Identity(Base):
     platform: Mapped[str] = mapped_column(String(16))
     tenant: Mapped[str] = mapped_column(String(64), default="")
     external_id: Mapped[str] = mapped_column(String(320))
-    # The names the platform showed for them when met (a Slack handle and display name, a
-    # Teams name), which others may type in an offer: kept so that an erasure finds them there.
+    # The names the platform shows for them (a Slack handle and display name, a Teams name),
+    # which others may type in an offer: kept so that an erasure finds them there.
     names: Mapped[list[str] | None] = mapped_column(JSON)
 
 

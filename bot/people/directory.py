@@ -67,7 +67,7 @@ async def _known_as(
         "external_id": actor.external_id,
     }
     result = await session.execute(_BY_IDENTITY, identity)
-    row = result.unique(lambda found: found[1]).one_or_none()  # by identity: JSON hashes not
+    row = result.unique(lambda found: found[1]).one_or_none()  # by identity id: JSON can't hash
     return None if row is None else (row[0], row[1], row[2])
 
 

@@ -84,9 +84,12 @@ def _reference_ids(reference: dict[str, Any]) -> list[str]:
 
 
 async def platform_ids(ctx: Context, person: Person) -> list[str]:
-    """The ids the platforms know the person by: only they send a command carrying these."""
+    """The ids the chat platforms know the person by: only they send a command carrying these
+    (not an email address, which a lead types in `admin person export ADDRESS`)."""
     known = await ctx.session.execute(
-        select(Identity.external_id).where(Identity.person_id == person.id)
+        select(Identity.external_id).where(
+            Identity.person_id == person.id, Identity.platform != "email"
+        )
     )
     return mentions.needles(known.scalars())
 
