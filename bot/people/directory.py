@@ -29,13 +29,12 @@ MAX_NAMES = 8  # the few a platform shows (Slack: real name, handle, display), a
 
 
 def platform_names(actor: Actor, known: list[str] | None = None) -> list[str]:
-    """The names the platform shows for the actor, after those already `known`, each once
-    (letter case aside), the newest `MAX_NAMES` kept on their identity: only so that an erasure
-    can find them where others typed them."""
+    """The names the platform shows for the (cleaned) actor, after those already `known`, each
+    once (letter case aside), the newest `MAX_NAMES` kept on their identity: only so that an
+    erasure can find them where others typed them."""
     names: dict[str, str] = {}
     for name in (*(known or ()), actor.display_name, *actor.aliases):
-        kept = clip(" ".join(clean(name).split()), MAX_NAME)
-        if kept:
+        if kept := clip(name, MAX_NAME):
             names.setdefault(kept.casefold(), kept)
     return list(names.values())[-MAX_NAMES:]
 

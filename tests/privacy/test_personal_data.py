@@ -46,13 +46,27 @@ SECRETS = (EMAIL, NAME, HANDLE, SLACK_ID, TEAMS_ID)
 OURS = ("placebot", "bot.", "adapters.", "storage.", "config.")  # the project's loggers
 
 
-async def leaver(chat: Chat, build: Builder) -> Person:
-    """A Ward 12 physiotherapist known on the local chat, Slack and Teams, with a work email."""
+async def ward_12(chat: Chat) -> tuple[Organisation, Team]:
+    """The demo's Ward 12 Orthopaedics team and its trust."""
     async with chat.bot.sessions() as session:
         team = (
             await session.execute(select(Team).where(Team.name == "Ward 12 Orthopaedics"))
         ).scalar_one()
         organisation = await session.get(Organisation, team.organisation_id)
+    assert organisation is not None
+    return organisation, team
+
+
+async def placebot(command: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """The CLI run as `placebot COMMAND`: its exit code, what it printed and its errors."""
+    code = await asyncio.to_thread(cli.main, shlex.split(command))
+    printed = capsys.readouterr()
+    return code, printed.out, printed.err
+
+
+async def leaver(chat: Chat, build: Builder) -> Person:
+    """A Ward 12 physiotherapist known on the local chat, Slack and Teams, with a work email."""
+    organisation, team = await ward_12(chat)
     return await build.person(
         NAME, "clinician", organisation=organisation, team=team, professions=("PT",),
         handle=HANDLE, slack=SLACK_ID, teams=TEAMS_ID, email=EMAIL,
@@ -106,8 +120,10 @@ async def everything_stored(chat: Chat) -> list[tuple[str, str]]:
     return found
 
 
-def naming(stored: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    return [(t, text) for t, text in stored if any(s.lower() in text.lower() for s in SECRETS)]
+def naming(
+    stored: list[tuple[str, str]], secrets: tuple[str, ...] = SECRETS
+) -> list[tuple[str, str]]:
+    return [(t, text) for t, text in stored if any(s.lower() in text.lower() for s in secrets)]
 
 
 async def register(chat: Chat, ref: str) -> tuple[Any, ...]:
@@ -137,13 +153,8 @@ async def test_the_cli_exports_then_erases_a_person_whose_offer_an_hei_confirmed
     assert (status, requests) == ("confirmed", [("confirmed", 2)])
     monkeypatch.setenv("DATABASE_URL", database_url)
 
-    async def placebot(command: str) -> tuple[int, str, str]:
-        code = await asyncio.to_thread(cli.main, shlex.split(command))
-        printed = capsys.readouterr()
-        return code, printed.out, printed.err
-
     out = tmp_path / "export.json"
-    code, said, err = await placebot(f"person export {EMAIL.upper()} -o {out}")
+    code, said, err = await placebot(f"person export {EMAIL.upper()} -o {out}", capsys)
     assert code == 0, err
     assert said.startswith(f"Wrote {out}: ")
     document = json.loads(out.read_text(encoding="utf-8"))
@@ -162,14 +173,14 @@ async def test_the_cli_exports_then_erases_a_person_whose_offer_an_hei_confirmed
     assert {"inbound_receipts", "audit_events"} <= elsewhere, elsewhere
     assert "nudge_state" in document and document["nudge_state"]["opted_out"] is False
 
-    code, said, err = await placebot(f"person erase {EMAIL}")
+    code, said, err = await placebot(f"person erase {EMAIL}", capsys)
     assert code == 0, err
     assert said.startswith(f"Would erase person {person.id}: ") and "add --yes" in said
     assert naming(await everything_stored(chat)), "a dry run changes nothing"
 
     caplog.set_level(logging.DEBUG, logger="bot")
     caplog.set_level(logging.DEBUG, logger="adapters")
-    code, said, err = await placebot(f"person erase {EMAIL} --yes")
+    code, said, err = await placebot(f"person erase {EMAIL} --yes", capsys)
     assert code == 0, err
     assert said.startswith(f"Erased person {person.id}: ")
     assert not any(s.lower() in (said + err).lower() for s in SECRETS)
@@ -205,9 +216,9 @@ async def test_the_cli_exports_then_erases_a_person_whose_offer_an_hei_confirmed
     # What the project does next never names them: the jobs, the outbox, the register.
     for job in ("nudges", "digests-daily", "digests-weekly", "summary", "purge"):
         await inbox.run(job)
-    code, said, err = await placebot("export placements")
+    code, said, err = await placebot("export placements", capsys)
     assert code == 0 and ref in said
-    code, _again, err = await placebot(f"person export {EMAIL}")
+    code, _again, err = await placebot(f"person export {EMAIL}", capsys)
     assert code == 2 and "No one with the work email" in err
     logged = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith(OURS))
     assert logged and not any(s.lower() in logged.lower() for s in SECRETS), logged

@@ -5,19 +5,16 @@ cannot later run as a stranger called [erased] or bring back what was erased."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import shlex
 from pathlib import Path
 from urllib.parse import parse_qsl
 
 import pytest
 from sqlalchemy import select
 
-from adapters import cli
 from bot.privacy.mentions import REPLACEMENT
-from storage.tables import Identity, InboundCommand, Organisation, PlacementOffer, Team
-from tests.privacy.test_personal_data import everything_stored
+from storage.tables import Identity, InboundCommand, PlacementOffer
+from tests.privacy.test_personal_data import everything_stored, naming, placebot, ward_12
 from tests.support import slack_wire as wire
 from tests.support.builder import SLACK_TEAM, Builder
 from tests.support.chat import Chat, button, fact
@@ -33,26 +30,6 @@ OFFER = (
     "placement offer PT 1 Mar - 19 Mar 2027 2 students at Ward 12 Orthopaedics "
     f"educator @{HANDLE} notes ask {SHOWN_AS} about parking"
 )
-
-
-async def ward_12(chat: Chat) -> tuple[Organisation, Team]:
-    async with chat.bot.sessions() as session:
-        team = (
-            await session.execute(select(Team).where(Team.name == "Ward 12 Orthopaedics"))
-        ).scalar_one()
-        organisation = await session.get(Organisation, team.organisation_id)
-    assert organisation is not None
-    return organisation, team
-
-
-async def placebot(command: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code = await asyncio.to_thread(cli.main, shlex.split(command))
-    printed = capsys.readouterr()
-    return code, printed.out, printed.err
-
-
-def naming(stored: list[tuple[str, str]], secrets: tuple[str, ...]) -> list[tuple[str, str]]:
-    return [(t, text) for t, text in stored if any(s.lower() in text.lower() for s in secrets)]
 
 
 async def test_a_slack_handle_and_display_name_typed_by_a_colleague_are_erased_too(
